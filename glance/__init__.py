@@ -1,0 +1,1 @@
+"""glance: a VM image service in the line of OpenStack Glance."""

@@ -1,0 +1,136 @@
+"""Options shared by the whole API service, and loading of the paste pipeline.
+
+Options that belong to one module (server sockets, database, stores, logging)
+are declared in that module; this one holds the API-wide ones.  Every option
+is listed for the sample generator in ``glance.opts``.
+"""
+
+import os
+
+from oslo_config import cfg
+from paste import deploy
+
+from glance.common import exception
+
+CONF = cfg.CONF
+
+paste_deploy_opts = [
+    cfg.StrOpt('flavor',
+               help='Pipeline flavor: the API loads the pipeline named '
+                    '"<program>-<flavor>" from the paste config file, for '
+                    'example "keystone", "caching", "keystone+caching", '
+                    '"cachemanagement", "keystone+cachemanagement" or '
+                    '"trusted-auth".  Unset selects the plain pipeline.'),
+    cfg.StrOpt('config_file',
+               help='Path of the paste config file.  By default the last '
+                    '--config-file with ".conf" replaced by "-paste.ini", '
+                    'looked up in the configuration directories.'),
+]
+
+image_opts = [
+    cfg.IntOpt('image_size_cap', default=1099511627776, min=1,
+               max=9223372036854775808,
+               help='Largest image, in bytes, that may be uploaded.  '
+                    'Enforced while the data streams; larger uploads get '
+                    '413 and leave nothing stored.'),
+    cfg.StrOpt('hashing_algorithm', default='sha512',
+               help='hashlib algorithm for os_hash_value, computed while '
+                    'image data is uploaded.'),
+    cfg.IntOpt('limit_param_default', default=25, min=1,
+               help='Page size of an image list when the request gives no '
+                    'limit.'),
+    cfg.IntOpt('api_limit_max', default=1000, min=1,
+               help='Largest page an image list returns, whatever limit the '
+                    'request asks for.'),
+    cfg.BoolOpt('show_image_direct_url', default=False,
+                help='Show the storage URI of active images as "direct_url" '
+                     'in v2 responses.  It may reveal store layout.'),
+    cfg.ListOpt('disk_formats',
+                default=['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw',
+                         'qcow2', 'vdi', 'iso', 'ploop'],
+                deprecated_group='image_format',
+                help='Disk formats an image may declare.'),
+    cfg.ListOpt('container_formats',
+                default=['ami', 'ari', 'aki', 'bare', 'ovf', 'ova',
+                         'docker', 'compressed'],
+                deprecated_group='image_format',
+                help='Container formats an image may declare.'),
+    cfg.IntOpt('image_property_quota', default=128,
+               help='Most extra properties one image may carry; negative '
+                    'means unlimited.'),
+    cfg.IntOpt('image_tag_quota', default=128,
+               help='Most tags one image may carry; negative means '
+                    'unlimited.'),
+    cfg.StrOpt('public_endpoint',
+               help='Public URL of this API, used in the versions document '
+                    'and in links when the service sits behind a proxy.'),
+    cfg.BoolOpt('enable_v2_api', default=True,
+                help='Serve the Image API v2.'),
+]
+
+context_opts = [
+    cfg.StrOpt('admin_role', default='admin',
+               help='Role that makes a caller an administrator.'),
+    cfg.BoolOpt('allow_anonymous_access', default=False,
+                help='Let requests that carry no confirmed identity through '
+                     'the context middleware as read-only anonymous callers '
+                     'instead of refusing them with 401.'),
+    cfg.BoolOpt('owner_is_tenant', default=True,
+                help='Images are owned by the caller\'s project (true) or '
+                     'by the calling user (false).'),
+]
+
+CONF.register_opts(paste_deploy_opts, group='paste_deploy')
+CONF.register_opts(image_opts)
+CONF.register_opts(context_opts)
+
+
+def parse_args(argv=None, prog=None, default_config_files=None):
+    """Parse the command line and config files into the global CONF."""
+    from glance import version
+    CONF(argv, project='glance', prog=prog,
+         version=version.version_string,
+         default_config_files=default_config_files)
+
+
+def paste_config_path(app_name):
+    """Where the paste file for ``app_name`` lives, per Glance's rules."""
+    path = CONF.paste_deploy.config_file
+    if not path:
+        if CONF.config_file:
+            name = os.path.basename(CONF.config_file[-1])
+            name = name.replace('.conf', '-paste.ini')
+        else:
+            name = '%s-paste.ini' % app_name
+        path = CONF.find_file(name)
+    if not path or not os.path.exists(path):
+        raise exception.ConfigError(
+            'Unable to find paste config file for %s (looked for %s)'
+            % (app_name, path or '%s-paste.ini' % app_name))
+    return os.path.abspath(path)
+
+
+def pipeline_name(app_name):
+    flavor = CONF.paste_deploy.flavor
+    return '%s-%s' % (app_name, flavor) if flavor else app_name
+
+
+def load_paste_app(app_name):
+    """Build the WSGI app of the pipeline the configured flavor selects.
+
+    Any failure (an unknown flavor, a filter whose factory cannot be
+    imported) is reported as a ConfigError naming the pipeline and the
+    cause, so the operator sees which line of the ini to fix.
+    """
+    path = paste_config_path(app_name)
+    name = pipeline_name(app_name)
+    try:
+        return deploy.loadapp('config:%s' % path, name=name)
+    except LookupError as e:
+        raise exception.ConfigError(
+            'Pipeline "%s" is not defined in %s (flavor %r): %s'
+            % (name, path, CONF.paste_deploy.flavor, e))
+    except ImportError as e:
+        raise exception.ConfigError(
+            'Pipeline "%s" in %s names a filter or app that is not '
+            'available: %s' % (name, path, e))

@@ -1,0 +1,124 @@
+"""Exceptions of the domain, stores and database layers.
+
+They carry no HTTP knowledge: ``glance.api.errors`` holds the one table that
+maps them to HTTP statuses.  The message is safe to show to a client.
+"""
+
+
+class GlanceException(Exception):
+    message = 'An unknown exception occurred'
+
+    def __init__(self, message=None, **kwargs):
+        if message is None:
+            message = self.message % kwargs if kwargs else self.message
+        self.msg = message
+        super().__init__(message)
+
+
+class ConfigError(GlanceException):
+    message = 'Invalid configuration'
+
+
+class NotFound(GlanceException):
+    message = 'An object with the specified identifier was not found.'
+
+
+class ImageNotFound(NotFound):
+    message = 'No image found with ID %(image_id)s'
+
+
+class Forbidden(GlanceException):
+    message = 'You are not authorized to complete this action.'
+
+
+class ReadonlyProperty(Forbidden):
+    message = "Attribute '%(property)s' is read-only."
+
+
+class ReservedProperty(Forbidden):
+    message = "Attribute '%(property)s' is reserved."
+
+
+class ProtectedImageDelete(Forbidden):
+    message = 'Image %(image_id)s is protected and cannot be deleted.'
+
+
+class NotAuthenticated(GlanceException):
+    message = 'You are not authenticated.'
+
+
+class Invalid(GlanceException):
+    message = 'Data supplied was not valid.'
+
+
+class InvalidParameterValue(Invalid):
+    message = "Invalid value '%(value)s' for parameter '%(param)s': %(extra)s"
+
+
+class InvalidSortKey(Invalid):
+    message = 'Sort key supplied is invalid: %(key)s'
+
+
+class InvalidSortDir(Invalid):
+    message = 'Sort direction supplied is invalid: %(direction)s'
+
+
+class InvalidFilterOperatorValue(Invalid):
+    message = 'Unable to filter using the specified operator.'
+
+
+class InvalidFilterRangeValue(Invalid):
+    message = 'Unable to filter using the specified range.'
+
+
+class BadRequest(Invalid):
+    message = 'The request was malformed.'
+
+
+class ClientDisconnect(Invalid):
+    message = 'The client went away before sending all the image data.'
+
+
+class Conflict(GlanceException):
+    message = 'The request conflicts with the current state of the image.'
+
+
+class Duplicate(Conflict):
+    message = 'An object with the same identifier already exists.'
+
+
+class InvalidImageStatusTransition(Conflict):
+    message = 'Image status transition from %(cur_status)s to ' \
+              '%(new_status)s is not allowed'
+
+
+class ImageSizeLimitExceeded(GlanceException):
+    message = 'The provided image is too large.'
+
+
+class LimitExceeded(GlanceException):
+    message = 'The request exceeds a limit: %(limit)s'
+
+
+class StorageFull(GlanceException):
+    message = 'There is not enough disk space on the image storage media.'
+
+
+class StorageWriteDenied(GlanceException):
+    message = 'Permission to write image storage media denied.'
+
+
+class StoreUnavailable(GlanceException):
+    message = 'The image store is unavailable: %(reason)s'
+
+
+class UnknownScheme(GlanceException):
+    message = 'Unknown scheme %(scheme)s found in URI'
+
+
+class BadStoreUri(GlanceException):
+    message = 'The store URI was malformed: %(uri)s'
+
+
+class InvalidRange(GlanceException):
+    message = 'The requested range is not satisfiable.'

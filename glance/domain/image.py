@@ -1,0 +1,70 @@
+"""The image entity: attributes, extra properties, tags and locations."""
+
+import dataclasses
+import datetime
+import re
+import uuid
+
+from glance.domain import lifecycle
+
+UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
+                     r'[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+
+VISIBILITIES = ('public', 'private', 'shared', 'community')
+
+# Attributes the service manages itself; a client may never set them.
+READ_ONLY = frozenset({
+    'checksum', 'created_at', 'direct_url', 'file', 'os_hash_algo',
+    'os_hash_value', 'schema', 'self', 'size', 'status', 'updated_at',
+    'virtual_size', 'locations', 'deleted', 'deleted_at', 'stores'})
+
+# Names no extra property may take: they mean something to the service.
+RESERVED = frozenset({'owner_id', 'is_public', 'location', 'deleted',
+                      'deleted_at', 'os_glance_importing_to_stores',
+                      'os_glance_failed_import'})
+
+# Base attributes a client may set at creation or change with PATCH.
+MUTABLE = ('name', 'visibility', 'protected', 'os_hidden', 'owner',
+           'disk_format', 'container_format', 'min_disk', 'min_ram')
+
+
+def is_uuid(value):
+    return isinstance(value, str) and bool(UUID_RE.match(value))
+
+
+def utcnow():
+    """Naive UTC now, truncated to whole seconds as Glance reports it."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(
+        tzinfo=None, microsecond=0)
+
+
+@dataclasses.dataclass
+class Location:
+    url: str
+    metadata: dict = dataclasses.field(default_factory=dict)
+    status: str = 'active'
+
+
+@dataclasses.dataclass
+class Image:
+    id: str = dataclasses.field(default_factory=lambda: str(uuid.uuid4()))
+    status: str = lifecycle.QUEUED
+    name: str | None = None
+    visibility: str = 'shared'
+    protected: bool = False
+    os_hidden: bool = False
+    owner: str | None = None
+    disk_format: str | None = None
+    container_format: str | None = None
+    size: int | None = None
+    virtual_size: int | None = None
+    checksum: str | None = None
+    os_hash_algo: str | None = None
+    os_hash_value: str | None = None
+    min_disk: int = 0
+    min_ram: int = 0
+    created_at: datetime.datetime = dataclasses.field(default_factory=utcnow)
+    updated_at: datetime.datetime = dataclasses.field(default_factory=utcnow)
+    extra_properties: dict = dataclasses.field(default_factory=dict)
+    tags: set = dataclasses.field(default_factory=set)
+    locations: list = dataclasses.field(default_factory=list)

@@ -64,6 +64,11 @@ image_opts = [
     cfg.StrOpt('public_endpoint',
                help='Public URL of this API, used in the versions document '
                     'and in links when the service sits behind a proxy.'),
+    cfg.ListOpt('enabled_import_methods',
+                default=['glance-direct', 'web-download', 'copy-image'],
+                help='Image import methods advertised in the '
+                     'OpenStack-image-import-methods header of image '
+                     'creation responses.'),
     cfg.BoolOpt('enable_v2_api', default=True,
                 help='Serve the Image API v2.'),
 ]

@@ -1,0 +1,64 @@
+"""Build the request context from the identity headers.
+
+keystonemiddleware's ``authtoken`` (or a trusted front proxy, in the
+``trusted-auth`` flavor) passes the caller's identity in headers:
+``X-Identity-Status``, ``X-User-Id``, ``X-Project-Id`` (legacy
+``X-Tenant-Id``), ``X-Roles`` and ``X-Auth-Token``.  The context goes to
+``environ['glance.context']``.
+
+| option (glance-api.conf) | default | effect |
+|---|---|---|
+| ``admin_role`` | admin | role that makes the caller an administrator |
+| ``allow_anonymous_access`` | false | unconfirmed callers get a read-only anonymous context instead of 401 |
+| ``owner_is_tenant`` | true | images belong to the project (else to the user) |
+"""
+
+import webob.exc
+from oslo_config import cfg
+
+from glance import context
+
+CONF = cfg.CONF
+ENV_KEY = 'glance.context'
+
+
+def context_from_headers(environ):
+    """The caller's context, or None if the identity is not confirmed."""
+    if environ.get('HTTP_X_IDENTITY_STATUS', 'Confirmed') != 'Confirmed':
+        return None
+    project = (environ.get('HTTP_X_PROJECT_ID') or
+               environ.get('HTTP_X_TENANT_ID'))
+    user = environ.get('HTTP_X_USER_ID') or environ.get('HTTP_X_USER')
+    if project is None and user is None:
+        return None
+    roles = [r.strip() for r in environ.get('HTTP_X_ROLES', '').split(',')
+             if r.strip()]
+    return context.RequestContext(
+        user_id=user, project_id=project, roles=roles,
+        is_admin=CONF.admin_role.lower() in (r.lower() for r in roles),
+        auth_token=environ.get('HTTP_X_AUTH_TOKEN'),
+        request_id=environ.get('glance.request_id'),
+        owner_is_tenant=CONF.owner_is_tenant)
+
+
+class ContextMiddleware:
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        ctx = context_from_headers(environ)
+        if ctx is None:
+            if not CONF.allow_anonymous_access:
+                return webob.exc.HTTPUnauthorized(
+                    explanation='Authentication required')(environ,
+                                                           start_response)
+            ctx = context.RequestContext(
+                read_only=True, request_id=environ.get('glance.request_id'),
+                owner_is_tenant=CONF.owner_is_tenant)
+        environ[ENV_KEY] = ctx
+        return self.app(environ, start_response)
+
+
+def filter_factory(global_conf, **local_conf):
+    return ContextMiddleware

@@ -1,0 +1,98 @@
+"""Parse the JSON-patch body of ``PATCH /v2/images/{id}``.
+
+Both media types Glance accepts are understood:
+``application/openstack-images-v2.1-json-patch`` (``{"op": "replace",
+"path": "/name", "value": ...}``) and the older
+``application/openstack-images-v2.0-json-patch`` (``{"replace": "/name",
+"value": ...}``).  Values are checked against the image schema here; the
+domain decides whether the change is allowed.
+"""
+
+import jsonschema
+import webob.exc
+
+from glance.api.v2 import schemas
+from glance.common import exception
+from glance.domain import image as image_mod
+from glance.domain.images import Change
+
+MEDIA_TYPES = ('application/openstack-images-v2.1-json-patch',
+               'application/openstack-images-v2.0-json-patch')
+OPERATIONS = ('add', 'replace', 'remove')
+
+
+def require_patch_media_type(content_type):
+    if content_type not in MEDIA_TYPES:
+        raise webob.exc.HTTPUnsupportedMediaType(
+            explanation='Unsupported Content-Type %s; use one of %s'
+                        % (content_type, ', '.join(MEDIA_TYPES)),
+            headers=[('Accept-Patch', ', '.join(MEDIA_TYPES))])
+
+
+def _decode_path(path):
+    if not isinstance(path, str) or not path.startswith('/'):
+        raise exception.BadRequest("Pointer `%s` does not start with '/'."
+                                   % path)
+    parts = path[1:].split('/')
+    if len(parts) != 1:
+        raise exception.BadRequest('Nested paths are not allowed')
+    name = parts[0]
+    if '~' in name.replace('~0', '').replace('~1', ''):
+        raise exception.BadRequest(
+            'Pointer `%s` contains "~" not part of a recognized escape '
+            'sequence.' % path)
+    return name.replace('~1', '/').replace('~0', '~')
+
+
+def _operation(raw, media_type):
+    if not isinstance(raw, dict):
+        raise exception.BadRequest('Operations must be JSON objects.')
+    if media_type == MEDIA_TYPES[0]:
+        op, path = raw.get('op'), raw.get('path')
+        if op not in OPERATIONS:
+            raise exception.BadRequest(
+                'Operation objects must contain exactly one member named '
+                '"op" with one of: %s' % ', '.join(OPERATIONS))
+    else:
+        ops = [key for key in OPERATIONS if key in raw]
+        if len(ops) != 1:
+            raise exception.BadRequest(
+                'Operation objects must contain exactly one of: %s'
+                % ', '.join(OPERATIONS))
+        op, path = ops[0], raw[ops[0]]
+    if op != 'remove' and 'value' not in raw:
+        raise exception.BadRequest(
+            'Operation "%s" requires a member named "value".' % op)
+    return op, _decode_path(path), raw.get('value')
+
+
+def _check_value(name, value):
+    properties = schemas.image_properties()
+    if name in image_mod.READ_ONLY or name == 'id':
+        raise exception.ReadonlyProperty(property=name)
+    definition = properties.get(name, {'type': 'string'})
+    try:
+        jsonschema.validate(value, definition)
+    except jsonschema.ValidationError as e:
+        raise exception.BadRequest(
+            "Provided object does not match schema 'image': %s"
+            % e.message)
+    if name not in properties and len(name) > 255:
+        raise exception.BadRequest('Property names are limited to 255 '
+                                   'characters.')
+
+
+def parse(body, media_type):
+    """The list of domain Changes a PATCH body asks for."""
+    if not isinstance(body, list):
+        raise exception.BadRequest(
+            'Request body must be a JSON array of operation objects.')
+    changes = []
+    for raw in body:
+        op, name, value = _operation(raw, media_type)
+        if op != 'remove':
+            _check_value(name, value)
+        elif name in image_mod.READ_ONLY or name == 'id':
+            raise exception.ReadonlyProperty(property=name)
+        changes.append(Change(op, name, value))
+    return changes

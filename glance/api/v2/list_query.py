@@ -1,0 +1,173 @@
+"""Turn the query string of ``GET /v2/images`` into an ImageQuery.
+
+Accepted as Glance 2.x does: ``limit``, ``marker``, ``sort=key:dir,...`` or
+``sort_key``/``sort_dir`` (repeatable), ``member_status``, ``visibility``,
+``tag`` (repeatable), ``size_min``/``size_max``, the ``in:`` operator on
+exact-match filters, comparison operators (``gt:``, ``gte:``, ``lt:``,
+``lte:``, ``eq:``, ``neq:``) on ``created_at``/``updated_at``, and any other
+parameter as an extra-property filter.  Bad values get a 400 naming them.
+"""
+
+import csv
+import datetime
+
+from oslo_config import cfg
+
+from glance.common import exception
+from glance.domain import image as image_mod
+from glance.domain import lifecycle
+from glance.domain import repository
+
+CONF = cfg.CONF
+
+SORT_KEYS = ('name', 'status', 'container_format', 'disk_format', 'size',
+             'id', 'created_at', 'updated_at', 'visibility', 'owner',
+             'min_disk', 'min_ram', 'virtual_size', 'protected', 'os_hidden')
+SORT_DIRS = ('asc', 'desc')
+MEMBER_STATUSES = ('pending', 'accepted', 'rejected', 'all')
+EXACT_FILTERS = ('id', 'name', 'status', 'owner', 'disk_format',
+                 'container_format', 'checksum', 'os_hash_value',
+                 'min_disk', 'min_ram')
+BOOLEAN_FILTERS = ('protected', 'os_hidden')
+TIME_FILTERS = ('created_at', 'updated_at')
+RANGE_OPERATORS = ('eq', 'neq', 'gt', 'gte', 'lt', 'lte')
+PAGING_PARAMS = ('limit', 'marker', 'sort', 'sort_key', 'sort_dir',
+                 'member_status')
+
+
+def _invalid(param, value, extra):
+    return exception.InvalidParameterValue(param=param, value=value,
+                                           extra=extra)
+
+
+def _parse_bool(param, value):
+    lowered = value.lower()
+    if lowered in ('true', '1', 'yes', 'on'):
+        return True
+    if lowered in ('false', '0', 'no', 'off'):
+        return False
+    raise _invalid(param, value, 'must be true or false')
+
+
+def _parse_int(param, value, minimum=0):
+    try:
+        number = int(value)
+    except ValueError:
+        raise _invalid(param, value, 'must be an integer')
+    if number < minimum:
+        raise _invalid(param, value, 'must be %d or more' % minimum)
+    return number
+
+
+def _parse_time(param, value):
+    try:
+        parsed = datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
+    except ValueError:
+        raise _invalid(param, value, 'must be an ISO 8601 date and time')
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def _values(param, value):
+    """The values of an exact filter: one, or several with ``in:``."""
+    if not value.startswith('in:'):
+        return [value]
+    try:
+        values = next(csv.reader([value[3:]], skipinitialspace=True))
+    except (csv.Error, StopIteration):
+        raise _invalid(param, value, 'malformed in: list')
+    if not values:
+        raise _invalid(param, value, 'in: needs at least one value')
+    return values
+
+
+def _time_ranges(param, value):
+    ranges = []
+    for part in value.split(','):
+        operator, sep, operand = part.partition(':')
+        if not sep or operator not in RANGE_OPERATORS:
+            operator, operand = 'eq', part
+        ranges.append((param, operator, _parse_time(param, operand)))
+    return ranges
+
+
+def _sort(params):
+    if 'sort' in params:
+        if 'sort_key' in params or 'sort_dir' in params:
+            raise exception.BadRequest(
+                "The 'sort' parameter cannot be combined with 'sort_key' "
+                "or 'sort_dir'.")
+        pairs = []
+        for item in params['sort'].split(','):
+            key, _, direction = item.strip().partition(':')
+            pairs.append((key, direction or 'desc'))
+    else:
+        keys = params.getall('sort_key') or ['created_at']
+        dirs = params.getall('sort_dir') or ['desc']
+        if len(dirs) == 1:
+            dirs = dirs * len(keys)
+        if len(dirs) != len(keys):
+            raise exception.BadRequest(
+                'The number of sort_dir values must be one or match the '
+                'number of sort_key values.')
+        pairs = list(zip(keys, dirs))
+    for key, direction in pairs:
+        if key not in SORT_KEYS:
+            raise exception.InvalidSortKey(key=key)
+        if direction not in SORT_DIRS:
+            raise exception.InvalidSortDir(direction=direction)
+    return pairs
+
+
+def parse(params):
+    """An ImageQuery for a webob MultiDict of query parameters."""
+    query = repository.ImageQuery(sort=_sort(params))
+    limit = params.get('limit')
+    query.limit = CONF.limit_param_default if limit is None else \
+        _parse_int('limit', limit)
+    query.limit = min(query.limit, CONF.api_limit_max)
+    query.marker = params.get('marker')
+    member_status = params.get('member_status', 'accepted')
+    if member_status not in MEMBER_STATUSES:
+        raise _invalid('member_status', member_status,
+                       'must be one of %s' % ', '.join(MEMBER_STATUSES))
+    query.member_status = member_status
+    query.tags = params.getall('tag')
+    for param, value in params.items():
+        if param in PAGING_PARAMS or param == 'tag':
+            continue
+        _add_filter(query, param, value)
+    return query
+
+
+def _add_filter(query, param, value):
+    if param == 'visibility':
+        if value == 'all':
+            query.filters[param] = list(image_mod.VISIBILITIES)
+        elif value in image_mod.VISIBILITIES:
+            query.filters[param] = [value]
+        else:
+            raise _invalid(param, value, 'must be one of public, private, '
+                                         'shared, community, all')
+    elif param == 'status':
+        statuses = _values(param, value)
+        for status in statuses:
+            if status not in lifecycle.STATUSES:
+                raise _invalid(param, status, 'not a known image status')
+        query.filters[param] = statuses
+    elif param in ('min_disk', 'min_ram'):
+        query.filters[param] = [_parse_int(param, v)
+                                for v in _values(param, value)]
+    elif param in EXACT_FILTERS:
+        query.filters[param] = _values(param, value)
+    elif param in BOOLEAN_FILTERS:
+        query.filters[param] = [_parse_bool(param, value)]
+    elif param in TIME_FILTERS:
+        query.ranges.extend(_time_ranges(param, value))
+    elif param == 'size_min':
+        query.ranges.append(('size', 'gte', _parse_int(param, value)))
+    elif param == 'size_max':
+        query.ranges.append(('size', 'lte', _parse_int(param, value)))
+    else:
+        query.property_filters[param] = _values(param, value)

@@ -1,0 +1,30 @@
+"""Every route of the Image API v2 served so far."""
+
+from glance.api.v2 import image_actions
+from glance.api.v2 import image_data
+from glance.api.v2 import image_tags
+from glance.api.v2 import images
+from glance.api.v2 import schemas
+from glance.common import wsgi
+
+
+def build(service):
+    """The v2 WSGI app, mounted at ``/v2``."""
+    router = wsgi.Router()
+    router.add('/schemas/{name}', schemas.Controller(), {'GET': 'show'})
+    images_controller = images.Controller(service)
+    router.add('/images', images_controller,
+               {'GET': 'index', 'POST': 'create'})
+    router.add('/images/{image_id}', images_controller,
+               {'GET': 'show', 'PATCH': 'update', 'DELETE': 'delete'})
+    router.add('/images/{image_id}/file', image_data.Controller(service),
+               {'GET': 'download', 'PUT': 'upload'})
+    router.add('/images/{image_id}/tags/{tag_value}',
+               image_tags.Controller(service),
+               {'PUT': 'update', 'DELETE': 'delete'})
+    actions = image_actions.Controller(service)
+    router.add('/images/{image_id}/actions/deactivate', actions,
+               {'POST': 'deactivate'})
+    router.add('/images/{image_id}/actions/reactivate', actions,
+               {'POST': 'reactivate'})
+    return router

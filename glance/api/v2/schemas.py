@@ -1,0 +1,167 @@
+"""JSON schemas of the v2 resources, as Glance publishes them.
+
+python-glanceclient builds its models and JSON patches from
+``/v2/schemas/image``; the property definitions therefore follow Glance's.
+Extra properties are free-form strings (``additionalProperties``).
+"""
+
+import webob.exc
+from oslo_config import cfg
+
+from glance.common import wsgi
+from glance.domain import lifecycle
+
+CONF = cfg.CONF
+
+UUID_PATTERN = ('^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}'
+                '-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$')
+
+
+def _nullable(kind, **extra):
+    return dict(type=['null', kind], **extra)
+
+
+def image_properties():
+    """Definitions of the base image attributes."""
+    return {
+        'id': {'type': 'string', 'pattern': UUID_PATTERN,
+               'description': 'An identifier for the image'},
+        'name': _nullable('string', maxLength=255,
+                          description='Descriptive name for the image'),
+        'status': {'type': 'string', 'readOnly': True,
+                   'enum': list(lifecycle.STATUSES),
+                   'description': 'Status of the image'},
+        'visibility': {'type': 'string',
+                       'enum': ['community', 'public', 'private', 'shared'],
+                       'description': 'Scope of image accessibility'},
+        'protected': {'type': 'boolean',
+                      'description': 'If true, image will not be deletable.'},
+        'os_hidden': {'type': 'boolean',
+                      'description': 'If true, image will not appear in '
+                                     'default image list response.'},
+        'checksum': _nullable('string', readOnly=True, maxLength=32,
+                              description='md5 hash of image contents.'),
+        'os_hash_algo': _nullable(
+            'string', readOnly=True, maxLength=64,
+            description='Algorithm to calculate the os_hash_value'),
+        'os_hash_value': _nullable(
+            'string', readOnly=True, maxLength=128,
+            description='Hexdigest of the image contents using the '
+                        'algorithm specified by the os_hash_algo'),
+        'owner': _nullable('string', maxLength=255,
+                           description='Owner of the image'),
+        'size': _nullable('integer', readOnly=True,
+                          description='Size of image file in bytes'),
+        'virtual_size': _nullable('integer', readOnly=True,
+                                  description='Virtual size of image in '
+                                              'bytes'),
+        'container_format': _nullable(
+            'string', enum=[None] + list(CONF.container_formats),
+            description='Format of the container'),
+        'disk_format': _nullable(
+            'string', enum=[None] + list(CONF.disk_formats),
+            description='Format of the disk'),
+        'created_at': {'type': 'string', 'readOnly': True,
+                       'description': 'Date and time of image registration'},
+        'updated_at': {'type': 'string', 'readOnly': True,
+                       'description': 'Date and time of the last image '
+                                      'modification'},
+        'tags': {'type': 'array',
+                 'items': {'type': 'string', 'maxLength': 255},
+                 'description': 'List of strings related to the image'},
+        'direct_url': {'type': 'string', 'readOnly': True,
+                       'description': 'URL to access the image file kept in '
+                                      'external store'},
+        'min_ram': {'type': 'integer',
+                    'description': 'Amount of ram (in MB) required to boot '
+                                   'image.'},
+        'min_disk': {'type': 'integer',
+                     'description': 'Amount of disk space (in GB) required '
+                                    'to boot image.'},
+        'self': {'type': 'string', 'readOnly': True,
+                 'description': 'An image self url'},
+        'file': {'type': 'string', 'readOnly': True,
+                 'description': 'An image file url'},
+        'schema': {'type': 'string', 'readOnly': True,
+                   'description': 'An image schema url'},
+        'locations': {
+            'type': 'array',
+            'items': {'type': 'object',
+                      'properties': {'url': {'type': 'string',
+                                             'maxLength': 255},
+                                     'metadata': {'type': 'object'}},
+                      'required': ['url', 'metadata']},
+            'description': 'A set of URLs to access the image file kept in '
+                           'external store'},
+    }
+
+
+def image_schema():
+    return {
+        'name': 'image',
+        'properties': image_properties(),
+        'additionalProperties': {'type': 'string'},
+        'links': [{'rel': 'self', 'href': '{self}'},
+                  {'rel': 'enclosure', 'href': '{file}'},
+                  {'rel': 'describedby', 'href': '{schema}'}],
+    }
+
+
+def _collection(name, item_schema, links):
+    return {
+        'name': name,
+        'properties': {
+            name: {'type': 'array', 'items': item_schema},
+            'schema': {'type': 'string'},
+            'first': {'type': 'string'},
+            'next': {'type': 'string'},
+        },
+        'links': links,
+    }
+
+
+def images_schema():
+    return _collection('images', image_schema(),
+                       [{'rel': 'first', 'href': '{first}'},
+                        {'rel': 'next', 'href': '{next}'},
+                        {'rel': 'describedby', 'href': '{schema}'}])
+
+
+def member_schema():
+    return {
+        'name': 'member',
+        'properties': {
+            'created_at': {'type': 'string', 'description':
+                           'Date and time of image member creation'},
+            'image_id': {'type': 'string', 'pattern': UUID_PATTERN,
+                         'description': 'An identifier for the image'},
+            'member_id': {'type': 'string',
+                          'description': 'An identifier for the image '
+                                         'member (tenantId)'},
+            'status': {'type': 'string',
+                       'enum': ['pending', 'accepted', 'rejected'],
+                       'description': 'The status of this image member'},
+            'updated_at': {'type': 'string', 'description':
+                           'Date and time of last modification of image '
+                           'member'},
+            'schema': {'type': 'string', 'readOnly': True},
+        },
+    }
+
+
+def members_schema():
+    return _collection('members', member_schema(),
+                       [{'rel': 'describedby', 'href': '{schema}'}])
+
+
+SCHEMAS = {'image': image_schema, 'images': images_schema,
+           'member': member_schema, 'members': members_schema}
+
+
+class Controller:
+
+    def show(self, req, name):
+        builder = SCHEMAS.get(name)
+        if builder is None:
+            raise webob.exc.HTTPNotFound()
+        return wsgi.json_response(builder())

@@ -1,0 +1,81 @@
+"""Routing and dispatch shared by the API routers.
+
+Every route is declared explicitly with the methods it accepts; any other
+method on a known path is answered 405 with an ``Allow`` header.  Controller
+actions take ``(req, **url_args)`` and return a webob Response or raise; the
+errors table turns exceptions into HTTP errors.
+"""
+
+import json
+
+import routes
+import webob
+import webob.dec
+import webob.exc
+
+from glance.api import errors
+
+JSON_CONTENT_TYPE = 'application/json'
+
+
+class Request(webob.Request):
+    """A webob request with access to what the middlewares put in environ."""
+
+    @property
+    def context(self):
+        return self.environ['glance.context']
+
+    @property
+    def request_id(self):
+        return self.environ.get('glance.request_id')
+
+    def json_body_or_400(self):
+        """The parsed JSON body, or 400 if it is missing or malformed."""
+        try:
+            return json.loads(self.body or b'null')
+        except ValueError as e:
+            raise webob.exc.HTTPBadRequest(
+                explanation='Malformed JSON in request body: %s' % e)
+
+
+def json_response(body, status=200, headers=None):
+    response = webob.Response(status=status, content_type=JSON_CONTENT_TYPE,
+                              charset='UTF-8', headers=headers)
+    response.body = json.dumps(body).encode('utf-8')
+    return response
+
+
+class Router:
+    """A WSGI app dispatching to controller actions through routes.Mapper."""
+
+    def __init__(self):
+        self.mapper = routes.Mapper()
+        self._allowed = {}
+
+    def add(self, path, controller, actions):
+        """Route ``path``: ``actions`` maps an HTTP method to an action."""
+        for method, action in actions.items():
+            self.mapper.connect(path, controller=controller, action=action,
+                                conditions={'method': [method]})
+        self.mapper.connect(path, controller=None, action='reject',
+                            allowed=', '.join(sorted(actions)))
+
+    @webob.dec.wsgify(RequestClass=Request)
+    def __call__(self, req):
+        match = self.mapper.match(environ=req.environ)
+        if match is None:
+            return webob.exc.HTTPNotFound()
+        if match['action'] == 'reject':
+            return webob.exc.HTTPMethodNotAllowed(
+                headers=[('Allow', match['allowed'])])
+        args = {k: v for k, v in match.items()
+                if k not in ('controller', 'action')}
+        action = getattr(match['controller'], match['action'])
+        try:
+            return action(req, **args)
+        except Exception as error:
+            return errors.to_http_error(error, req.request_id)
+
+
+def empty_response(status=204):
+    return webob.Response(status=status)

@@ -1,0 +1,347 @@
+"""The image lifecycle: every API version and tool goes through here.
+
+``ImageService`` owns the rules (who may see, change, upload, download or
+delete an image, and which status changes are legal); the repository stores
+metadata and the store registry moves bytes.  Nothing here knows HTTP.
+"""
+
+import dataclasses
+import datetime
+import logging
+import time
+
+from glance.common import exception
+from glance.common import hashing
+from glance.domain import image as image_mod
+from glance.domain import lifecycle
+
+LOG = logging.getLogger(__name__)
+
+# How often an upload proves it is alive, and how long a silent upload is
+# left alone before recovery returns its image to queued.
+UPLOAD_HEARTBEAT_SECONDS = 30
+UPLOAD_STALL_SECONDS = 600
+
+FORMAT_ATTRIBUTES = ('disk_format', 'container_format')
+
+
+@dataclasses.dataclass
+class Change:
+    """One PATCH operation: op is add, replace or remove."""
+    op: str
+    name: str
+    value: object = None
+
+
+class ImageService:
+
+    def __init__(self, repo, stores, authorizer, conf):
+        self.repo = repo
+        self.stores = stores
+        self.authorizer = authorizer
+        self.conf = conf
+
+    # -- visibility and ownership -----------------------------------------
+
+    def _can_see(self, context, image):
+        if context.is_admin or image.visibility in ('public', 'community'):
+            return True
+        if image.owner is not None and image.owner == context.owner:
+            return True
+        if image.owner is None:
+            return True
+        if image.visibility == 'shared' and context.owner:
+            return self.repo.member_status(image.id, context.owner) is not None
+        return False
+
+    def _can_modify(self, context, image):
+        return context.is_admin or (
+            image.owner is not None and image.owner == context.owner)
+
+    def _require_mutable(self, context, image, action):
+        if context.read_only or not self._can_modify(context, image):
+            raise exception.Forbidden(
+                'You are not permitted to %s this image.' % action)
+
+    def _get_visible(self, context, image_id):
+        if not image_mod.is_uuid(image_id):
+            raise exception.ImageNotFound(image_id=image_id)
+        image = self.repo.get(image_id)
+        if not self._can_see(context, image):
+            raise exception.ImageNotFound(image_id=image_id)
+        return image
+
+    def _authorize_visibility(self, context, image, visibility):
+        if visibility == 'public':
+            self.authorizer.authorize(context, 'publicize_image', image)
+        elif visibility == 'community':
+            self.authorizer.authorize(context, 'communitize_image', image)
+
+    # -- validation -------------------------------------------------------
+
+    def _validate_attribute(self, name, value):
+        if name in image_mod.READ_ONLY:
+            raise exception.ReadonlyProperty(property=name)
+        if name in image_mod.RESERVED or name.startswith('os_glance'):
+            raise exception.ReservedProperty(property=name)
+        allowed = {'disk_format': self.conf.disk_formats,
+                   'container_format': self.conf.container_formats,
+                   'visibility': image_mod.VISIBILITIES}.get(name)
+        if allowed is not None and value is not None and value not in allowed:
+            raise exception.InvalidParameterValue(
+                value=value, param=name,
+                extra='must be one of %s' % ', '.join(allowed))
+
+    def _check_quotas(self, image):
+        limits = ((self.conf.image_property_quota, image.extra_properties,
+                   'extra properties'),
+                  (self.conf.image_tag_quota, image.tags, 'tags'))
+        for limit, items, what in limits:
+            if 0 <= limit < len(items):
+                raise exception.LimitExceeded(
+                    limit='at most %d %s per image' % (limit, what))
+
+    def _check_owner(self, context, owner):
+        if owner != context.owner and not context.is_admin:
+            raise exception.Forbidden(
+                "You are not permitted to create images owned by '%s'."
+                % owner)
+
+    # -- metadata ---------------------------------------------------------
+
+    def create(self, context, attributes, extra_properties=None, tags=()):
+        """Register a new image in the queued status."""
+        if context.read_only:
+            raise exception.Forbidden('Read-only access.')
+        self.authorizer.authorize(context, 'add_image')
+        attributes = dict(attributes)
+        image_id = attributes.pop('id', None)
+        for name, value in attributes.items():
+            self._validate_attribute(name, value)
+        for name in extra_properties or {}:
+            self._validate_attribute(name, None)
+        image = image_mod.Image(**attributes)
+        if image_id is not None:
+            if not image_mod.is_uuid(image_id):
+                raise exception.InvalidParameterValue(
+                    value=image_id, param='id', extra='must be a UUID')
+            image.id = image_id
+        if 'owner' in attributes:
+            self._check_owner(context, image.owner)
+        else:
+            image.owner = context.owner
+        image.extra_properties = dict(extra_properties or {})
+        image.tags = set(tags)
+        self._authorize_visibility(context, image, image.visibility)
+        self._check_quotas(image)
+        self.repo.add(image)
+        return self.repo.get(image.id)
+
+    def get(self, context, image_id):
+        self.authorizer.authorize(context, 'get_image')
+        return self._get_visible(context, image_id)
+
+    def list(self, context, query):
+        self.authorizer.authorize(context, 'get_images')
+        query.viewer_owner = context.owner
+        query.viewer_is_admin = context.is_admin
+        return self.repo.list(query)
+
+    def update(self, context, image_id, changes):
+        """Apply PATCH operations to base attributes and extra properties."""
+        image = self._get_visible(context, image_id)
+        self.authorizer.authorize(context, 'modify_image', image)
+        self._require_mutable(context, image, 'modify')
+        require_status = None
+        for change in changes:
+            if change.name == 'tags':
+                image.tags = set(change.value or ())
+            elif change.name in image_mod.MUTABLE:
+                self._change_attribute(context, image, change)
+                if change.name in FORMAT_ATTRIBUTES:
+                    require_status = lifecycle.QUEUED
+            else:
+                self._change_property(image, change)
+        self._check_quotas(image)
+        self.repo.save(image, require_status=require_status)
+        return self.repo.get(image.id)
+
+    def _change_attribute(self, context, image, change):
+        if change.op == 'remove':
+            raise exception.Forbidden(
+                "Attribute '%s' cannot be removed." % change.name)
+        self._validate_attribute(change.name, change.value)
+        if change.name in FORMAT_ATTRIBUTES and \
+                image.status != lifecycle.QUEUED and \
+                getattr(image, change.name) != change.value:
+            raise exception.Forbidden(
+                'Attribute %s can be only replaced for a queued image.'
+                % change.name)
+        if change.name == 'visibility' and change.value != image.visibility:
+            self._authorize_visibility(context, image, change.value)
+        if change.name == 'owner' and change.value != image.owner and \
+                not context.is_admin:
+            raise exception.Forbidden('Owner can be changed by an admin only.')
+        setattr(image, change.name, change.value)
+
+    def _change_property(self, image, change):
+        self._validate_attribute(change.name, None)
+        present = change.name in image.extra_properties
+        if change.op == 'remove':
+            if not present:
+                raise exception.Conflict(
+                    'Property %s does not exist.' % change.name)
+            del image.extra_properties[change.name]
+        elif change.op == 'replace' and not present:
+            raise exception.Conflict(
+                'Property %s does not exist.' % change.name)
+        else:
+            image.extra_properties[change.name] = change.value
+
+    def add_tag(self, context, image_id, tag):
+        image = self._get_visible(context, image_id)
+        self.authorizer.authorize(context, 'modify_image', image)
+        self._require_mutable(context, image, 'modify')
+        if tag not in image.tags:
+            image.tags.add(tag)
+            self._check_quotas(image)
+            self.repo.save(image)
+
+    def remove_tag(self, context, image_id, tag):
+        image = self._get_visible(context, image_id)
+        self.authorizer.authorize(context, 'modify_image', image)
+        self._require_mutable(context, image, 'modify')
+        if tag not in image.tags:
+            raise exception.NotFound('Tag %s not found.' % tag)
+        image.tags.discard(tag)
+        self.repo.save(image)
+
+    def delete(self, context, image_id):
+        """Soft-delete the image and remove its data from the stores."""
+        image = self._get_visible(context, image_id)
+        self.authorizer.authorize(context, 'delete_image', image)
+        self._require_mutable(context, image, 'delete')
+        if image.protected:
+            raise exception.ProtectedImageDelete(image_id=image_id)
+        lifecycle.check_transition(image.status, lifecycle.DELETED)
+        self.repo.transition(image.id, image.status, lifecycle.DELETED,
+                             deleted=True)
+        self._delete_data(image.locations)
+
+    def _delete_data(self, locations):
+        for location in locations:
+            try:
+                self.stores.delete(location.url)
+            except exception.NotFound:
+                pass
+            except Exception:
+                LOG.exception('Could not delete image data at a location; '
+                              'it is left for an operator to remove')
+
+    def set_active(self, context, image_id, active):
+        """Deactivate (active=False) or reactivate (active=True) an image."""
+        image = self._get_visible(context, image_id)
+        rule = 'reactivate' if active else 'deactivate'
+        self.authorizer.authorize(context, rule, image)
+        target = lifecycle.ACTIVE if active else lifecycle.DEACTIVATED
+        if image.status == target:
+            return image
+        if image.status not in (lifecycle.ACTIVE, lifecycle.DEACTIVATED):
+            raise exception.Forbidden(
+                "Not allowed to %s image in status '%s'."
+                % (rule, image.status))
+        return self.repo.transition(image.id, image.status, target)
+
+    # -- data -------------------------------------------------------------
+
+    def upload(self, context, image_id, source, size=None):
+        """Store image data streamed from ``source`` and activate the image.
+
+        Exactly one of several concurrent uploads wins the queued -> saving
+        transition; the others get Conflict.  Any failure returns the image
+        to queued and leaves no data stored.
+        """
+        image = self._get_visible(context, image_id)
+        self.authorizer.authorize(context, 'upload_image', image)
+        self._require_mutable(context, image, 'upload data to')
+        if image.status not in lifecycle.UPLOADABLE:
+            raise exception.Conflict(
+                'Image status must be queued to upload data, not %s.'
+                % image.status)
+        self.repo.transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
+        reader = hashing.HashingReader(
+            _Heartbeat(source, lambda: self.repo.touch(image.id,
+                                                       lifecycle.SAVING)),
+            expected_size=size, size_cap=self.conf.image_size_cap,
+            algorithms=('md5', self.conf.hashing_algorithm))
+        try:
+            stored = self.stores.default_driver().add(image.id, reader, size)
+            size, md5, os_hash = reader.finish()
+        except BaseException:
+            reader.abort()
+            self._requeue(image.id)
+            raise
+        try:
+            return self.repo.transition(
+                image.id, lifecycle.SAVING, lifecycle.ACTIVE,
+                size=size, checksum=md5,
+                os_hash_algo=self.conf.hashing_algorithm,
+                os_hash_value=os_hash,
+                locations=[image_mod.Location(stored.uri)])
+        except BaseException:
+            self._delete_data([image_mod.Location(stored.uri)])
+            raise
+
+    def _requeue(self, image_id):
+        try:
+            self.repo.transition(image_id, lifecycle.SAVING, lifecycle.QUEUED)
+        except (exception.NotFound, exception.Conflict):
+            LOG.info('Image %s changed status during a failed upload; '
+                     'left as it is', image_id)
+
+    def download(self, context, image_id, offset=0, length=None):
+        """The image and an ImageData for its bytes, or None if no data."""
+        image = self._get_visible(context, image_id)
+        self.authorizer.authorize(context, 'download_image', image)
+        if image.status == lifecycle.DEACTIVATED and not context.is_admin:
+            raise exception.Forbidden(
+                'The requested image has been deactivated. Image data '
+                'download is forbidden.')
+        if image.status not in (lifecycle.ACTIVE, lifecycle.DEACTIVATED) \
+                or not image.locations:
+            return image, None
+        if image.size is not None and (offset >= image.size > 0 or
+                                       offset < 0):
+            raise exception.InvalidRange()
+        return image, self.stores.get(image.locations[0].url, offset, length)
+
+    # -- recovery ---------------------------------------------------------
+
+    def recover_stalled_uploads(self, stalled_for=UPLOAD_STALL_SECONDS):
+        """Return images whose upload died with its server to queued."""
+        older_than = image_mod.utcnow() - datetime.timedelta(
+            seconds=stalled_for)
+        for image in self.repo.stalled(lifecycle.SAVING, older_than):
+            LOG.warning('Upload of image %s stalled; returning it to queued',
+                        image.id)
+            self._requeue(image.id)
+        for driver in self.stores.drivers():
+            clean = getattr(driver, 'clean_stale_partials', None)
+            if clean is not None:
+                clean(stalled_for)
+
+
+class _Heartbeat:
+    """Wraps an input stream, calling ``beat`` at most every HEARTBEAT s."""
+
+    def __init__(self, source, beat):
+        self._source = source
+        self._beat = beat
+        self._last = time.monotonic()
+
+    def read(self, size=-1):
+        now = time.monotonic()
+        if now - self._last >= UPLOAD_HEARTBEAT_SECONDS:
+            self._last = now
+            self._beat()
+        return self._source.read(size)

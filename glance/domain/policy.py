@@ -1,0 +1,29 @@
+"""Policy checks by rule name, on top of oslo.policy."""
+
+from oslo_policy import policy
+
+from glance.common import exception
+from glance import policies
+
+
+class Authorizer:
+    """Decides whether a caller may attempt an action."""
+
+    def __init__(self, conf):
+        self._enforcer = policy.Enforcer(conf)
+        self._enforcer.register_defaults(policies.list_rules())
+
+    def check(self, context, rule, image=None):
+        """True when ``rule`` allows ``context`` on ``image``."""
+        target = {'project_id': context.project_id}
+        if image is not None:
+            target.update(owner=image.owner or '', visibility=image.visibility,
+                          image_id=image.id)
+        return self._enforcer.enforce(rule, target,
+                                      context.policy_credentials())
+
+    def authorize(self, context, rule, image=None):
+        """Raise Forbidden unless ``rule`` allows the action."""
+        if not self.check(context, rule, image):
+            raise exception.Forbidden(
+                'Policy does not allow %s.' % rule.replace('_', ' '))

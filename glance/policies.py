@@ -1,0 +1,32 @@
+"""Default policy rules, by name; operators override them in policy.yaml.
+
+Ownership and visibility are decided by the domain; these rules say which
+callers may attempt an action at all.  Image targets expose ``owner`` and
+``visibility`` so operators can write rules such as ``project_id:%(owner)s``.
+"""
+
+from oslo_policy import policy
+
+ADMIN = 'role:admin'
+
+_RULES = [
+    ('context_is_admin', ADMIN, 'Who is an administrator.'),
+    ('default', '', 'Rule for actions that have none of their own.'),
+    ('add_image', '', 'Create an image.'),
+    ('get_image', '', 'Show an image.'),
+    ('get_images', '', 'List images.'),
+    ('modify_image', '', 'Update an image.'),
+    ('delete_image', '', 'Delete an image.'),
+    ('publicize_image', 'rule:context_is_admin',
+     'Give an image the public visibility.'),
+    ('communitize_image', '', 'Give an image the community visibility.'),
+    ('upload_image', '', 'Upload image data.'),
+    ('download_image', '', 'Download image data.'),
+    ('deactivate', 'rule:context_is_admin', 'Deactivate an image.'),
+    ('reactivate', 'rule:context_is_admin', 'Reactivate an image.'),
+]
+
+
+def list_rules():
+    return [policy.RuleDefault(name, check, description=description)
+            for name, check, description in _RULES]

@@ -7,9 +7,10 @@ newest marked CURRENT, each linking to its root.
 import json
 
 import webob.dec
-from oslo_config import cfg
 
-CONF = cfg.CONF
+from glance.common import config
+
+CONF = config.CONF
 
 V2_MINORS = range(16, -1, -1)
 

@@ -14,11 +14,11 @@ keystonemiddleware's ``authtoken`` (or a trusted front proxy, in the
 """
 
 import webob.exc
-from oslo_config import cfg
 
+from glance.common import config
 from glance import context
 
-CONF = cfg.CONF
+CONF = config.CONF
 ENV_KEY = 'glance.context'
 
 

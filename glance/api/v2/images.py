@@ -3,16 +3,16 @@
 import urllib.parse
 
 import jsonschema
-from oslo_config import cfg
 
 from glance.api.v2 import json_patch
 from glance.api.v2 import list_query
 from glance.api.v2 import schemas
+from glance.common import config
 from glance.common import exception
 from glance.common import wsgi
 from glance.domain import image as image_mod
 
-CONF = cfg.CONF
+CONF = config.CONF
 
 BASE_FIELDS = ('id', 'name', 'status', 'visibility', 'protected', 'os_hidden',
                'owner', 'disk_format', 'container_format', 'size',

@@ -11,14 +11,13 @@ parameter as an extra-property filter.  Bad values get a 400 naming them.
 import csv
 import datetime
 
-from oslo_config import cfg
-
+from glance.common import config
 from glance.common import exception
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
 from glance.domain import repository
 
-CONF = cfg.CONF
+CONF = config.CONF
 
 SORT_KEYS = ('name', 'status', 'container_format', 'disk_format', 'size',
              'id', 'created_at', 'updated_at', 'visibility', 'owner',

@@ -6,12 +6,12 @@ Extra properties are free-form strings (``additionalProperties``).
 """
 
 import webob.exc
-from oslo_config import cfg
 
+from glance.common import config
 from glance.common import wsgi
 from glance.domain import lifecycle
 
-CONF = cfg.CONF
+CONF = config.CONF
 
 UUID_PATTERN = ('^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}'
                 '-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$')

@@ -1,0 +1,23 @@
+# `make run` installs glance into .venv and starts glance-api on SQLite and
+# the filesystem store under ./data; `make test` runs the whole test suite.
+VENV ?= .venv
+QUICKSTART_CONF = etc/glance-api-quickstart.conf
+
+.PHONY: run test sample-config
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	mkdir -p data/images
+	$(VENV)/bin/glance-manage --config-file $(QUICKSTART_CONF) db_sync
+	exec $(VENV)/bin/glance-api --config-file $(QUICKSTART_CONF)
+
+test: $(VENV)/.installed
+	$(VENV)/bin/pytest -q
+
+sample-config: $(VENV)/.installed
+	$(VENV)/bin/oslo-config-generator --config-file etc/oslo-config-generator/glance-api.conf

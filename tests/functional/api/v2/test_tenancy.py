@@ -1,0 +1,92 @@
+"""Ownership and visibility between projects (trusted-auth flavor)."""
+
+import requests
+import pytest
+
+PATCH = 'application/openstack-images-v2.1-json-patch'
+
+
+def identity(project, roles='member'):
+    return {'X-Identity-Status': 'Confirmed', 'X-User-Id': 'user-' + project,
+            'X-Project-Id': project, 'X-Roles': roles}
+
+
+@pytest.fixture(scope='module')
+def server(tmp_path_factory):
+    from tests.functional.server import ApiServer
+    api = ApiServer(tmp_path_factory.mktemp('tenancy'), flavor='trusted-auth')
+    api.start()
+    yield api
+    api.stop()
+
+
+def request(server, method, path, project, roles='member', **kwargs):
+    return requests.request(method, server.url + path,
+                            headers=identity(project, roles), **kwargs)
+
+
+def test_requests_without_identity_are_401(server):
+    assert requests.get(server.url + '/v2/images').status_code == 401
+
+
+def test_private_images_stay_private(server):
+    mine = request(server, 'POST', '/v2/images', 'alpha',
+                   json={'name': 'mine', 'visibility': 'private'}).json()
+    assert mine['owner'] == 'alpha'
+    path = '/v2/images/' + mine['id']
+    assert request(server, 'GET', path, 'alpha').status_code == 200
+    assert request(server, 'GET', path, 'beta').status_code == 404
+    assert request(server, 'GET', path + '/file', 'beta').status_code == 404
+    assert request(server, 'DELETE', path, 'beta').status_code == 404
+    listed = request(server, 'GET', '/v2/images', 'beta').json()['images']
+    assert mine['id'] not in [image['id'] for image in listed]
+    assert request(server, 'GET', path, 'gamma',
+                   roles='admin').status_code == 200
+
+
+def test_public_images_are_visible_but_not_mutable(server):
+    admin_image = request(server, 'POST', '/v2/images', 'ops', roles='admin',
+                          json={'name': 'golden',
+                                'visibility': 'public'}).json()
+    path = '/v2/images/' + admin_image['id']
+    assert request(server, 'GET', path, 'beta').status_code == 200
+    listed = request(server, 'GET', '/v2/images', 'beta').json()['images']
+    assert admin_image['id'] in [image['id'] for image in listed]
+    patch = request(server, 'PATCH', path, 'beta', data='[{"op": "replace", '
+                    '"path": "/name", "value": "mine now"}]',
+                    headers={'Content-Type': PATCH})
+    assert patch.status_code == 403
+    assert request(server, 'DELETE', path, 'beta').status_code == 403
+
+
+def test_publicizing_needs_admin(server):
+    response = request(server, 'POST', '/v2/images', 'alpha',
+                       json={'visibility': 'public'})
+    assert response.status_code == 403
+    image = request(server, 'POST', '/v2/images', 'alpha', json={}).json()
+    response = requests.patch(
+        server.url + '/v2/images/' + image['id'],
+        data='[{"op": "replace", "path": "/visibility", "value": "public"}]',
+        headers=dict(identity('alpha'), **{'Content-Type': PATCH}))
+    assert response.status_code == 403
+
+
+def test_cannot_create_for_another_owner(server):
+    response = request(server, 'POST', '/v2/images', 'alpha',
+                       json={'owner': 'beta'})
+    assert response.status_code == 403
+
+
+def test_deactivation_is_admin_only_and_blocks_downloads(server):
+    image = request(server, 'POST', '/v2/images', 'alpha', json={}).json()
+    path = '/v2/images/' + image['id']
+    assert request(server, 'PUT', path + '/file', 'alpha', data=b'abc',
+                   headers={'Content-Type': 'application/octet-stream'}
+                   ).status_code == 204
+    assert request(server, 'POST', path + '/actions/deactivate',
+                   'alpha').status_code == 403
+    assert request(server, 'POST', path + '/actions/deactivate', 'ops',
+                   roles='admin').status_code == 204
+    assert request(server, 'GET', path + '/file', 'alpha').status_code == 403
+    admin_read = request(server, 'GET', path + '/file', 'ops', roles='admin')
+    assert admin_read.status_code == 200 and admin_read.content == b'abc'

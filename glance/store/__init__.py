@@ -1,0 +1,135 @@
+"""The store framework: which drivers exist, and the ones this service uses.
+
+``DRIVERS`` is the table of built-in drivers, store name -> "module:Class".
+Third-party drivers register the same way in the entry point group
+``glance.store.drivers``; a built-in name wins over an entry point of the
+same name.
+
+Importing this package imports no driver and registers no option:
+``StoreRegistry(conf)`` registers ``store_opts`` and each enabled driver's
+options on ``conf``, then loads and configures the drivers.
+"""
+
+from importlib import metadata
+
+from oslo_config import cfg
+
+from glance.common import exception
+from glance.store import base
+
+ENTRY_POINT_GROUP = 'glance.store.drivers'
+
+DRIVERS = {
+    'file': 'glance.store.filesystem:FilesystemDriver',
+    'filesystem': 'glance.store.filesystem:FilesystemDriver',
+}
+
+store_opts = [
+    cfg.ListOpt('stores', default=['file'],
+                help='Stores this service reads and writes, by name: file '
+                     '(also called filesystem), or a third-party driver '
+                     'registered in the "%s" entry point group.  Images '
+                     'whose locations use a scheme of no listed store '
+                     'cannot be read.' % ENTRY_POINT_GROUP),
+    cfg.StrOpt('default_store', default='file',
+               help='Store that receives uploads which name none: the name '
+                    'or a location scheme of one of the stores.'),
+]
+
+
+def known_driver_names():
+    names = set(DRIVERS)
+    names.update(ep.name for ep in metadata.entry_points(
+        group=ENTRY_POINT_GROUP))
+    return sorted(names)
+
+
+def driver_class(name):
+    """The Driver subclass called ``name``; ConfigError if there is none."""
+    if name in DRIVERS:
+        entry_point = metadata.EntryPoint(
+            name=name, value=DRIVERS[name], group=ENTRY_POINT_GROUP)
+    else:
+        entry_point = next(iter(metadata.entry_points(
+            group=ENTRY_POINT_GROUP, name=name)), None)
+    if entry_point is None:
+        raise exception.ConfigError(
+            'Unknown store %r in [%s] stores; known stores: %s'
+            % (name, base.GROUP, ', '.join(known_driver_names())))
+    try:
+        cls = entry_point.load()
+    except (ImportError, AttributeError) as e:
+        raise exception.ConfigError(
+            'Store %r (%s) cannot be loaded: %s'
+            % (name, entry_point.value, e))
+    if not (isinstance(cls, type) and issubclass(cls, base.Driver)):
+        raise exception.ConfigError(
+            'Store %r (%s) is not a glance.store.base.Driver'
+            % (name, entry_point.value))
+    return cls
+
+
+class StoreRegistry:
+    """The configured drivers, found by location URI scheme or store name.
+
+    Store names and schemes share one namespace, as in Glance: the file
+    driver answers to "file" and "filesystem", a swift driver would answer
+    to "swift", "swift+http" and "swift+https".
+    """
+
+    def __init__(self, conf):
+        conf.register_opts(store_opts, group=base.GROUP)
+        self._by_scheme = {}
+        by_class = {}
+        for name in conf[base.GROUP].stores:
+            cls = driver_class(name)
+            if cls in by_class:
+                continue
+            driver = cls(conf)
+            driver.configure()
+            by_class[cls] = driver
+            for scheme in driver.schemes:
+                other = self._by_scheme.setdefault(scheme, driver)
+                if other is not driver:
+                    raise exception.ConfigError(
+                        'Stores %r and %r both claim the scheme %r'
+                        % (other.name, driver.name, scheme))
+        self._drivers = tuple(by_class.values())
+        default_store = conf[base.GROUP].default_store
+        try:
+            self._default = self.driver_for_scheme(default_store)
+        except exception.UnknownScheme:
+            raise exception.ConfigError(
+                'default_store %r is not one of the enabled stores (%s)'
+                % (default_store, ', '.join(self._by_scheme))) from None
+
+    def driver_for_scheme(self, scheme):
+        """The driver serving ``scheme`` (or store name); UnknownScheme."""
+        try:
+            return self._by_scheme[scheme.lower()]
+        except KeyError:
+            raise exception.UnknownScheme(scheme=scheme) from None
+
+    def driver_for_uri(self, uri):
+        """The driver serving a location; BadStoreUri, UnknownScheme."""
+        scheme, separator, _rest = uri.partition('://')
+        if not separator:
+            raise exception.BadStoreUri(
+                'A store location starts with a scheme, such as file://.')
+        return self.driver_for_scheme(scheme)
+
+    def drivers(self):
+        """The enabled drivers, in the order of the ``stores`` option."""
+        return self._drivers
+
+    def default_driver(self):
+        return self._default
+
+    def get(self, uri, offset=0, length=None):
+        return self.driver_for_uri(uri).get(uri, offset, length)
+
+    def get_size(self, uri):
+        return self.driver_for_uri(uri).get_size(uri)
+
+    def delete(self, uri):
+        return self.driver_for_uri(uri).delete(uri)

@@ -1,0 +1,186 @@
+"""The interface of a store driver, and the values it hands back.
+
+A driver moves image bytes between a stream and one kind of storage; it
+knows nothing of image metadata, the database or HTTP.
+
+Options: a driver lists its oslo.config options in ``options``; the
+constructor registers them in the [glance_store] group of the ConfigOpts it
+is given (the global CONF in the service, a fresh ConfigOpts in tests).
+Nothing is registered at import; the same lists feed the sample-config
+generator.
+"""
+
+import abc
+import os
+import typing
+
+from glance.common import exception
+
+GROUP = 'glance_store'
+
+# Reads from an upload stream: large enough to amortise each hand-off to the
+# hashing threads and each disk write.
+WRITE_CHUNK_SIZE = 4 * 1024 * 1024
+# Chunks handed to the server on download: under eventlet each chunk costs a
+# fixed ~40 us, so chunks under 1 MiB cut throughput.
+READ_CHUNK_SIZE = 1024 * 1024
+
+# Capabilities a driver may declare.
+READ = 'read'
+READ_OFFSET = 'read_offset'
+WRITE = 'write'
+DELETE = 'delete'
+
+
+class StoredImage(typing.NamedTuple):
+    """Where add() published an image's data, and how many bytes it holds."""
+    uri: str
+    size: int
+
+
+class ImageData:
+    """The bytes of a stored image, or of a range of it.
+
+    Iterating yields ``size`` bytes in chunks of at least the driver's read
+    chunk size (except the last).  Always call ``close()``, as WSGI servers
+    do with the iterable an app returns.
+
+    File-backed data also sets ``fileobj`` (an open binary file positioned
+    at ``offset``), ``path`` and ``offset``, so a server may send ``size``
+    bytes of ``fileobj`` from ``offset`` with sendfile instead of iterating:
+    ``environ['wsgi.file_wrapper'](data.fileobj)`` under gunicorn or uWSGI
+    (they bound it by the Content-Length, which must be ``size``), or
+    ``os.sendfile`` under eventlet (not under TLS).  Other data has
+    ``fileobj`` None.
+    """
+
+    fileobj = None
+    path = None
+    offset = 0
+
+    def __init__(self, chunks, size, close=None):
+        self._chunks = chunks
+        self.size = size
+        self._close = close
+
+    def __iter__(self):
+        return iter(self._chunks)
+
+    def close(self):
+        if self._close is not None:
+            close, self._close = self._close, None
+            close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+class FileImageData(ImageData):
+    """``length`` bytes (default: all) of the file ``path`` from ``offset``.
+
+    The file is opened here, so a missing file raises FileNotFoundError from
+    the constructor rather than midway through a response.  Chunks are read
+    with pread, leaving ``fileobj``'s position at ``offset`` for sendfile.
+    A range starting beyond the end raises exception.InvalidRange; one
+    running past the end is cut at the end.
+    """
+
+    def __init__(self, path, offset=0, length=None,
+                 chunk_size=READ_CHUNK_SIZE):
+        fileobj = open(path, 'rb')
+        try:
+            file_size = os.fstat(fileobj.fileno()).st_size
+            if (offset < 0 or offset > file_size
+                    or (length is not None and length < 0)):
+                raise exception.InvalidRange()
+            available = file_size - offset
+            size = available if length is None else min(length, available)
+            fileobj.seek(offset)
+        except BaseException:
+            fileobj.close()
+            raise
+        super().__init__(self._read_chunks(), size, fileobj.close)
+        self.fileobj = fileobj
+        self.path = path
+        self.offset = offset
+        self._chunk_size = chunk_size
+
+    def _read_chunks(self):
+        fd = self.fileobj.fileno()
+        position = self.offset
+        end = self.offset + self.size
+        while position < end:
+            chunk = os.pread(fd, min(self._chunk_size, end - position),
+                             position)
+            if not chunk:
+                raise exception.StoreUnavailable(
+                    reason='the image file shrank while it was being read')
+            position += len(chunk)
+            yield chunk
+        self.close()
+
+
+class Driver(abc.ABC):
+    """One kind of storage.  Subclasses set the class attributes below."""
+
+    # The store's name in the ``stores`` and ``default_store`` options.
+    name = None
+    # Location URI schemes this driver serves.
+    schemes = ()
+    # A subset of READ, READ_OFFSET, WRITE, DELETE.
+    capabilities = frozenset()
+    # oslo.config options, registered in [glance_store] by the constructor.
+    options = ()
+    # The ``n`` add() passes to ``reader.read(n)``.
+    write_chunk_size = WRITE_CHUNK_SIZE
+
+    def __init__(self, conf):
+        self.conf = conf
+        conf.register_opts(self.options, group=GROUP)
+
+    def configure(self):
+        """Check the options and prepare the storage (create directories...).
+
+        Raises exception.ConfigError with a message naming the option at
+        fault.  Called once before use, and again when options may have
+        changed.
+        """
+
+    def add(self, image_id, reader, size=None):
+        """Store what ``reader.read(write_chunk_size)`` yields until b''.
+
+        ``size`` is the declared size if known, a hint (e.g. for an early
+        StorageFull); enforcing sizes is the reader's job (see
+        glance.common.hashing.HashingReader).  Returns a StoredImage.
+
+        Atomic: data goes to a temporary name and is published only when
+        complete and durable.  On any exception, from the reader (size cap,
+        client disconnect...) or from the storage, the temporary data is
+        removed and the exception propagates; storage errors become
+        exception.StorageFull or exception.StorageWriteDenied.  Data already
+        stored for ``image_id`` raises exception.Duplicate.
+
+        Read-only drivers keep this default, which raises Forbidden.
+        """
+        raise exception.Forbidden('The %s store is read-only.' % self.name)
+
+    @abc.abstractmethod
+    def get(self, uri, offset=0, length=None):
+        """ImageData of ``length`` bytes (default: to the end) from ``offset``.
+
+        Raises exception.NotFound, BadStoreUri, InvalidRange.
+        """
+
+    @abc.abstractmethod
+    def get_size(self, uri):
+        """Size in bytes of the data at ``uri``; exception.NotFound."""
+
+    def delete(self, uri):
+        """Remove the data at ``uri``; exception.NotFound if absent.
+
+        Read-only drivers keep this default, which raises Forbidden.
+        """
+        raise exception.Forbidden('The %s store is read-only.' % self.name)

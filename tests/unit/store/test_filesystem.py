@@ -1,0 +1,352 @@
+import errno
+import hashlib
+import io
+import os
+import stat
+import textwrap
+import time
+import uuid
+
+import pytest
+
+from glance.common import exception
+from glance.common import hashing
+from glance.store import base
+from glance.store import filesystem
+from tests.unit.store import helpers
+
+MiB = 1024 * 1024
+WRITE = base.WRITE_CHUNK_SIZE
+
+
+def new_id():
+    return str(uuid.uuid4())
+
+
+def store(driver, data, image_id=None, **reader_args):
+    with hashing.HashingReader(io.BytesIO(data), **reader_args) as reader:
+        stored = driver.add(image_id or new_id(), reader, len(data))
+        return stored, reader.finish()
+
+
+def stored_bytes(driver, uri, offset=0, length=None):
+    with driver.get(uri, offset, length) as data:
+        content = b''.join(data)
+    assert len(content) == data.size
+    return content
+
+
+class WatchingReader:
+    """Hands out ``data``, calling ``during(reads)`` before each read."""
+
+    def __init__(self, data, during):
+        self._stream = io.BytesIO(data)
+        self._during = during
+        self.reads = 0
+
+    def read(self, size):
+        self._during(self.reads)
+        self.reads += 1
+        return self._stream.read(size)
+
+
+@pytest.mark.parametrize('size', [0, 1, WRITE, WRITE + 1, 3 * MiB + 5])
+def test_round_trip(driver, datadir, size):
+    data = os.urandom(size)
+    image_id = new_id()
+    stored, (hashed_size, md5, sha512) = store(
+        driver, data, image_id, expected_size=size)
+    path = os.path.join(str(datadir), image_id)
+    assert stored == base.StoredImage('file://' + path, size)
+    assert (hashed_size, md5, sha512) == (
+        size, hashlib.md5(data).hexdigest(), hashlib.sha512(data).hexdigest())
+    assert os.listdir(datadir) == [image_id]
+    assert stored_bytes(driver, stored.uri) == data
+    assert driver.get_size(stored.uri) == size
+
+
+def test_nothing_is_visible_until_the_data_is_complete(driver, datadir):
+    image_id = new_id()
+
+    def during(reads):
+        names = os.listdir(datadir)
+        assert image_id not in names
+        assert all(filesystem.PARTIAL_NAME.match(n) for n in names)
+
+    driver.add(image_id, WatchingReader(os.urandom(2 * WRITE), during))
+    assert os.listdir(datadir) == [image_id]
+
+
+@pytest.mark.parametrize('offset, length', [
+    (0, None), (5, 10), (MiB - 1, 2), (2 * MiB + 6, None), (2 * MiB + 7, None),
+    (100, 10 * MiB), (0, 0)])
+def test_ranges(driver, offset, length):
+    data = os.urandom(2 * MiB + 7)
+    stored, _digests = store(driver, data)
+    end = len(data) if length is None else offset + length
+    assert stored_bytes(driver, stored.uri, offset, length) == \
+        data[offset:end]
+
+
+def test_reads_large_chunks_and_exposes_the_file(driver):
+    data = os.urandom(3 * MiB + 1)
+    stored, _digests = store(driver, data)
+    with driver.get(stored.uri, offset=10) as image_data:
+        assert image_data.path == stored.uri[len('file://'):]
+        assert image_data.offset == 10
+        assert image_data.fileobj.tell() == 10
+        assert image_data.size == 3 * MiB - 9
+        assert [len(c) for c in image_data] == [MiB, MiB, MiB - 9]
+    assert image_data.fileobj.closed
+
+
+def test_read_chunk_size_option(conf, driver):
+    conf.set_override('filesystem_store_chunk_size', 1000,
+                      group='glance_store')
+    driver.configure()
+    stored, _digests = store(driver, os.urandom(2500))
+    assert [len(c) for c in driver.get(stored.uri)] == [1000, 1000, 500]
+
+
+@pytest.mark.parametrize('offset, length', [(11, None), (-1, None), (0, -1)])
+def test_unsatisfiable_ranges(driver, offset, length):
+    stored, _digests = store(driver, b'0123456789')
+    with pytest.raises(exception.InvalidRange):
+        driver.get(stored.uri, offset, length)
+
+
+def test_size_cap_mid_stream_leaves_nothing(driver, datadir):
+    with pytest.raises(exception.ImageSizeLimitExceeded):
+        with hashing.HashingReader(io.BytesIO(os.urandom(3 * WRITE)),
+                                   size_cap=2 * WRITE + 1) as reader:
+            driver.add(new_id(), reader)
+    assert os.listdir(datadir) == []
+
+
+def test_short_input_leaves_nothing(driver, datadir):
+    with pytest.raises(exception.ClientDisconnect):
+        store(driver, os.urandom(WRITE + 10), expected_size=WRITE + 11)
+    assert os.listdir(datadir) == []
+
+
+def test_reader_errors_leave_nothing(driver, datadir):
+    def during(reads):
+        if reads == 2:
+            raise exception.ClientDisconnect()
+
+    with pytest.raises(exception.ClientDisconnect):
+        driver.add(new_id(), WatchingReader(os.urandom(3 * WRITE), during))
+    assert os.listdir(datadir) == []
+
+
+@pytest.mark.parametrize('code, error', [
+    (errno.ENOSPC, exception.StorageFull),
+    (errno.EDQUOT, exception.StorageFull),
+    (errno.EACCES, exception.StorageWriteDenied),
+    (errno.EROFS, exception.StorageWriteDenied)])
+def test_disk_errors_leave_nothing(driver, datadir, monkeypatch, code, error):
+    real_write = os.write
+    writes = []
+
+    def write(fd, data):
+        writes.append(len(data))
+        if len(writes) == 2:
+            raise OSError(code, os.strerror(code))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, 'write', write)
+    with pytest.raises(error):
+        store(driver, os.urandom(3 * WRITE))
+    monkeypatch.undo()
+    assert os.listdir(datadir) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason='root ignores permissions')
+def test_read_only_datadir_is_write_denied(driver, datadir):
+    os.chmod(datadir, 0o500)
+    try:
+        with pytest.raises(exception.StorageWriteDenied):
+            store(driver, b'data')
+    finally:
+        os.chmod(datadir, 0o700)
+
+
+def test_declared_size_beyond_free_space_fails_before_reading(driver):
+    def during(reads):
+        raise AssertionError('read despite the lack of space')
+
+    with pytest.raises(exception.StorageFull):
+        driver.add(new_id(), WatchingReader(b'', during), size=2 ** 62)
+
+
+def test_duplicate(driver, datadir):
+    image_id = new_id()
+    store(driver, b'first', image_id)
+    with pytest.raises(exception.Duplicate):
+        store(driver, b'second', image_id)
+    assert os.listdir(datadir) == [image_id]
+    assert (datadir / image_id).read_bytes() == b'first'
+
+
+def test_duplicate_published_during_the_upload_wins(driver, datadir):
+    image_id = new_id()
+
+    def during(reads):
+        if reads == 1:
+            (datadir / image_id).write_bytes(b'other upload')
+
+    with pytest.raises(exception.Duplicate):
+        driver.add(image_id, WatchingReader(os.urandom(2 * WRITE), during))
+    assert os.listdir(datadir) == [image_id]
+    assert (datadir / image_id).read_bytes() == b'other upload'
+
+
+@pytest.mark.parametrize('image_id', ['../etc/x', 'x', '', 'a' * 36,
+                                      '/' + str(uuid.uuid4())])
+def test_image_id_must_be_a_uuid(driver, datadir, image_id):
+    with pytest.raises(exception.InvalidParameterValue):
+        driver.add(image_id, io.BytesIO(b'data'))
+    assert os.listdir(datadir) == []
+
+
+def test_locations_outside_the_datadir_are_refused(driver, datadir,
+                                                   tmp_path):
+    outside = tmp_path / str(uuid.uuid4())
+    outside.write_bytes(b'secret')
+    link = datadir / str(uuid.uuid4())
+    link.symlink_to(outside)
+    for uri in ['file:///etc/passwd',
+                'file://%s/../%s' % (datadir, outside.name),
+                'file://%s' % outside,
+                'file://%s' % link]:
+        for call in (driver.get, driver.get_size, driver.delete):
+            with pytest.raises(exception.Forbidden):
+                call(uri)
+    assert outside.read_bytes() == b'secret'
+
+
+@pytest.mark.parametrize('uri', [
+    'file://relative/%s' % uuid.uuid4(), 'http://example.com/x',
+    'no-scheme', 'file://{datadir}/not-an-image-id',
+    'file://{datadir}/\0' + str(uuid.uuid4())])
+def test_malformed_locations_are_refused(driver, datadir, uri):
+    uri = uri.replace('{datadir}', str(datadir))
+    (datadir / 'not-an-image-id').write_bytes(b'x')
+    for call in (driver.get, driver.get_size, driver.delete):
+        with pytest.raises(exception.BadStoreUri):
+            call(uri)
+
+
+def test_missing_data_is_not_found(driver, datadir):
+    uri = 'file://%s/%s' % (datadir, uuid.uuid4())
+    for call in (driver.get, driver.get_size, driver.delete):
+        with pytest.raises(exception.NotFound):
+            call(uri)
+
+
+def test_delete(driver, datadir):
+    stored, _digests = store(driver, b'data')
+    driver.delete(stored.uri)
+    assert os.listdir(datadir) == []
+    with pytest.raises(exception.NotFound):
+        driver.delete(stored.uri)
+
+
+def test_filesystem_scheme_is_accepted(driver):
+    stored, _digests = store(driver, b'data')
+    uri = 'filesystem://' + stored.uri[len('file://'):]
+    assert stored_bytes(driver, uri) == b'data'
+
+
+def test_clean_stale_partials(driver, datadir):
+    old = time.time() - 3600
+    stale = '.%s.0123abcd.partial' % uuid.uuid4()
+    fresh = '.%s.4567abcd.partial' % uuid.uuid4()
+    image_id = new_id()
+    for name in (stale, fresh, image_id):
+        (datadir / name).write_bytes(b'x')
+    for name in (stale, image_id):
+        os.utime(datadir / name, (old, old))
+    assert driver.clean_stale_partials(600) == [stale]
+    assert sorted(os.listdir(datadir)) == sorted([fresh, image_id])
+
+
+def test_configure_creates_the_datadir_and_leaves_it_empty(driver, datadir):
+    assert datadir.is_dir()
+    assert os.listdir(datadir) == []
+
+
+def test_file_perm(conf, driver, datadir):
+    os.chmod(datadir, 0o700)
+    conf.set_override('filesystem_store_file_perm', 640,
+                      group='glance_store')
+    driver.configure()
+    stored, _digests = store(driver, b'data')
+    mode = os.stat(stored.uri[len('file://'):]).st_mode
+    assert stat.S_IMODE(mode) == 0o640
+    assert stat.S_IMODE(os.stat(datadir).st_mode) == 0o710
+
+
+@pytest.mark.parametrize('option, value', [
+    ('filesystem_store_datadir', 'relative/dir'),
+    ('filesystem_store_datadir', ''),
+    ('filesystem_store_file_perm', 9),
+    ('filesystem_store_file_perm', 1777),
+    ('filesystem_store_file_perm', 200)])
+def test_bad_options(conf, driver, option, value):
+    conf.set_override(option, value, group='glance_store')
+    with pytest.raises(exception.ConfigError):
+        driver.configure()
+
+
+def test_datadir_that_cannot_be_created(conf, driver, tmp_path):
+    (tmp_path / 'file').write_bytes(b'')
+    conf.set_override('filesystem_store_datadir', str(tmp_path / 'file' / 'd'),
+                      group='glance_store')
+    with pytest.raises(exception.ConfigError):
+        driver.configure()
+
+
+MEMORY_SCRIPT = textwrap.dedent('''
+    import os, sys, uuid
+    from glance.common import hashing
+    from tests.unit.store import helpers
+
+    SIZE = 512 * 1024 * 1024
+
+
+    class Generated:
+        """A body made on the fly, so only what is in flight is in memory."""
+
+        def __init__(self, size):
+            self.left = size
+            self.block = os.urandom(1024 * 1024)
+
+        def read(self, n):
+            n = min(n, self.left)
+            self.left -= n
+            return (self.block * (n // len(self.block) + 1))[:n]
+
+
+    def peak_rss_kib():
+        with open('/proc/self/status') as status:
+            for line in status:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1])
+
+
+    driver = helpers.filesystem_driver(sys.argv[1])
+    before = peak_rss_kib()
+    with hashing.HashingReader(Generated(SIZE), expected_size=SIZE) as reader:
+        stored = driver.add(str(uuid.uuid4()), reader, SIZE)
+        size, _md5, _sha512 = reader.finish()
+    growth = peak_rss_kib() - before
+    driver.delete(stored.uri)
+    assert size == stored.size == SIZE
+    print(growth // 1024)
+''')
+
+
+def test_memory_stays_flat_for_a_large_upload(tmp_path):
+    growth_mib = helpers.run_python(MEMORY_SCRIPT, tmp_path)
+    assert int(growth_mib) < 48

@@ -1,0 +1,169 @@
+import io
+import types
+import uuid
+from importlib import metadata
+
+import pytest
+
+from glance.common import exception
+from glance import store
+from glance.store import base
+from glance.store import filesystem
+from tests.unit.store import helpers
+
+
+class FakeDriver(base.Driver):
+    """A read-only third-party driver."""
+
+    name = 'fake'
+    schemes = ('fake', 'fake+x')
+    capabilities = frozenset({base.READ})
+
+    def get(self, uri, offset=0, length=None):
+        return base.ImageData([uri.encode()], len(uri))
+
+    def get_size(self, uri):
+        return len(uri)
+
+
+class ClashingDriver(FakeDriver):
+    name = 'clash'
+    schemes = ('file',)
+
+
+class NotADriver:
+    pass
+
+
+@pytest.fixture
+def entry_points(monkeypatch):
+    """Install third-party drivers as if from installed distributions."""
+    def install(**drivers):
+        points = [metadata.EntryPoint(name, value, store.ENTRY_POINT_GROUP)
+                  for name, value in drivers.items()]
+
+        def entry_points(group, name=None):
+            return [p for p in points
+                    if p.group == group and name in (None, p.name)]
+
+        monkeypatch.setattr(store, 'metadata', types.SimpleNamespace(
+            EntryPoint=metadata.EntryPoint, entry_points=entry_points))
+    return install
+
+
+@pytest.fixture
+def registry_conf(conf, set_datadir):
+    conf.register_opts(store.store_opts, group='glance_store')
+    set_datadir()
+    return conf
+
+
+def test_defaults_to_the_filesystem_store(registry_conf, datadir):
+    registry = store.StoreRegistry(registry_conf)
+    driver = registry.default_driver()
+    assert isinstance(driver, filesystem.FilesystemDriver)
+    assert registry.drivers() == (driver,)
+    assert datadir.is_dir()
+    uri = 'file://%s/%s' % (datadir, uuid.uuid4())
+    assert registry.driver_for_uri(uri) is driver
+    assert registry.driver_for_uri('filesystem:///x') is driver
+    assert registry.driver_for_uri('FILE:///x') is driver
+    assert registry.driver_for_scheme('filesystem') is driver
+
+
+def test_delegates_by_scheme(registry_conf):
+    registry = store.StoreRegistry(registry_conf)
+    stored = registry.default_driver().add(str(uuid.uuid4()),
+                                           io.BytesIO(b'data'))
+    assert registry.get_size(stored.uri) == 4
+    with registry.get(stored.uri, 1, 2) as data:
+        assert b''.join(data) == b'at'
+    registry.delete(stored.uri)
+    with pytest.raises(exception.NotFound):
+        registry.get(stored.uri)
+
+
+def test_unknown_scheme(registry_conf):
+    registry = store.StoreRegistry(registry_conf)
+    with pytest.raises(exception.UnknownScheme):
+        registry.driver_for_uri('swift://account/container/object')
+    with pytest.raises(exception.UnknownScheme):
+        registry.driver_for_scheme('rbd')
+    with pytest.raises(exception.BadStoreUri):
+        registry.get('/var/lib/glance/images/x')
+
+
+def test_aliases_share_one_driver(registry_conf):
+    registry_conf.set_override('stores', ['file', 'filesystem'],
+                               group='glance_store')
+    registry_conf.set_override('default_store', 'filesystem',
+                               group='glance_store')
+    registry = store.StoreRegistry(registry_conf)
+    assert len(registry.drivers()) == 1
+
+
+def test_unknown_store_name(registry_conf):
+    registry_conf.set_override('stores', ['file', 'nope'],
+                               group='glance_store')
+    with pytest.raises(exception.ConfigError, match='nope'):
+        store.StoreRegistry(registry_conf)
+
+
+def test_default_store_must_be_enabled(registry_conf):
+    registry_conf.set_override('default_store', 'swift',
+                               group='glance_store')
+    with pytest.raises(exception.ConfigError, match='swift'):
+        store.StoreRegistry(registry_conf)
+
+
+def test_driver_configuration_errors_propagate(registry_conf):
+    registry_conf.set_override('filesystem_store_datadir', 'relative',
+                               group='glance_store')
+    with pytest.raises(exception.ConfigError):
+        store.StoreRegistry(registry_conf)
+
+
+def test_third_party_driver_from_entry_point(registry_conf, entry_points):
+    entry_points(fake=__name__ + ':FakeDriver')
+    registry_conf.set_override('stores', ['file', 'fake'],
+                               group='glance_store')
+    registry = store.StoreRegistry(registry_conf)
+    driver = registry.driver_for_uri('fake+x://thing')
+    assert isinstance(driver, FakeDriver)
+    with registry.get('fake://a') as data:
+        assert list(data) == [b'fake://a']
+    with pytest.raises(exception.Forbidden):
+        driver.add(str(uuid.uuid4()), io.BytesIO(b''))
+    with pytest.raises(exception.Forbidden):
+        registry.delete('fake://a')
+    assert 'fake' in store.known_driver_names()
+
+
+def test_built_in_names_win_over_entry_points(registry_conf, entry_points):
+    entry_points(file=__name__ + ':FakeDriver')
+    assert store.driver_class('file') is filesystem.FilesystemDriver
+
+
+@pytest.mark.parametrize('target', [
+    __name__ + ':NotADriver', __name__ + ':Missing',
+    'glance.store.no_such_module:Driver'])
+def test_broken_third_party_drivers(registry_conf, entry_points, target):
+    entry_points(broken=target)
+    registry_conf.set_override('stores', ['broken'], group='glance_store')
+    with pytest.raises(exception.ConfigError, match='broken'):
+        store.StoreRegistry(registry_conf)
+
+
+def test_two_drivers_claiming_one_scheme(registry_conf, entry_points):
+    entry_points(clash=__name__ + ':ClashingDriver')
+    registry_conf.set_override('stores', ['file', 'clash'],
+                               group='glance_store')
+    with pytest.raises(exception.ConfigError, match='file'):
+        store.StoreRegistry(registry_conf)
+
+
+def test_importing_registers_no_option_and_imports_no_driver():
+    code = ('import sys; import glance.store; from oslo_config import cfg; '
+            'assert "glance_store" not in cfg.CONF; '
+            'assert "glance.store.filesystem" not in sys.modules')
+    helpers.run_python(code)

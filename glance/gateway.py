@@ -13,6 +13,6 @@ CONF = cfg.CONF
 
 def image_service(conf=CONF):
     """An ImageService wired to the configured database and stores."""
-    repo = db_repository.SqlImageRepository(db_session.get_engine(conf))
+    repo = db_repository.SqlImageRepository(db_session.get_engine())
     stores = store.StoreRegistry(conf)
     return images.ImageService(repo, stores, policy.Authorizer(conf), conf)

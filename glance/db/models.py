@@ -1,0 +1,139 @@
+"""Tables of image metadata, with Glance's table and column names.
+
+Rows are not removed: ``deleted``/``deleted_at`` mark them gone, as Glance
+does, so a deleted image's id is never reused.  Datetimes are naive UTC.
+
+Every key an image list may be sorted by has an index ``(key, id)``: a page
+is read by seeking to the marker in that index and walking ``limit``
+entries, whatever the size of the table.  These indexes also serve equality
+filters on their leading column (owner, status, visibility, os_hidden...).
+
+The initial migration adapts indexes to PostgreSQL: nullable sort keys are
+indexed ``NULLS FIRST`` (the order the repository asks for there), and
+property values, unbounded text a btree entry could not hold, are not
+indexed: ``ix_image_properties_name`` covers the name alone.
+"""
+
+import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+# InnoDB with utf8mb4: 4 bytes a character, 3072 bytes an index entry.
+TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
+
+# Characters of a property value MySQL indexes; it cannot index TEXT whole.
+PROPERTY_VALUE_INDEX_LENGTH = 255
+
+SORT_KEYS = ('name', 'status', 'container_format', 'disk_format', 'size',
+             'id', 'created_at', 'updated_at', 'visibility', 'owner',
+             'min_disk', 'min_ram', 'virtual_size', 'protected', 'os_hidden')
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+class SoftDeleteMixin:
+    """The bookkeeping columns every Glance table carries."""
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, nullable=False)
+    updated_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    deleted: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, nullable=False, default=False, server_default=sa.false())
+
+
+class ImageChildMixin(SoftDeleteMixin):
+    """A row that belongs to one image."""
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True,
+                                            autoincrement=True)
+    image_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey('images.id'), nullable=False)
+
+
+class Image(SoftDeleteMixin, Base):
+    __tablename__ = 'images'
+    __table_args__ = tuple(
+        sa.Index('ix_images_%s_id' % key, key, 'id')
+        for key in SORT_KEYS if key != 'id'
+    ) + (sa.Index('ix_images_checksum', 'checksum'), TABLE_ARGS)
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    disk_format: orm.Mapped[str | None] = orm.mapped_column(sa.String(20))
+    container_format: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(20))
+    size: orm.Mapped[int | None] = orm.mapped_column(sa.BigInteger)
+    virtual_size: orm.Mapped[int | None] = orm.mapped_column(sa.BigInteger)
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(30),
+                                                nullable=False)
+    visibility: orm.Mapped[str] = orm.mapped_column(
+        sa.String(10), nullable=False, default='shared',
+        server_default='shared')
+    checksum: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
+    os_hash_algo: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    os_hash_value: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(128))
+    min_disk: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, nullable=False, default=0, server_default='0')
+    min_ram: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, nullable=False, default=0, server_default='0')
+    owner: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    protected: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    os_hidden: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, nullable=False, default=False, server_default=sa.false())
+
+
+class ImageProperty(ImageChildMixin, Base):
+    __tablename__ = 'image_properties'
+    __table_args__ = (
+        sa.UniqueConstraint('image_id', 'name',
+                            name='ix_image_properties_image_id_name'),
+        sa.Index('ix_image_properties_name_value', 'name', 'value',
+                 mysql_length={'value': PROPERTY_VALUE_INDEX_LENGTH}),
+        TABLE_ARGS)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255), nullable=False)
+    value: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+
+class ImageTag(ImageChildMixin, Base):
+    __tablename__ = 'image_tags'
+    __table_args__ = (
+        sa.UniqueConstraint('image_id', 'value',
+                            name='ix_image_tags_image_id_value'),
+        sa.Index('ix_image_tags_value', 'value'),
+        TABLE_ARGS)
+    value: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                               nullable=False)
+
+
+class ImageLocation(ImageChildMixin, Base):
+    __tablename__ = 'image_locations'
+    __table_args__ = (
+        sa.Index('ix_image_locations_image_id', 'image_id'),
+        TABLE_ARGS)
+    value: orm.Mapped[str] = orm.mapped_column(sa.Text, nullable=False)
+    meta_data: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    status: orm.Mapped[str] = orm.mapped_column(
+        sa.String(30), nullable=False, default='active',
+        server_default='active')
+
+
+class ImageMember(ImageChildMixin, Base):
+    __tablename__ = 'image_members'
+    __table_args__ = (
+        sa.UniqueConstraint('image_id', 'member', 'deleted_at',
+                            name='image_members_image_id_member_deleted_at'),
+        sa.Index('ix_image_members_member', 'member'),
+        TABLE_ARGS)
+    member: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                nullable=False)
+    can_share: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    status: orm.Mapped[str] = orm.mapped_column(
+        sa.String(20), nullable=False, default='pending',
+        server_default='pending')

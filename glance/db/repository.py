@@ -1,0 +1,239 @@
+"""Image metadata kept in an SQL database: the SQL ImageRepository.
+
+Every status change is one conditional UPDATE (``WHERE status = <from>``),
+so of two writers racing from the same status, in one process or several,
+exactly one wins and the other gets Conflict.
+"""
+
+import collections
+import dataclasses
+import json
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from glance.common import exception
+from glance.db import listing
+from glance.db import models
+from glance.db import session as db_session
+from glance.domain import image as domain
+from glance.domain import repository
+
+IMAGE_COLUMNS = tuple(
+    field.name for field in dataclasses.fields(domain.Image)
+    if field.name not in ('extra_properties', 'tags', 'locations'))
+
+# What ``transition`` may set besides status, locations and deleted.
+TRANSITION_COLUMNS = frozenset({'size', 'virtual_size', 'checksum',
+                                'os_hash_algo', 'os_hash_value'})
+
+# Bulk UPDATEs here never touch objects loaded in the same session.
+UNSYNCHRONIZED = {'synchronize_session': False}
+
+
+class SqlImageRepository(repository.ImageRepository):
+
+    def __init__(self, engine):
+        self._reader = orm.sessionmaker(engine)
+        self._writer = orm.sessionmaker(db_session.writer(engine))
+        self._explicit_nulls = engine.dialect.name == 'postgresql'
+
+    def get(self, image_id):
+        with self._reader() as session:
+            row = session.scalars(
+                sa.select(models.Image).where(_live(image_id))).first()
+            if row is None:
+                raise exception.ImageNotFound(image_id=image_id)
+            return _to_images(session, [row])[0]
+
+    def list(self, query):
+        keys = listing.sort_keys(query)
+        statement = sa.select(models.Image).where(
+            *listing.conditions(query))
+        with self._reader() as session:
+            if query.marker is not None:
+                marker = session.scalars(sa.select(models.Image).where(
+                    _live(query.marker), listing.visible(query))).first()
+                if marker is None:
+                    raise exception.ImageNotFound(image_id=query.marker)
+                statement = statement.where(listing.after(keys, marker))
+            statement = statement.order_by(
+                *listing.order_by(keys, self._explicit_nulls)
+            ).limit(query.limit)
+            return _to_images(session, session.scalars(statement).all())
+
+    def add(self, image):
+        with self._writer.begin() as session:
+            session.add(models.Image(
+                **{column: getattr(image, column) for column in IMAGE_COLUMNS},
+                deleted=False))
+            try:
+                session.flush()
+            except sa.exc.IntegrityError:
+                raise exception.Duplicate(
+                    'Image with ID %s already exists.' % image.id) from None
+            _sync_children(session, image, image.created_at)
+            _insert_locations(session, image.id, image.locations,
+                              image.created_at)
+
+    def save(self, image, require_status=None):
+        now = domain.utcnow()
+        conditions = [_live(image.id)]
+        if require_status is not None:
+            conditions.append(models.Image.status == require_status)
+        values = {attribute: getattr(image, attribute)
+                  for attribute in domain.MUTABLE}
+        with self._writer.begin() as session:
+            result = session.execute(
+                sa.update(models.Image).where(*conditions).values(
+                    updated_at=now, **values),
+                execution_options=UNSYNCHRONIZED)
+            if result.rowcount == 0:
+                _raise_gone_or_changed(session, image.id, require_status)
+            _sync_children(session, image, now)
+        image.updated_at = now
+        return now
+
+    def transition(self, image_id, from_status, to_status, **values):
+        locations = values.pop('locations', None)
+        deleted = values.pop('deleted', False)
+        unknown = set(values) - TRANSITION_COLUMNS
+        if unknown:
+            raise TypeError('transition cannot set %s'
+                            % ', '.join(sorted(unknown)))
+        now = domain.utcnow()
+        values.update(status=to_status, updated_at=now)
+        if deleted:
+            values.update(deleted=True, deleted_at=now)
+        with self._writer.begin() as session:
+            result = session.execute(
+                sa.update(models.Image).where(
+                    _live(image_id),
+                    models.Image.status == from_status).values(**values),
+                execution_options=UNSYNCHRONIZED)
+            if result.rowcount == 0:
+                _raise_gone_or_changed(session, image_id, from_status)
+            if locations is not None:
+                _replace_locations(session, image_id, locations, now)
+            row = session.scalars(sa.select(models.Image).where(
+                models.Image.id == image_id)).one()
+            return _to_images(session, [row])[0]
+
+    def touch(self, image_id, status):
+        """Returns whether the image was still in ``status``."""
+        with self._writer.begin() as session:
+            result = session.execute(
+                sa.update(models.Image).where(
+                    _live(image_id), models.Image.status == status).values(
+                        updated_at=domain.utcnow()),
+                execution_options=UNSYNCHRONIZED)
+            return result.rowcount == 1
+
+    def stalled(self, status, older_than):
+        with self._reader() as session:
+            rows = session.scalars(sa.select(models.Image).where(
+                models.Image.status == status,
+                models.Image.updated_at < older_than,
+                models.Image.deleted == sa.false(),
+            ).order_by(models.Image.updated_at, models.Image.id)).all()
+            return _to_images(session, rows)
+
+
+def _live(image_id):
+    """The image with this id, unless deleted."""
+    return sa.and_(models.Image.id == image_id,
+                   models.Image.deleted == sa.false())
+
+
+def _raise_gone_or_changed(session, image_id, expected_status):
+    """Say why a conditional UPDATE of an image matched no row."""
+    status = session.scalar(
+        sa.select(models.Image.status).where(_live(image_id)))
+    if status is None:
+        raise exception.ImageNotFound(image_id=image_id)
+    raise exception.Conflict(
+        'The status of image %s changed: it is %s, no longer %s.'
+        % (image_id, status, expected_status))
+
+
+def _sync_children(session, image, now):
+    _sync_rows(session, models.ImageProperty, 'name', image.id, now,
+               {name: {'value': value}
+                for name, value in image.extra_properties.items()})
+    _sync_rows(session, models.ImageTag, 'value', image.id, now,
+               {tag: {} for tag in image.tags})
+
+
+def _sync_rows(session, model, key, image_id, now, wanted):
+    """Make the live rows of ``model`` for the image exactly ``wanted``.
+
+    ``wanted`` maps each row's ``key`` to its other column values.  A row
+    that goes is soft deleted and revived if it comes back, as
+    ``(image_id, key)`` is unique among deleted rows too.
+    """
+    rows = {getattr(row, key): row for row in session.scalars(
+        sa.select(model).where(model.image_id == image_id))}
+    for key_value, columns in wanted.items():
+        row = rows.get(key_value)
+        if row is None:
+            session.add(model(image_id=image_id, created_at=now,
+                              updated_at=now, deleted=False,
+                              **{key: key_value}, **columns))
+        elif row.deleted or any(getattr(row, column) != value
+                                for column, value in columns.items()):
+            for column, value in columns.items():
+                setattr(row, column, value)
+            row.deleted, row.deleted_at, row.updated_at = False, None, now
+    for key_value, row in rows.items():
+        if key_value not in wanted and not row.deleted:
+            row.deleted, row.deleted_at = True, now
+
+
+def _replace_locations(session, image_id, locations, now):
+    location = models.ImageLocation
+    session.execute(
+        sa.update(location).where(location.image_id == image_id,
+                                  location.deleted == sa.false()).values(
+            deleted=True, deleted_at=now, updated_at=now, status='deleted'),
+        execution_options=UNSYNCHRONIZED)
+    _insert_locations(session, image_id, locations, now)
+
+
+def _insert_locations(session, image_id, locations, now):
+    session.add_all(
+        models.ImageLocation(image_id=image_id, value=location.url,
+                             meta_data=json.dumps(location.metadata),
+                             status=location.status, created_at=now,
+                             updated_at=now, deleted=False)
+        for location in locations)
+
+
+def _to_images(session, rows):
+    """Domain images for ``rows``, with one query per kind of child."""
+    ids = [row.id for row in rows]
+    properties = _live_children(session, models.ImageProperty, ids)
+    tags = _live_children(session, models.ImageTag, ids)
+    locations = _live_children(session, models.ImageLocation, ids)
+    return [
+        domain.Image(
+            **{column: getattr(row, column) for column in IMAGE_COLUMNS},
+            extra_properties={prop.name: prop.value
+                              for prop in properties[row.id]},
+            tags={tag.value for tag in tags[row.id]},
+            locations=[domain.Location(url=location.value,
+                                       metadata=json.loads(
+                                           location.meta_data or '{}'),
+                                       status=location.status)
+                       for location in locations[row.id]])
+        for row in rows]
+
+
+def _live_children(session, model, image_ids):
+    """Non-deleted rows of ``model`` for the images, by image id."""
+    children = collections.defaultdict(list)
+    if image_ids:
+        for child in session.scalars(sa.select(model).where(
+                model.image_id.in_(image_ids),
+                model.deleted == sa.false()).order_by(model.id)):
+            children[child.image_id].append(child)
+    return children

@@ -1,0 +1,96 @@
+"""glance-manage as an operator runs it: the installed console script."""
+
+import pathlib
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from glance.db import migration
+
+GLANCE_MANAGE = pathlib.Path(sys.executable).parent / 'glance-manage'
+
+
+@pytest.fixture
+def database(tmp_path):
+    return tmp_path / 'glance.sqlite'
+
+
+@pytest.fixture
+def config_file(tmp_path, database):
+    path = tmp_path / 'glance-api.conf'
+    path.write_text('[database]\nconnection = sqlite:///%s\n' % database)
+    return path
+
+
+def manage(config_file, *args):
+    return subprocess.run(
+        [str(GLANCE_MANAGE), '--config-file', str(config_file), *args],
+        capture_output=True, text=True, timeout=120)
+
+
+def test_db_version_of_a_new_database_is_none(config_file):
+    result = manage(config_file, 'db_version')
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == 'None'
+
+
+def test_db_sync_then_db_version_prints_the_newest_revision(config_file):
+    synced = manage(config_file, 'db_sync')
+    version = manage(config_file, 'db_version')
+
+    assert synced.returncode == 0, synced.stderr
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.strip() == migration.head_revision()
+
+
+def test_db_sync_on_an_existing_database_keeps_its_data(config_file,
+                                                        database):
+    assert manage(config_file, 'db_sync').returncode == 0
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "INSERT INTO images (id, status, created_at) "
+            "VALUES ('kept', 'active', '2024-01-01 00:00:00.000000')")
+
+    result = manage(config_file, 'db_sync')
+
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(database) as connection:
+        assert connection.execute(
+            'SELECT id FROM images').fetchall() == [('kept',)]
+
+
+@pytest.mark.parametrize('sync', [['db', 'sync'], ['db', 'upgrade']])
+def test_glance_spellings_of_the_commands(config_file, sync):
+    synced = manage(config_file, *sync)
+    version = manage(config_file, 'db', 'version')
+
+    assert synced.returncode == 0, synced.stderr
+    assert version.stdout.strip() == migration.head_revision()
+
+
+def test_db_sync_to_a_given_revision_stops_there(config_file):
+    synced = manage(config_file, 'db', 'upgrade', '0001_initial')
+    version = manage(config_file, 'db_version')
+
+    assert synced.returncode == 0, synced.stderr
+    assert version.stdout.strip() == '0001_initial'
+
+
+def test_without_a_database_connection_it_fails_clearly(tmp_path):
+    config_file = tmp_path / 'empty.conf'
+    config_file.write_text('[DEFAULT]\n')
+
+    result = manage(config_file, 'db_sync')
+
+    assert result.returncode != 0
+    assert '[database]' in result.stderr and 'connection' in result.stderr
+
+
+def test_an_unknown_revision_fails_clearly(config_file):
+    result = manage(config_file, 'db_sync', 'no-such-revision')
+
+    assert result.returncode != 0
+    assert 'no-such-revision' in result.stderr

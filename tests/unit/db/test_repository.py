@@ -1,0 +1,795 @@
+import datetime
+import functools
+import multiprocessing
+import random
+import threading
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from glance.common import exception
+from glance.db import models
+from glance.db import repository
+from glance.db import session
+from glance.domain import image as domain
+from glance.domain.repository import ImageQuery
+
+T0 = datetime.datetime(2024, 1, 1)
+
+
+def at(minutes):
+    return T0 + datetime.timedelta(minutes=minutes)
+
+
+def new_image(**attributes):
+    attributes.setdefault('created_at', T0)
+    attributes.setdefault('updated_at', T0)
+    return domain.Image(**attributes)
+
+
+def add(repo, **attributes):
+    image = new_image(**attributes)
+    repo.add(image)
+    return image
+
+
+def names(images):
+    return {image.name for image in images}
+
+
+def admin_query(**fields):
+    return ImageQuery(viewer_owner='admin', viewer_is_admin=True, **fields)
+
+
+def add_member(engine, image_id, member, status='accepted', deleted=False):
+    with engine.begin() as connection:
+        connection.execute(sa.insert(models.ImageMember).values(
+            image_id=image_id, member=member, status=status,
+            deleted=deleted, created_at=T0,
+            deleted_at=T0 if deleted else None))
+
+
+def stored_rows(engine, model, image_id):
+    with engine.connect() as connection:
+        return connection.execute(sa.select(model).where(
+            model.image_id == image_id).order_by(model.id)).all()
+
+
+# -- get / add ---------------------------------------------------------------
+
+def test_add_then_get_returns_every_attribute_and_child(repo):
+    image = new_image(
+        name='cirros', owner='alice', visibility='private', protected=True,
+        disk_format='qcow2', container_format='bare', min_disk=2,
+        min_ram=512, extra_properties={'os_distro': 'cirros', 'empty': ''},
+        tags={'small', 'test'},
+        locations=[domain.Location('file:///var/a', {'store': 'a'})])
+    repo.add(image)
+
+    assert repo.get(image.id) == image
+
+
+def test_get_unknown_image_raises_not_found(repo):
+    with pytest.raises(exception.ImageNotFound):
+        repo.get(str(uuid.uuid4()))
+
+
+def test_add_with_an_existing_id_raises_duplicate(repo):
+    image = add(repo, name='first')
+
+    with pytest.raises(exception.Duplicate):
+        repo.add(new_image(id=image.id, name='second'))
+    assert repo.get(image.id).name == 'first'
+
+
+def test_add_with_the_id_of_a_deleted_image_raises_duplicate(repo):
+    image = add(repo)
+    repo.transition(image.id, 'queued', 'deleted', deleted=True)
+
+    with pytest.raises(exception.Duplicate):
+        repo.add(new_image(id=image.id))
+
+
+# -- save --------------------------------------------------------------------
+
+def test_save_writes_mutable_attributes_but_not_managed_ones(repo):
+    image = add(repo, name='old', owner='alice')
+    image.name, image.visibility, image.min_ram = 'new', 'public', 64
+    image.protected, image.os_hidden, image.owner = True, True, 'bob'
+    image.disk_format, image.container_format, image.min_disk = \
+        'raw', 'ovf', 3
+    image.status, image.size, image.checksum = 'active', 10, 'x' * 32
+    image.locations = [domain.Location('file:///ignored')]
+
+    repo.save(image)
+
+    stored = repo.get(image.id)
+    assert (stored.name, stored.visibility, stored.min_ram, stored.protected,
+            stored.os_hidden, stored.owner, stored.disk_format,
+            stored.container_format, stored.min_disk) == (
+        'new', 'public', 64, True, True, 'bob', 'raw', 'ovf', 3)
+    assert (stored.status, stored.size, stored.checksum,
+            stored.locations) == ('queued', None, None, [])
+
+
+def test_save_applies_property_and_tag_changes(repo, engine):
+    image = add(repo, extra_properties={'keep': '1', 'change': 'a',
+                                        'drop': 'x'},
+                tags={'stay', 'go'})
+    image.extra_properties = {'keep': '1', 'change': 'b', 'new': 'n'}
+    image.tags = {'stay', 'come'}
+
+    repo.save(image)
+
+    stored = repo.get(image.id)
+    assert stored.extra_properties == {'keep': '1', 'change': 'b',
+                                       'new': 'n'}
+    assert stored.tags == {'stay', 'come'}
+    dropped = [row for row in stored_rows(engine, models.ImageProperty,
+                                          image.id) if row.name == 'drop']
+    assert dropped[0].deleted and dropped[0].deleted_at is not None
+
+
+def test_save_brings_back_a_removed_property_and_tag(repo):
+    image = add(repo, extra_properties={'p': 'old'}, tags={'t'})
+    image.extra_properties, image.tags = {}, set()
+    repo.save(image)
+
+    image.extra_properties, image.tags = {'p': 'new'}, {'t'}
+    repo.save(image)
+
+    stored = repo.get(image.id)
+    assert stored.extra_properties == {'p': 'new'}
+    assert stored.tags == {'t'}
+
+
+def test_save_bumps_and_returns_updated_at(repo):
+    image = add(repo, updated_at=T0)
+
+    updated_at = repo.save(image)
+
+    assert updated_at > T0
+    assert image.updated_at == updated_at
+    assert repo.get(image.id).updated_at == updated_at
+
+
+def test_save_with_require_status_writes_when_status_matches(repo):
+    image = add(repo, name='before')
+    image.name = 'after'
+
+    repo.save(image, require_status='queued')
+
+    assert repo.get(image.id).name == 'after'
+
+
+def test_save_with_another_required_status_conflicts_and_writes_nothing(
+        repo):
+    image = add(repo, name='before', tags={'t'})
+    image.name, image.tags = 'after', set()
+
+    with pytest.raises(exception.Conflict):
+        repo.save(image, require_status='active')
+
+    stored = repo.get(image.id)
+    assert (stored.name, stored.tags) == ('before', {'t'})
+
+
+def test_save_of_a_missing_image_raises_not_found(repo):
+    with pytest.raises(exception.ImageNotFound):
+        repo.save(new_image())
+
+
+def test_save_of_a_deleted_image_raises_not_found(repo):
+    image = add(repo)
+    repo.transition(image.id, 'queued', 'deleted', deleted=True)
+
+    with pytest.raises(exception.ImageNotFound):
+        repo.save(image, require_status='deleted')
+
+
+# -- transition --------------------------------------------------------------
+
+def test_transition_sets_status_values_and_updated_at(repo):
+    image = add(repo)
+
+    moved = repo.transition(image.id, 'queued', 'active', size=10,
+                            virtual_size=20, checksum='c' * 32,
+                            os_hash_algo='sha512', os_hash_value='h' * 128)
+
+    assert moved == repo.get(image.id)
+    assert (moved.status, moved.size, moved.virtual_size, moved.checksum,
+            moved.os_hash_algo, moved.os_hash_value) == (
+        'active', 10, 20, 'c' * 32, 'sha512', 'h' * 128)
+    assert moved.updated_at > T0
+
+
+def test_transition_from_a_status_the_image_left_conflicts(repo):
+    image = add(repo)
+    repo.transition(image.id, 'queued', 'saving')
+
+    with pytest.raises(exception.Conflict) as error:
+        repo.transition(image.id, 'queued', 'saving', size=1)
+
+    assert 'saving' in str(error.value) and 'queued' in str(error.value)
+    assert repo.get(image.id).size is None
+
+
+def test_transition_of_a_missing_image_raises_not_found(repo):
+    with pytest.raises(exception.ImageNotFound):
+        repo.transition(str(uuid.uuid4()), 'queued', 'saving')
+
+
+def test_transition_of_a_deleted_image_raises_not_found(repo):
+    image = add(repo)
+    repo.transition(image.id, 'queued', 'deleted', deleted=True)
+
+    with pytest.raises(exception.ImageNotFound):
+        repo.transition(image.id, 'deleted', 'deleted')
+
+
+def test_transition_refuses_values_it_does_not_manage(repo):
+    image = add(repo)
+
+    with pytest.raises(TypeError):
+        repo.transition(image.id, 'queued', 'active', name='sneaky')
+    assert repo.get(image.id).status == 'queued'
+
+
+def test_transition_replaces_locations_keeping_old_rows_deleted(
+        repo, engine):
+    image = add(repo)
+    repo.transition(image.id, 'queued', 'active',
+                    locations=[domain.Location('file:///a')])
+
+    moved = repo.transition(
+        image.id, 'active', 'active',
+        locations=[domain.Location('file:///b', {'k': 'v'}),
+                   domain.Location('file:///c', status='pending_delete')])
+
+    assert moved.locations == [
+        domain.Location('file:///b', {'k': 'v'}),
+        domain.Location('file:///c', status='pending_delete')]
+    rows = stored_rows(engine, models.ImageLocation, image.id)
+    assert [(row.value, row.deleted) for row in rows] == [
+        ('file:///a', True), ('file:///b', False), ('file:///c', False)]
+
+
+def test_transition_without_locations_keeps_them(repo):
+    image = add(repo, locations=[domain.Location('file:///a')])
+
+    moved = repo.transition(image.id, 'queued', 'active')
+
+    assert moved.locations == [domain.Location('file:///a')]
+
+
+def test_soft_delete_hides_the_image_but_keeps_the_row(repo, engine):
+    image = add(repo, visibility='public')
+
+    deleted = repo.transition(image.id, 'queued', 'deleted', deleted=True)
+
+    assert deleted.status == 'deleted'
+    with pytest.raises(exception.ImageNotFound):
+        repo.get(image.id)
+    assert repo.list(admin_query()) == []
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(models.Image).where(
+            models.Image.id == image.id)).one()
+    assert row.deleted and row.deleted_at is not None
+
+
+def test_concurrent_transitions_in_threads_let_exactly_one_win(repo):
+    image = add(repo)
+    contenders = 8
+    barrier = threading.Barrier(contenders)
+    outcomes = []
+
+    def contend(size):
+        barrier.wait()
+        try:
+            repo.transition(image.id, 'queued', 'saving', size=size)
+            outcomes.append(('won', size))
+        except exception.Conflict:
+            outcomes.append(('lost', size))
+
+    threads = [threading.Thread(target=contend, args=(size,))
+               for size in range(contenders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    winners = [size for outcome, size in outcomes if outcome == 'won']
+    assert len(outcomes) == contenders and len(winners) == 1
+    assert repo.get(image.id).size == winners[0]
+
+
+def transition_in_another_process(url, image_ids, barrier, results):
+    repo = repository.SqlImageRepository(session.create_engine(url))
+    for image_id in image_ids:
+        barrier.wait()
+        try:
+            repo.transition(image_id, 'queued', 'saving')
+            results.put((image_id, 'won'))
+        except exception.Conflict:
+            results.put((image_id, 'lost'))
+
+
+def test_concurrent_transitions_in_processes_let_exactly_one_win(
+        repo, engine):
+    image_ids = [add(repo).id for _ in range(10)]
+    processes = 3
+    context = multiprocessing.get_context('spawn')
+    barrier, results = context.Barrier(processes), context.Queue()
+    workers = [context.Process(target=transition_in_another_process,
+                               args=(str(engine.url), image_ids, barrier,
+                                     results))
+               for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=60)
+                for _ in range(processes * len(image_ids))]
+    for worker in workers:
+        worker.join(timeout=60)
+
+    for image_id in image_ids:
+        mine = [outcome for owner, outcome in outcomes if owner == image_id]
+        assert sorted(mine) == ['lost'] * (processes - 1) + ['won']
+        assert repo.get(image_id).status == 'saving'
+
+
+# -- touch / stalled ---------------------------------------------------------
+
+def test_touch_bumps_updated_at_only_in_the_given_status(repo):
+    image = add(repo, updated_at=T0)
+
+    assert repo.touch(image.id, 'saving') is False
+    assert repo.get(image.id).updated_at == T0
+    assert repo.touch(image.id, 'queued') is True
+    assert repo.get(image.id).updated_at > T0
+
+
+def test_stalled_lists_images_in_status_not_updated_since(repo):
+    add(repo, name='stale', updated_at=at(0))
+    add(repo, name='fresh', updated_at=at(10))
+    moved = add(repo, name='other status', updated_at=at(0))
+    repo.transition(moved.id, 'queued', 'saving')
+    gone = add(repo, name='deleted', updated_at=at(0))
+    repo.transition(gone.id, 'queued', 'deleted', deleted=True)
+
+    stalled = repo.stalled('queued', at(5))
+
+    assert [image.name for image in stalled] == ['stale']
+
+
+# -- list: visibility --------------------------------------------------------
+
+@pytest.fixture
+def shared_world(repo, engine):
+    """Images of alice and bob seen by alice, bob, carol, dave, anonymous."""
+    add(repo, name='a-public', owner='alice', visibility='public')
+    add(repo, name='a-private', owner='alice', visibility='private')
+    accepted = add(repo, name='a-shared-accepted', owner='alice',
+                   visibility='shared')
+    pending = add(repo, name='a-shared-pending', owner='alice',
+                  visibility='shared')
+    add(repo, name='a-community', owner='alice', visibility='community')
+    add(repo, name='b-private', owner='bob', visibility='private')
+    add(repo, name='b-community', owner='bob', visibility='community')
+    add_member(engine, accepted.id, 'carol', 'accepted')
+    add_member(engine, pending.id, 'carol', 'pending')
+    add_member(engine, accepted.id, 'dave', 'accepted', deleted=True)
+    return repo
+
+
+@pytest.mark.parametrize('viewer, member_status, expected', [
+    ('alice', 'accepted', {'a-public', 'a-private', 'a-shared-accepted',
+                           'a-shared-pending', 'a-community'}),
+    ('bob', 'accepted', {'a-public', 'b-private', 'b-community'}),
+    ('carol', 'accepted', {'a-public', 'a-shared-accepted'}),
+    ('carol', 'pending', {'a-public', 'a-shared-pending'}),
+    ('carol', 'all', {'a-public', 'a-shared-accepted', 'a-shared-pending'}),
+    ('dave', 'all', {'a-public'}),
+    (None, 'all', {'a-public'}),
+])
+def test_list_shows_a_non_admin_what_it_may_see(shared_world, viewer,
+                                                member_status, expected):
+    query = ImageQuery(viewer_owner=viewer, member_status=member_status)
+
+    assert names(shared_world.list(query)) == expected
+
+
+def test_list_shows_an_admin_all_but_others_community_images(shared_world):
+    assert names(shared_world.list(admin_query())) == {
+        'a-public', 'a-private', 'a-shared-accepted', 'a-shared-pending',
+        'b-private'}
+
+
+@pytest.mark.parametrize('viewer, admin, visibility, expected', [
+    ('carol', False, 'public', {'a-public'}),
+    ('carol', False, 'community', {'a-community', 'b-community'}),
+    ('carol', False, 'private', set()),
+    ('bob', False, 'private', {'b-private'}),
+    ('carol', False, 'shared', {'a-shared-accepted'}),
+    ('alice', False, 'shared', {'a-shared-accepted', 'a-shared-pending'}),
+    ('carol', False, 'all', {'a-public', 'a-shared-accepted', 'a-community',
+                             'b-community'}),
+    ('admin', True, 'private', {'a-private', 'b-private'}),
+    ('admin', True, 'shared', {'a-shared-accepted', 'a-shared-pending'}),
+    ('admin', True, 'community', {'a-community', 'b-community'}),
+])
+def test_list_with_visibility_filter_shows_what_viewer_could_see(
+        shared_world, viewer, admin, visibility, expected):
+    query = ImageQuery(viewer_owner=viewer, viewer_is_admin=admin,
+                       filters={'visibility': [visibility]})
+
+    assert names(shared_world.list(query)) == expected
+
+
+def test_list_with_several_visibilities_unites_them(shared_world):
+    query = ImageQuery(viewer_owner='bob',
+                       filters={'visibility': ['private', 'public']})
+
+    assert names(shared_world.list(query)) == {'a-public', 'b-private'}
+
+
+def test_list_with_unknown_visibility_is_invalid(shared_world):
+    query = ImageQuery(filters={'visibility': ['everyone']})
+
+    with pytest.raises(exception.InvalidParameterValue):
+        shared_world.list(query)
+
+
+def test_list_hides_hidden_images_unless_the_filter_asks(repo):
+    add(repo, name='shown', visibility='public')
+    add(repo, name='hidden', visibility='public', os_hidden=True)
+
+    assert names(repo.list(ImageQuery())) == {'shown'}
+    assert names(repo.list(ImageQuery(
+        filters={'os_hidden': [True]}))) == {'hidden'}
+    assert names(repo.list(ImageQuery(
+        filters={'os_hidden': [True, False]}))) == {'shown', 'hidden'}
+
+
+# -- list: filters -----------------------------------------------------------
+
+FILTER_IMAGES = [
+    dict(name='one', disk_format='raw', container_format='bare',
+         protected=False, checksum='1' * 32, min_disk=0, min_ram=0,
+         owner='alice'),
+    dict(name='two', disk_format='qcow2', container_format='ovf',
+         protected=True, checksum='2' * 32, min_disk=1, min_ram=128,
+         owner='bob'),
+    dict(name='three', disk_format='iso', container_format='bare',
+         protected=False, checksum='3' * 32, min_disk=2, min_ram=256,
+         owner='carol'),
+]
+
+
+@pytest.fixture
+def filter_world(repo):
+    images = [add(repo, visibility='public', **attributes)
+              for attributes in FILTER_IMAGES]
+    repo.transition(images[1].id, 'queued', 'active')
+    return repo, images
+
+
+@pytest.mark.parametrize('attribute, values, expected', [
+    ('name', ['two'], {'two'}),
+    ('name', ['one', 'three'], {'one', 'three'}),
+    ('status', ['active'], {'two'}),
+    ('status', ['queued'], {'one', 'three'}),
+    ('disk_format', ['raw', 'iso'], {'one', 'three'}),
+    ('container_format', ['bare'], {'one', 'three'}),
+    ('protected', [True], {'two'}),
+    ('checksum', ['3' * 32], {'three'}),
+    ('min_disk', [1, 2], {'two', 'three'}),
+    ('min_ram', [0], {'one'}),
+    ('owner', ['bob', 'carol'], {'two', 'three'}),
+    ('name', ['nothing'], set()),
+])
+def test_list_filters_on_attributes_with_value_lists(
+        filter_world, attribute, values, expected):
+    repo, _ = filter_world
+
+    images = repo.list(admin_query(filters={attribute: values}))
+
+    assert names(images) == expected
+
+
+def test_list_filters_on_id(filter_world):
+    repo, images = filter_world
+
+    listed = repo.list(admin_query(filters={'id': [images[0].id]}))
+
+    assert names(listed) == {'one'}
+
+
+def test_list_combines_filters_with_and(filter_world):
+    repo, _ = filter_world
+    query = admin_query(filters={'container_format': ['bare'],
+                                 'min_disk': [0, 1]})
+
+    assert names(repo.list(query)) == {'one'}
+
+
+def test_list_refuses_an_unknown_filter(filter_world):
+    repo, _ = filter_world
+
+    with pytest.raises(exception.InvalidParameterValue):
+        repo.list(admin_query(filters={'deleted': [True]}))
+
+
+def test_list_filters_on_extra_properties(repo):
+    add(repo, name='ubuntu', visibility='public',
+        extra_properties={'os_distro': 'ubuntu', 'hw': 'q35'})
+    add(repo, name='fedora', visibility='public',
+        extra_properties={'os_distro': 'fedora', 'hw': 'q35'})
+    add(repo, name='bare', visibility='public')
+
+    def listed(property_filters):
+        return names(repo.list(ImageQuery(property_filters=property_filters)))
+
+    assert listed({'os_distro': ['ubuntu']}) == {'ubuntu'}
+    assert listed({'os_distro': ['ubuntu', 'fedora']}) == {'ubuntu',
+                                                           'fedora'}
+    assert listed({'os_distro': ['fedora'], 'hw': ['q35']}) == {'fedora'}
+    assert listed({'os_distro': ['fedora'], 'hw': ['pc']}) == set()
+    assert listed({'missing': ['x']}) == set()
+
+
+def test_list_ignores_removed_properties_and_tags(repo):
+    image = add(repo, visibility='public', extra_properties={'p': 'v'},
+                tags={'t'})
+    image.extra_properties, image.tags = {}, set()
+    repo.save(image)
+
+    assert repo.list(ImageQuery(property_filters={'p': ['v']})) == []
+    assert repo.list(ImageQuery(tags=['t'])) == []
+
+
+def test_list_requires_every_tag(repo):
+    add(repo, name='both', visibility='public', tags={'a', 'b'})
+    add(repo, name='only-a', visibility='public', tags={'a'})
+
+    assert names(repo.list(ImageQuery(tags=['a']))) == {'both', 'only-a'}
+    assert names(repo.list(ImageQuery(tags=['a', 'b']))) == {'both'}
+    assert names(repo.list(ImageQuery(tags=['c']))) == set()
+
+
+@pytest.mark.parametrize('operator, value, expected', [
+    ('eq', 20, {'20'}),
+    ('neq', 20, {'10', '30'}),
+    ('gt', 20, {'30'}),
+    ('gte', 20, {'20', '30'}),
+    ('lt', 20, {'10'}),
+    ('lte', 20, {'10', '20'}),
+])
+def test_list_filters_size_ranges(repo, operator, value, expected):
+    for size in (10, 20, 30):
+        image = add(repo, name=str(size), visibility='public')
+        repo.transition(image.id, 'queued', 'active', size=size)
+
+    listed = repo.list(ImageQuery(ranges=[('size', operator, value)]))
+
+    assert names(listed) == expected
+
+
+def test_list_filters_datetime_ranges_combined(repo):
+    for minute in range(5):
+        add(repo, name=str(minute), visibility='public',
+            created_at=at(minute), updated_at=at(10 - minute))
+    query = ImageQuery(ranges=[('created_at', 'gte', at(1)),
+                               ('created_at', 'lt', at(4)),
+                               ('updated_at', 'neq', at(8))])
+
+    assert names(repo.list(query)) == {'1', '3'}
+
+
+@pytest.mark.parametrize('ranges, error', [
+    ([('name', 'eq', 'x')], exception.InvalidFilterRangeValue),
+    ([('size', 'like', 1)], exception.InvalidFilterOperatorValue),
+])
+def test_list_refuses_bad_ranges(repo, ranges, error):
+    with pytest.raises(error):
+        repo.list(ImageQuery(ranges=ranges))
+
+
+def test_list_returns_properties_tags_and_locations(repo):
+    image = add(repo, visibility='public', extra_properties={'k': 'v'},
+                tags={'t'}, locations=[domain.Location('file:///x')])
+
+    assert repo.list(ImageQuery()) == [image]
+
+
+def test_list_loads_children_with_a_fixed_number_of_queries(repo, engine):
+    for number in range(20):
+        add(repo, name=str(number), visibility='public',
+            extra_properties={'n': str(number)}, tags={str(number)},
+            locations=[domain.Location('file:///%d' % number)])
+    statements = []
+    sa.event.listen(engine, 'before_cursor_execute',
+                    lambda *args: statements.append(args[2]))
+
+    images = repo.list(ImageQuery(limit=20))
+
+    selects = [sql for sql in statements if sql.startswith('SELECT')]
+    assert len(images) == 20 and len(selects) == 4
+    assert all(image.extra_properties == {'n': image.name}
+               and image.tags == {image.name} for image in images)
+
+
+# -- list: order and paging --------------------------------------------------
+
+def python_order(images, keys):
+    """``images`` sorted as the repository must: NULL before any value."""
+    def compare(left, right):
+        for key, direction in keys:
+            a, b = getattr(left, key), getattr(right, key)
+            if a == b:
+                continue
+            smaller = a is None or (b is not None and a < b)
+            return (-1 if smaller else 1) * (1 if direction == 'asc' else -1)
+        return 0
+    return sorted(images, key=functools.cmp_to_key(compare))
+
+
+@pytest.fixture
+def sixty_images(repo):
+    """Images with many ties and NULLs in the sortable attributes."""
+    rand = random.Random(60)
+    images = []
+    for _ in range(60):
+        image = new_image(
+            name=rand.choice([None, 'alpha', 'Beta', 'gamma']),
+            visibility='public',
+            disk_format=rand.choice([None, 'raw', 'qcow2']),
+            container_format=rand.choice([None, 'bare']),
+            min_ram=rand.choice([0, 64]), protected=rand.choice([True, False]),
+            owner=rand.choice([None, 'alice', 'bob']),
+            created_at=at(rand.randrange(5)),
+            updated_at=rand.choice([None, at(1), at(2)]))
+        repo.add(image)
+        size = rand.choice([None, 0, 10, 20])
+        if size is not None:
+            image = repo.transition(image.id, 'queued', 'active', size=size)
+        images.append(image)
+    return images
+
+
+SORT_ORDERS = [
+    [('created_at', 'desc')],
+    [('name', 'asc')],
+    [('name', 'desc')],
+    [('size', 'asc'), ('name', 'desc')],
+    [('disk_format', 'desc'), ('created_at', 'asc'), ('min_ram', 'desc')],
+    [('protected', 'asc'), ('size', 'desc')],
+    [('updated_at', 'asc'), ('owner', 'desc')],
+    [('container_format', 'desc'), ('status', 'asc')],
+    [('id', 'asc')],
+    [('visibility', 'desc'), ('id', 'asc'), ('name', 'desc')],
+]
+
+
+def with_id(sort):
+    if any(key == 'id' for key, _ in sort):
+        return sort
+    return sort + [('id', sort[-1][1])]
+
+
+@pytest.mark.parametrize('sort', SORT_ORDERS)
+def test_list_sorts_on_keys_with_mixed_directions_and_nulls(
+        repo, sixty_images, sort):
+    listed = repo.list(admin_query(sort=sort, limit=100))
+
+    assert listed == python_order(sixty_images, with_id(sort))
+
+
+@pytest.mark.parametrize('sort', SORT_ORDERS)
+def test_marker_paging_walks_every_image_once_in_order(
+        repo, sixty_images, sort):
+    walked, marker = [], None
+    while True:
+        page = repo.list(admin_query(sort=sort, limit=7, marker=marker))
+        assert len(page) <= 7
+        walked.extend(page)
+        if len(page) < 7:
+            break
+        marker = page[-1].id
+
+    assert walked == python_order(sixty_images, with_id(sort))
+
+
+def test_marker_paging_with_filters_walks_the_filtered_images(
+        repo, sixty_images):
+    sort = [('name', 'asc'), ('created_at', 'desc')]
+    query = dict(sort=sort, limit=5, filters={'protected': [True]},
+                 ranges=[('size', 'gte', 10)])
+    walked, marker = [], None
+    while page := repo.list(admin_query(marker=marker, **query)):
+        walked.extend(page)
+        marker = page[-1].id
+
+    expected = [image for image in sixty_images
+                if image.protected and (image.size or 0) >= 10]
+    assert walked == python_order(expected, with_id(sort))
+
+
+def test_list_returns_at_most_limit_images(repo, sixty_images):
+    assert len(repo.list(admin_query(limit=13))) == 13
+
+
+def test_list_with_unknown_marker_raises_not_found(repo, sixty_images):
+    with pytest.raises(exception.ImageNotFound):
+        repo.list(admin_query(marker=str(uuid.uuid4())))
+
+
+def test_list_with_marker_the_viewer_cannot_see_raises_not_found(repo):
+    private = add(repo, owner='alice', visibility='private')
+
+    with pytest.raises(exception.ImageNotFound):
+        repo.list(ImageQuery(viewer_owner='bob', marker=private.id))
+    assert repo.list(ImageQuery(viewer_owner='alice',
+                                marker=private.id)) == []
+
+
+def test_list_with_deleted_marker_raises_not_found(repo):
+    image = add(repo, visibility='public')
+    repo.transition(image.id, 'queued', 'deleted', deleted=True)
+
+    with pytest.raises(exception.ImageNotFound):
+        repo.list(ImageQuery(marker=image.id))
+
+
+def test_list_refuses_unknown_sort_key_and_direction(repo):
+    with pytest.raises(exception.InvalidSortKey):
+        repo.list(ImageQuery(sort=[('checksum', 'asc')]))
+    with pytest.raises(exception.InvalidSortDir):
+        repo.list(ImageQuery(sort=[('name', 'up')]))
+
+
+# -- list: cost --------------------------------------------------------------
+
+def query_plans(engine, action):
+    """EXPLAIN QUERY PLAN of each image page query ``action`` runs."""
+    captured = []
+
+    def capture(connection, cursor, statement, parameters, *args):
+        if statement.startswith('SELECT') and 'LIMIT' in statement:
+            captured.append((statement, parameters))
+
+    sa.event.listen(engine, 'before_cursor_execute', capture)
+    try:
+        action()
+    finally:
+        sa.event.remove(engine, 'before_cursor_execute', capture)
+    with engine.connect() as connection:
+        return ['\n'.join(row[3] for row in connection.exec_driver_sql(
+                    'EXPLAIN QUERY PLAN ' + statement, parameters))
+                for statement, parameters in captured]
+
+
+@pytest.mark.parametrize('viewer, admin', [('alice', False),
+                                           ('admin', True)])
+def test_default_listing_reads_pages_from_the_created_at_index(
+        repo, engine, viewer, admin):
+    with engine.begin() as connection:
+        connection.execute(sa.insert(models.Image), [
+            dict(id=str(uuid.uuid4()), status='active',
+                 visibility=('public', 'private', 'shared')[number % 3],
+                 owner='owner%d' % (number % 10),
+                 created_at=T0 + datetime.timedelta(seconds=number))
+            for number in range(2000)])
+    first = ImageQuery(viewer_owner=viewer, viewer_is_admin=admin)
+    marker = repo.list(first)[-1].id
+
+    plans = query_plans(engine, lambda: repo.list(
+        ImageQuery(viewer_owner=viewer, viewer_is_admin=admin,
+                   marker=marker)))
+    plans += query_plans(engine, lambda: repo.list(first))
+
+    assert len(plans) == 2
+    for plan in plans:
+        assert 'ix_images_created_at_id' in plan
+        assert 'TEMP B-TREE' not in plan
+    assert 'SEARCH images USING INDEX ix_images_created_at_id' in plans[0]

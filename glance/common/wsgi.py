@@ -40,7 +40,8 @@ class Request(webob.Request):
 
 def json_response(body, status=200, headers=None):
     response = webob.Response(status=status, content_type=JSON_CONTENT_TYPE,
-                              charset='UTF-8', headers=headers)
+                              charset='UTF-8')
+    response.headers.update(headers or {})
     response.body = json.dumps(body).encode('utf-8')
     return response
 
@@ -50,29 +51,31 @@ class Router:
 
     def __init__(self):
         self.mapper = routes.Mapper()
-        self._allowed = {}
+        # routes keeps only strings in a match; the handlers live here,
+        # keyed by route name.
+        self._targets = {}
 
     def add(self, path, controller, actions):
         """Route ``path``: ``actions`` maps an HTTP method to an action."""
         for method, action in actions.items():
-            self.mapper.connect(path, controller=controller, action=action,
-                                conditions={'method': [method]})
-        self.mapper.connect(path, controller=None, action='reject',
+            name = '%s %s' % (method, path)
+            self._targets[name] = getattr(controller, action)
+            self.mapper.connect(name, path, conditions={'method': [method]})
+        self.mapper.connect('reject ' + path, path, action='reject',
                             allowed=', '.join(sorted(actions)))
 
     @webob.dec.wsgify(RequestClass=Request)
     def __call__(self, req):
-        match = self.mapper.match(environ=req.environ)
-        if match is None:
+        result = self.mapper.routematch(environ=req.environ)
+        if result is None:
             return webob.exc.HTTPNotFound()
-        if match['action'] == 'reject':
+        match, route = result
+        if match.get('action') == 'reject':
             return webob.exc.HTTPMethodNotAllowed(
                 headers=[('Allow', match['allowed'])])
-        args = {k: v for k, v in match.items()
-                if k not in ('controller', 'action')}
-        action = getattr(match['controller'], match['action'])
+        args = {k: v for k, v in match.items() if k != 'action'}
         try:
-            return action(req, **args)
+            return self._targets[route.name](req, **args)
         except Exception as error:
             return errors.to_http_error(error, req.request_id)
 

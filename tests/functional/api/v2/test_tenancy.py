@@ -20,9 +20,11 @@ def server(tmp_path_factory):
     api.stop()
 
 
-def request(server, method, path, project, roles='member', **kwargs):
-    return requests.request(method, server.url + path,
-                            headers=identity(project, roles), **kwargs)
+def request(server, method, path, project, roles='member', headers=None,
+            **kwargs):
+    headers = dict(identity(project, roles), **(headers or {}))
+    return requests.request(method, server.url + path, headers=headers,
+                            **kwargs)
 
 
 def test_requests_without_identity_are_401(server):

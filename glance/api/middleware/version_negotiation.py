@@ -3,7 +3,8 @@
 ``/v2/...`` and ``/v2.N/...`` select v2 (the path is rewritten to ``/v2``);
 without a version in the URL, ``Accept: application/vnd.openstack.images-
 v2.N`` selects it.  Anything else, including ``/`` and ``/versions``, is
-answered by the versions document (300).  The selected version is put in
+answered by the versions document (300), and so is a bare ``/v2``, where
+version discovery (keystoneauth) looks for it.  The selected version is put in
 ``environ['glance.api.version']`` as ``(major, minor)``.
 """
 
@@ -42,12 +43,12 @@ class VersionNegotiationMiddleware:
         match = _PATH_VERSION.match(path)
         if match:
             version = _select(*match.groups())
-            rest = path[match.end():]
+            rest = path[match.end():] or None
         else:
             accept = _ACCEPT_VERSION.search(environ.get('HTTP_ACCEPT', ''))
             version = _select(*accept.groups()) if accept else None
             rest = path if path not in ('', '/', '/versions') else None
-        if version is None or rest is None:
+        if version is None or rest in (None, '/'):
             return versions.versions_app(environ, start_response)
         environ[ENV_KEY] = version
         environ['PATH_INFO'] = '/v%d%s' % (version[0], rest)

@@ -129,6 +129,13 @@ class SqlImageRepository(repository.ImageRepository):
                 execution_options=UNSYNCHRONIZED)
             return result.rowcount == 1
 
+    def member_status(self, image_id, member):
+        with self._reader() as session:
+            return session.scalar(sa.select(models.ImageMember.status).where(
+                models.ImageMember.image_id == image_id,
+                models.ImageMember.member == member,
+                models.ImageMember.deleted == sa.false()))
+
     def stalled(self, status, older_than):
         with self._reader() as session:
             rows = session.scalars(sa.select(models.Image).where(

@@ -99,5 +99,9 @@ class ImageRepository(abc.ABC):
         """Bump updated_at of an image still in ``status``; a heartbeat."""
 
     @abc.abstractmethod
+    def member_status(self, image_id, member):
+        """The status of ``member``'s membership of an image, or None."""
+
+    @abc.abstractmethod
     def stalled(self, status, older_than):
         """Images in ``status`` whose updated_at is before ``older_than``."""

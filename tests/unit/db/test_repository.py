@@ -793,3 +793,12 @@ def test_default_listing_reads_pages_from_the_created_at_index(
         assert 'ix_images_created_at_id' in plan
         assert 'TEMP B-TREE' not in plan
     assert 'SEARCH images USING INDEX ix_images_created_at_id' in plans[0]
+
+
+def test_member_status_reads_live_memberships_only(repo, engine):
+    image = add(repo)
+    add_member(engine, image.id, 'p1', status='pending')
+    add_member(engine, image.id, 'p2', deleted=True)
+    assert repo.member_status(image.id, 'p1') == 'pending'
+    assert repo.member_status(image.id, 'p2') is None
+    assert repo.member_status(image.id, 'p3') is None

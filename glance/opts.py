@@ -21,9 +21,3 @@ def list_api_opts():
         ('paste_deploy', config.paste_deploy_opts),
     ]
 
-
-def list_manage_opts():
-    return [
-        (None, log.OPTS),
-        ('database', session.database_opts),
-    ]

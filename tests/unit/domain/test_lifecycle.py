@@ -1,0 +1,24 @@
+import pytest
+
+from glance.common import exception
+from glance.domain import lifecycle
+
+
+@pytest.mark.parametrize('current,new', [
+    ('queued', 'saving'), ('saving', 'active'), ('saving', 'queued'),
+    ('active', 'deactivated'), ('deactivated', 'active'),
+    ('active', 'deleted'), ('killed', 'deleted')])
+def test_legal_transitions(current, new):
+    lifecycle.check_transition(current, new)
+
+
+@pytest.mark.parametrize('current,new', [
+    ('deleted', 'active'), ('active', 'saving'), ('active', 'queued'),
+    ('killed', 'active'), ('queued', 'deactivated'), ('saving', 'saving')])
+def test_illegal_transitions_are_conflicts(current, new):
+    with pytest.raises(exception.InvalidImageStatusTransition):
+        lifecycle.check_transition(current, new)
+
+
+def test_every_status_has_a_row():
+    assert set(lifecycle.TRANSITIONS) == set(lifecycle.STATUSES)

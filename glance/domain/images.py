@@ -223,10 +223,15 @@ class ImageService:
         self._require_mutable(context, image, 'delete')
         if image.protected:
             raise exception.ProtectedImageDelete(image_id=image_id)
-        lifecycle.check_transition(image.status, lifecycle.DELETED)
-        self.repo.transition(image.id, image.status, lifecycle.DELETED,
+        self._transition(image.id, image.status, lifecycle.DELETED,
                              deleted=True)
         self._delete_data(image.locations)
+
+    def _transition(self, image_id, from_status, to_status, **values):
+        """Every status change: legal per the table, atomic in the repo."""
+        lifecycle.check_transition(from_status, to_status)
+        return self.repo.transition(image_id, from_status, to_status,
+                                    **values)
 
     def _delete_data(self, locations):
         for location in locations:
@@ -250,7 +255,7 @@ class ImageService:
             raise exception.Forbidden(
                 "Not allowed to %s image in status '%s'."
                 % (rule, image.status))
-        return self.repo.transition(image.id, image.status, target)
+        return self._transition(image.id, image.status, target)
 
     # -- data -------------------------------------------------------------
 
@@ -268,7 +273,7 @@ class ImageService:
             raise exception.Conflict(
                 'Image status must be queued to upload data, not %s.'
                 % image.status)
-        self.repo.transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
+        self._transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
         reader = hashing.HashingReader(
             _Heartbeat(source, lambda: self.repo.touch(image.id,
                                                        lifecycle.SAVING)),
@@ -282,7 +287,7 @@ class ImageService:
             self._requeue(image.id)
             raise
         try:
-            return self.repo.transition(
+            return self._transition(
                 image.id, lifecycle.SAVING, lifecycle.ACTIVE,
                 size=size, checksum=md5,
                 os_hash_algo=self.conf.hashing_algorithm,
@@ -294,7 +299,7 @@ class ImageService:
 
     def _requeue(self, image_id):
         try:
-            self.repo.transition(image_id, lifecycle.SAVING, lifecycle.QUEUED)
+            self._transition(image_id, lifecycle.SAVING, lifecycle.QUEUED)
         except (exception.NotFound, exception.Conflict):
             LOG.info('Image %s changed status during a failed upload; '
                      'left as it is', image_id)

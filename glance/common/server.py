@@ -1,0 +1,688 @@
+"""The eventlet WSGI server of glance-api (and, later, glance-registry).
+
+Process model, after gunicorn's arbiter:
+
+* ``Server.start()`` builds the app with ``app_loader()``, binds the socket
+  and writes ``pid_file``; a broken configuration fails there, before
+  anything is served.  ``Server.wait()`` then serves until told to stop.
+* With ``workers`` > 0 the master forks that many workers, which serve the
+  shared socket, and respawns a worker that dies (after a delay that grows
+  while workers die young).  The master itself never runs the eventlet hub
+  (it waits with the original select()), so forking it is safe.
+* Signal handlers only record the signal; the master loop acts on it:
+
+  ======== ================================================================
+  TERM     graceful stop: workers stop accepting, let requests in flight
+           (long downloads included) finish within graceful_shutdown_timeout,
+           then exit; the pid file is removed
+  INT QUIT fast stop
+  HUP      re-read the config files, rebuild the app, start new workers and
+           stop the old ones gracefully; the listening socket stays open, so
+           no connection is refused (bind_host/bind_port need a restart)
+  USR1     reopen log files, in the master and in every worker
+  ======== ================================================================
+
+* With ``workers = 0`` one process serves, with the same signals; HUP swaps
+  the rebuilt app in place.
+
+The app is built in the master and forked (gunicorn's "preload"): whatever
+must not be shared across a fork (database connections, native threads)
+must be created lazily in the worker, or reset with os.register_at_fork().
+
+Monkey-patching: glance/cmd/api.py calls eventlet.monkey_patch() before it
+imports anything else, so the app's sockets, locks and sleeps are green in
+the workers.  The app stays plain WSGI and runs unchanged under gunicorn or
+uWSGI (glance/wsgi/api.py).
+
+Downloads: ``environ['wsgi.file_wrapper']`` is FileRange.  A FileRange body
+with a Content-Length (not for HEAD) is sent with os.sendfile, zero-copy;
+any other body is iterated.  gunicorn and uWSGI do the same with their own
+``wsgi.file_wrapper``, so an app that returns
+``environ['wsgi.file_wrapper'](fileobj)`` is zero-copy under all three.
+"""
+
+import errno
+import functools
+import logging
+import os
+import signal
+import socket
+
+import eventlet
+import eventlet.hubs
+import eventlet.patcher
+import eventlet.wsgi
+import greenlet
+from eventlet.green import select as green_select
+from oslo_config import cfg
+
+from glance.common import exception
+from glance.common import log
+from glance.common import pidfile
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+OPTS = [
+    cfg.HostAddressOpt('bind_host', default='0.0.0.0',
+                       help='Address to listen on.  Changing it needs a '
+                            'restart: SIGHUP keeps the listening socket.'),
+    cfg.PortOpt('bind_port',
+                help='Port to listen on; each program has its own default '
+                     '(glance-api: 9292).  Changing it needs a restart.'),
+    cfg.IntOpt('workers', min=0,
+               help='Worker processes serving requests.  Unset: one per '
+                    'CPU, at most 8.  0: serve in the one process, without '
+                    'forking (debugging, profiling).'),
+    cfg.IntOpt('backlog', default=4096, min=1,
+               help='Connections the kernel queues while every worker is '
+                    'busy accepting.'),
+    cfg.IntOpt('tcp_keepidle', default=600, min=1,
+               help='Seconds a client connection stays idle before TCP '
+                    'keepalive probes start, to detect dead clients.'),
+    cfg.IntOpt('client_socket_timeout', default=900, min=0,
+               help='Seconds a client connection may make no progress '
+                    'before it is closed; also how long an idle keep-alive '
+                    'connection is kept.  0: wait forever.'),
+    cfg.IntOpt('max_header_line', default=16384, min=1,
+               help='Longest request header line accepted.  Large Keystone '
+                    'tokens may need more.'),
+    cfg.BoolOpt('http_keepalive', default=True,
+                help='Keep client connections open between requests.  '
+                     'False closes each connection after one response.'),
+    cfg.StrOpt('pid_file',
+               help='File the server writes its (master) pid to at start '
+                    'and removes at exit, for glance-control and init '
+                    'systems.  Start fails while it names a live process.'),
+    cfg.IntOpt('graceful_shutdown_timeout', default=60, min=0,
+               help='Seconds requests in flight get to finish after SIGTERM '
+                    'or a SIGHUP reload before their worker exits anyway.  '
+                    '0: wait for them however long they take.'),
+]
+
+CONF.register_opts(OPTS)
+
+# Connections one worker serves at once.
+GREEN_POOL_SIZE = 1000
+MAX_DEFAULT_WORKERS = 8
+# How long start() waits for a busy address (a previous server closing).
+BIND_RETRY_SECONDS = 30
+# How long workers get to exit after a fast stop before they are killed.
+FAST_STOP_SECONDS = 5
+# Extra time the master gives a gracefully stopping worker before killing
+# it, beyond graceful_shutdown_timeout which the worker enforces itself.
+GRACE_MARGIN_SECONDS = 5
+# A worker that dies younger than this delays its replacement, 1 s first,
+# doubling up to MAX_RESPAWN_DELAY.
+HEALTHY_WORKER_SECONDS = 5
+MAX_RESPAWN_DELAY = 30
+# How often the master and the workers look around without a signal.
+TICK_SECONDS = 1.0
+# Read size when a FileRange is iterated rather than sent with sendfile:
+# under eventlet each chunk costs ~40 us, so smaller chunks cut throughput.
+FILE_BLOCK_SIZE = 1024 * 1024
+
+MASTER_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT,
+                  signal.SIGHUP, signal.SIGUSR1, signal.SIGCHLD)
+# Forked workers leave SIGHUP to the master, which replaces them.
+WORKER_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT,
+                  signal.SIGUSR1)
+
+# The master must block without running the eventlet hub (see above).
+_blocking_select = eventlet.patcher.original('select').select
+_blocking_sleep = eventlet.patcher.original('time').sleep
+_clock = eventlet.patcher.original('time').monotonic
+
+
+def worker_count():
+    """``workers``, or the number of CPUs (at most 8) when it is unset."""
+    if CONF.workers is not None:
+        return CONF.workers
+    return min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS)
+
+
+def listen(address):
+    """A listening socket on ``address``, with TCP keepalive on.
+
+    A busy address is retried for BIND_RETRY_SECONDS, the time a previous
+    server may take to let go of it.  SO_REUSEPORT stays off, so a second
+    server on the same port fails instead of silently sharing it.
+    """
+    host, port = address
+    family = socket.getaddrinfo(host, port, socket.AF_UNSPEC,
+                                socket.SOCK_STREAM)[0][0]
+    give_up_at = _clock() + BIND_RETRY_SECONDS
+    while True:
+        try:
+            sock = eventlet.listen(address, family=family,
+                                   backlog=CONF.backlog, reuse_port=False)
+            break
+        except OSError as e:
+            if e.errno != errno.EADDRINUSE:
+                raise
+            if _clock() > give_up_at:
+                raise OSError(e.errno, 'Cannot bind to %s:%d after %d s: %s'
+                              % (host, port, BIND_RETRY_SECONDS, e.strerror))
+            _blocking_sleep(0.1)
+    # Accepted connections inherit these.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    if hasattr(socket, 'TCP_KEEPIDLE'):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE,
+                        CONF.tcp_keepidle)
+    return sock
+
+
+class Server:
+    """Serves the app ``app_loader()`` builds; see the module docstring.
+
+    ``app_loader`` is called at start and again on each SIGHUP reload;
+    ``default_port`` applies while ``bind_port`` is unset.
+    """
+
+    def __init__(self, app_loader, default_port, program_name='glance-api'):
+        self.app_loader = app_loader
+        self.default_port = default_port
+        self.program_name = program_name
+        self.app = None
+        self.sock = None
+        self._pid_file = None
+
+    def configured_address(self):
+        port = CONF.bind_port if CONF.bind_port is not None \
+            else self.default_port
+        return CONF.bind_host, port
+
+    def start(self):
+        """Build the app, bind the socket, write the pid file.
+
+        Raises ConfigError or OSError, before anything is served.
+        """
+        self.app = self.app_loader()
+        self.sock = listen(self.configured_address())
+        if CONF.pid_file:
+            other = pidfile.running_pid(CONF.pid_file)
+            if other not in (None, os.getpid()):
+                raise exception.ConfigError(
+                    'pid_file %s names process %d, which is running: is '
+                    '%s already started?'
+                    % (CONF.pid_file, other, self.program_name))
+            pidfile.write(CONF.pid_file, os.getpid())
+            self._pid_file = CONF.pid_file
+        host, port = self.sock.getsockname()[:2]
+        LOG.info('%s (pid %d) listening on %s:%d with %d workers',
+                 self.program_name, os.getpid(), host, port, worker_count())
+
+    def wait(self):
+        """Serve until a stop signal; return the exit status."""
+        try:
+            if worker_count() == 0:
+                return _Worker(self, forked=False).run()
+            return _Master(self).run()
+        finally:
+            if self._pid_file:
+                pidfile.remove(self._pid_file, os.getpid())
+
+    def reload(self):
+        """Re-read the config files and rebuild the app (SIGHUP).
+
+        Returns the new app, or None when that failed: the failure is
+        logged and the running app keeps serving.
+        """
+        address = self.configured_address()
+        if not CONF.reload_config_files():
+            LOG.error('Reload failed: the config files could not be read; '
+                      'still serving with the previous configuration')
+            return None
+        try:
+            log.setup(self.program_name)
+            app = self.app_loader()
+        except exception.ConfigError as e:
+            LOG.error('Reload failed, still serving the previous '
+                      'application: %s', e)
+            return None
+        except Exception:
+            LOG.exception('Reload failed, still serving the previous '
+                          'application')
+            return None
+        if self.configured_address() != address:
+            LOG.warning('bind_host/bind_port changed to %s:%s: that needs '
+                        'a restart; still listening on %s:%s',
+                        *(self.configured_address() + address))
+        LOG.info('Reloaded the configuration and the application')
+        self.app = app
+        return app
+
+
+class _SignalQueue:
+    """Signals recorded by handlers that do nothing else, for a loop to act on.
+
+    The C-level handler also writes to a pipe (signal.set_wakeup_fd), which
+    wakes the loop's select() however it waits.
+    """
+
+    def __init__(self, signals, select):
+        self._select = select
+        self._pending = []
+        self._read_fd, self._write_fd = os.pipe()
+        os.set_blocking(self._read_fd, False)
+        os.set_blocking(self._write_fd, False)
+        signal.set_wakeup_fd(self._write_fd, warn_on_full_buffer=False)
+        for signum in signals:
+            signal.signal(signum, self._record)
+
+    def _record(self, signum, frame):
+        self._pending.append(signum)
+
+    def get(self, timeout):
+        """The oldest signal not yet taken, waiting up to ``timeout`` s."""
+        if not self._pending:
+            readable = self._select([self._read_fd], [], [], timeout)[0]
+            if readable:
+                os.read(self._read_fd, 4096)
+        return self._pending.pop(0) if self._pending else None
+
+    def close(self):
+        os.close(self._read_fd)
+        os.close(self._write_fd)
+
+
+class _Master:
+    """The parent of the workers: forks, watches, replaces and stops them."""
+
+    def __init__(self, server):
+        self._server = server
+        self._signals = _SignalQueue(MASTER_SIGNALS, _blocking_select)
+        self._actions = {
+            signal.SIGTERM: self._stop_gracefully,
+            signal.SIGINT: self._stop_fast,
+            signal.SIGQUIT: self._stop_fast,
+            signal.SIGHUP: self._reload,
+            signal.SIGUSR1: self._reopen_logs,
+            # Exited workers are reaped on every turn of the loop.
+            signal.SIGCHLD: lambda: None,
+        }
+        self._worker_count = self._configured_worker_count()
+        self._workers = {}          # pid -> start time, current generation
+        self._leaving = {}          # pid -> time to SIGKILL it, or None
+        self._stopping = False
+        self._respawn_delay = 0
+        self._respawn_at = 0
+
+    def run(self):
+        self._spawn_missing()
+        while not self._stopping or self._leaving:
+            signum = self._signals.get(TICK_SECONDS)
+            if signum is not None:
+                self._actions[signum]()
+            self._reap()
+            self._kill_overdue()
+            if not self._stopping:
+                self._spawn_missing()
+        LOG.info('All workers have exited; master %d exiting', os.getpid())
+        return 0
+
+    @staticmethod
+    def _configured_worker_count():
+        count = worker_count()
+        if count == 0:
+            LOG.warning('workers = 0 (no forking) needs a restart; '
+                        'running 1 worker')
+        return max(count, 1)
+
+    def _spawn_missing(self):
+        if _clock() < self._respawn_at:
+            return
+        while len(self._workers) < self._worker_count:
+            self._spawn()
+
+    def _spawn(self):
+        # Signals wait until the child has installed its own handlers.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, MASTER_SIGNALS)
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                eventlet.hubs.use_hub()  # a fresh hub, not the parent's
+                worker = _Worker(self._server, forked=True)
+                self._signals.close()
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                status = worker.run()
+            except Exception:
+                LOG.exception('Worker %d failed', os.getpid())
+            finally:
+                logging.shutdown()
+                os._exit(status)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        self._workers[pid] = _clock()
+        LOG.info('Started worker %d', pid)
+
+    def _reap(self):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self._worker_exited(pid, _describe_exit(status))
+
+    def _worker_exited(self, pid, how):
+        if pid in self._leaving:
+            del self._leaving[pid]
+            LOG.info('Worker %d %s', pid, how)
+            return
+        started = self._workers.pop(pid, None)
+        if started is None:
+            return
+        LOG.error('Worker %d %s unexpectedly; starting another', pid, how)
+        if _clock() - started < HEALTHY_WORKER_SECONDS:
+            self._respawn_delay = min(max(1, 2 * self._respawn_delay),
+                                      MAX_RESPAWN_DELAY)
+        else:
+            self._respawn_delay = 0
+        self._respawn_at = _clock() + self._respawn_delay
+
+    def _retire(self, pids, signum, grace):
+        """Send ``signum`` to workers ``pids``, which are no longer counted
+        as serving; SIGKILL them after ``grace`` seconds (None: never)."""
+        kill_at = None if grace is None else _clock() + grace
+        for pid in pids:
+            _signal_process(pid, signum)
+            self._workers.pop(pid, None)
+            self._leaving[pid] = kill_at
+
+    def _retire_gracefully(self, pids):
+        # Workers enforce graceful_shutdown_timeout themselves; the master
+        # steps in only if one is stuck beyond it.
+        grace = CONF.graceful_shutdown_timeout
+        self._retire(pids, signal.SIGTERM,
+                     grace + GRACE_MARGIN_SECONDS if grace else None)
+
+    def _kill_overdue(self):
+        now = _clock()
+        for pid, kill_at in self._leaving.items():
+            if kill_at is not None and now > kill_at:
+                LOG.warning('Worker %d did not exit in time; killing it', pid)
+                _signal_process(pid, signal.SIGKILL)
+                self._leaving[pid] = None
+
+    def _stop_gracefully(self):
+        LOG.info('SIGTERM: stopping gracefully')
+        self._begin_stop()
+        self._retire_gracefully(list(self._workers))
+
+    def _stop_fast(self):
+        LOG.info('Stopping now')
+        self._begin_stop()
+        self._retire(list(self._workers) + list(self._leaving),
+                     signal.SIGQUIT, FAST_STOP_SECONDS)
+
+    def _begin_stop(self):
+        self._stopping = True
+        if self._server.sock is not None:
+            # Once the workers stop accepting, connections are refused
+            # rather than left waiting in the backlog.
+            self._server.sock.close()
+            self._server.sock = None
+
+    def _reload(self):
+        if self._stopping:
+            return
+        LOG.info('SIGHUP: reloading')
+        if self._server.reload() is None:
+            return
+        old_workers = list(self._workers)
+        self._worker_count = self._configured_worker_count()
+        for _ in range(self._worker_count):
+            self._spawn()
+        self._retire_gracefully(old_workers)
+
+    def _reopen_logs(self):
+        log.reopen_logs()
+        LOG.info('SIGUSR1: log files reopened')
+        for pid in list(self._workers) + list(self._leaving):
+            _signal_process(pid, signal.SIGUSR1)
+
+
+class _Worker:
+    """Serves the socket with eventlet in this process until told to stop.
+
+    ``forked``: a worker of a master, which handles SIGHUP itself; when the
+    master disappears the worker stops gracefully.  Otherwise the only
+    process (workers = 0), which reloads in place on SIGHUP.
+    """
+
+    def __init__(self, server, forked):
+        self._server = server
+        self._app = server.app
+        self._master_pid = os.getppid() if forked else None
+        if forked:
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signals = WORKER_SIGNALS
+        else:
+            signals = WORKER_SIGNALS + (signal.SIGHUP,)
+        self._signals = _SignalQueue(signals, green_select.select)
+
+    def run(self):
+        eventlet.wsgi.MAX_HEADER_LINE = CONF.max_header_line
+        pool = eventlet.GreenPool(GREEN_POOL_SIZE)
+        wsgi = eventlet.spawn(
+            eventlet.wsgi.server, self._server.sock, self._call_app,
+            custom_pool=pool, protocol=HttpProtocol, log=_EventletLog(),
+            log_format='', debug=False, keepalive=CONF.http_keepalive,
+            socket_timeout=CONF.client_socket_timeout or None,
+            environ={'wsgi.multiprocess': self._master_pid is not None})
+        while True:
+            signum = self._signals.get(TICK_SECONDS)
+            if signum == signal.SIGTERM:
+                return self._stop_gracefully(wsgi, pool)
+            if signum in (signal.SIGINT, signal.SIGQUIT):
+                LOG.info('Worker %d stopping now', os.getpid())
+                return 0
+            if signum == signal.SIGHUP:
+                self._app = self._server.reload() or self._app
+            if signum == signal.SIGUSR1:
+                log.reopen_logs()
+            if self._master_pid is not None \
+                    and os.getppid() != self._master_pid:
+                LOG.warning('Master %d is gone', self._master_pid)
+                return self._stop_gracefully(wsgi, pool)
+            if wsgi.dead:
+                LOG.error('The server loop of worker %d ended', os.getpid())
+                return 1
+
+    def _call_app(self, environ, start_response):
+        return self._app(environ, start_response)
+
+    def _stop_gracefully(self, wsgi, pool):
+        LOG.info('Worker %d stopping gracefully: %d connections open',
+                 os.getpid(), pool.running())
+        # eventlet.wsgi.server stops accepting, closes the idle keep-alive
+        # connections and waits for the requests in flight.  It would close
+        # the listening socket only after them: once every process has
+        # closed it, new connections are refused instead of queued.
+        wsgi.kill()
+        self._server.sock.close()
+        with eventlet.Timeout(CONF.graceful_shutdown_timeout or None, False):
+            try:
+                wsgi.wait()
+            except greenlet.GreenletExit:
+                pass
+        if not wsgi.dead:
+            LOG.warning('Worker %d exiting with %d connections still open '
+                        'after %d s', os.getpid(), pool.running(),
+                        CONF.graceful_shutdown_timeout)
+        return 0
+
+
+class _EventletLog:
+    """Where eventlet.wsgi logs, for the 'eventlet.wsgi' logger.
+
+    Its access lines are rendered empty (log_format='') and dropped: the
+    access_log middleware writes those.
+    """
+
+    _logger = logging.getLogger('eventlet.wsgi')
+
+    def info(self, message, *args, **kwargs):
+        if message:
+            self._logger.info(message, *args)
+
+    def debug(self, message, *args, **kwargs):
+        self._logger.debug(message, *args)
+
+    def error(self, message, *args, **kwargs):
+        self._logger.error(message, *args)
+
+
+class FileRange:
+    """``length`` bytes of a seekable file from ``offset``: a response body.
+
+    It is this server's ``environ['wsgi.file_wrapper']``; ``offset``
+    defaults to the file's position and ``length`` to the rest of the file.
+    This server sends it with os.sendfile when the response has a
+    Content-Length; elsewhere (or wrapped by a middleware) it is iterated in
+    ``block_size`` reads.  webob answers a Range request from it through
+    app_iter_range().  Closing it closes the file.
+    """
+
+    def __init__(self, fileobj, block_size=FILE_BLOCK_SIZE, offset=None,
+                 length=None):
+        self.fileobj = fileobj
+        self.block_size = block_size
+        self.offset = fileobj.tell() if offset is None else offset
+        if length is None:
+            length = max(fileobj.seek(0, os.SEEK_END) - self.offset, 0)
+            fileobj.seek(self.offset)
+        self.length = length
+
+    def __iter__(self):
+        self.fileobj.seek(self.offset)
+        remaining = self.length
+        while remaining > 0:
+            chunk = self.fileobj.read(min(self.block_size, remaining))
+            if not chunk:
+                raise _ShortFile(remaining)
+            remaining -= len(chunk)
+            yield chunk
+
+    def app_iter_range(self, start, stop):
+        stop = self.length if stop is None else min(stop, self.length)
+        return FileRange(self.fileobj, self.block_size, self.offset + start,
+                         max(stop - start, 0))
+
+    def close(self):
+        self.fileobj.close()
+
+
+class _ShortFile(EOFError):
+    """The file ended before the response did: the connection is dropped
+    so the client sees a truncated body rather than waiting for the rest."""
+
+    def __init__(self, missing):
+        super().__init__('The file ended %d bytes short of the response'
+                         % missing)
+
+
+class HttpProtocol(eventlet.wsgi.HttpProtocol):
+    """eventlet's HTTP/1.1 handler, with FileRange bodies sent by sendfile."""
+
+    def get_environ(self):
+        environ = super().get_environ()
+        environ['wsgi.file_wrapper'] = FileRange
+        return environ
+
+    def handle_one_response(self):
+        self.application = functools.partial(
+            _call_with_sendfile, self.application, self.connection)
+        super().handle_one_response()
+
+
+def _call_with_sendfile(app, connection, environ, start_response):
+    """``app``'s body, replaced by a _SendfileBody when it can be one."""
+    started = []
+
+    def recording_start_response(status, headers, exc_info=None):
+        write = start_response(status, headers, exc_info)
+        started[:] = [status, headers, write]
+        return write
+
+    body = app(environ, recording_start_response)
+    if (not isinstance(body, FileRange) or not started
+            or environ['REQUEST_METHOD'] == 'HEAD'):
+        return body
+    status, headers, write = started
+    lengths = [value for name, value in headers
+               if name.lower() == 'content-length']
+    if not lengths or status[:3] in ('204', '304') \
+            or not _has_fileno(body.fileobj):
+        return body
+    return _SendfileBody(body, connection, write, int(lengths[0]))
+
+
+def _has_fileno(fileobj):
+    try:
+        fileobj.fileno()
+    except (AttributeError, OSError):
+        return False
+    return True
+
+
+class _SendfileBody:
+    """Sends the headers, then the file with os.sendfile, when iterated.
+
+    It yields nothing itself: eventlet has no hook for a zero-copy body, so
+    iterating it does the sending, waiting greenly whenever the socket
+    buffer is full.  Exactly Content-Length bytes are sent; a file too short
+    for that raises, which drops the connection.
+    """
+
+    def __init__(self, file_range, connection, write, content_length):
+        self._range = file_range
+        self._connection = connection
+        self._write = write
+        self._content_length = content_length
+
+    def __iter__(self):
+        # eventlet sends the status line and headers with the first write.
+        self._write(b'')
+        count = min(self._content_length, self._range.length)
+        self._send(count)
+        if count < self._content_length:
+            raise _ShortFile(self._content_length - count)
+        return iter(())
+
+    def _send(self, count):
+        in_fd = self._range.fileobj.fileno()
+        out_fd = self._connection.fileno()
+        offset = self._range.offset
+        while count > 0:
+            try:
+                sent = os.sendfile(out_fd, in_fd, offset, count)
+            except BlockingIOError:
+                eventlet.hubs.trampoline(
+                    out_fd, write=True, timeout=self._connection.gettimeout(),
+                    timeout_exc=socket.timeout('timed out'))
+                continue
+            if sent == 0:
+                raise _ShortFile(count)
+            offset += sent
+            count -= sent
+
+    def close(self):
+        self._range.close()
+
+
+def _signal_process(pid, signum):
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _describe_exit(status):
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        return 'was killed by %s' % signal.Signals(-code).name
+    return 'exited with status %d' % code

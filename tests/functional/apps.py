@@ -1,0 +1,67 @@
+"""A small WSGI app for testing the server without the Image API.
+
+Routes (GET):
+
+* ``/pid``: the pid of the process that answered.
+* ``/greeting``: ``[test_app] greeting`` as it was when the app was built,
+  to see that SIGHUP rebuilt the app with the new configuration.
+* ``/slow?mib=N&delay=S``: N MiB of ``x`` in 64 KiB chunks, S seconds apart.
+* ``/file?path=P``: the file P through ``environ['wsgi.file_wrapper']``,
+  with Content-Length and Range support (webob); ``&chunked=1`` leaves the
+  Content-Length out.
+"""
+
+import os
+import time
+
+import webob
+import webob.dec
+import webob.exc
+from oslo_config import cfg
+
+CONF = cfg.CONF
+CONF.register_opts([cfg.StrOpt('greeting', default='hello',
+                               help='What /greeting answers.')],
+                   group='test_app')
+
+CHUNK = 64 * 1024
+
+
+def app_factory(global_conf, **local_conf):
+    greeting = CONF.test_app.greeting
+
+    @webob.dec.wsgify
+    def app(req):
+        if req.path == '/pid':
+            return webob.Response(text=str(os.getpid()))
+        if req.path == '/greeting':
+            return webob.Response(text=greeting)
+        if req.path == '/slow':
+            return slow(int(req.params['mib']),
+                        float(req.params.get('delay', 0.02)))
+        if req.path == '/file':
+            return file_response(req)
+        raise webob.exc.HTTPNotFound()
+
+    return app
+
+
+def slow(mib, delay):
+    def chunks():
+        for _ in range(mib * 1024 * 1024 // CHUNK):
+            time.sleep(delay)
+            yield b'x' * CHUNK
+    return webob.Response(app_iter=chunks(),
+                          content_length=mib * 1024 * 1024,
+                          content_type='application/octet-stream')
+
+
+def file_response(req):
+    path = req.params['path']
+    body = req.environ['wsgi.file_wrapper'](open(path, 'rb'))
+    response = webob.Response(app_iter=body,
+                              content_type='application/octet-stream',
+                              conditional_response=True)
+    if not req.params.get('chunked'):
+        response.content_length = os.path.getsize(path)
+    return response

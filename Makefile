@@ -14,7 +14,8 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	mkdir -p data/images
 	$(VENV)/bin/glance-manage --config-file $(QUICKSTART_CONF) db_sync
-	exec $(VENV)/bin/glance-api --config-file $(QUICKSTART_CONF)
+	OS_GLANCE_STORE__FILESYSTEM_STORE_DATADIR=$(CURDIR)/data/images \
+	    exec $(VENV)/bin/glance-api --config-file $(QUICKSTART_CONF)
 
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest -q

@@ -39,6 +39,7 @@ with a Content-Length (not for HEAD) is sent with os.sendfile, zero-copy;
 any other body is iterated.  gunicorn and uWSGI do the same with their own
 ``wsgi.file_wrapper``, so an app that returns
 ``environ['wsgi.file_wrapper'](fileobj)`` is zero-copy under all three.
+There is no TLS here: terminate it in front of the server.
 """
 
 import errno
@@ -52,7 +53,6 @@ import eventlet
 import eventlet.hubs
 import eventlet.patcher
 import eventlet.wsgi
-import greenlet
 from eventlet.green import select as green_select
 from oslo_config import cfg
 
@@ -118,6 +118,9 @@ HEALTHY_WORKER_SECONDS = 5
 MAX_RESPAWN_DELAY = 30
 # How often the master and the workers look around without a signal.
 TICK_SECONDS = 1.0
+# How long a worker lets just-accepted connections start before it stops
+# accepting, at a graceful stop.
+STOP_SETTLE_SECONDS = 0.05
 # Read size when a FileRange is iterated rather than sent with sendfile:
 # under eventlet each chunk costs ~40 us, so smaller chunks cut throughput.
 FILE_BLOCK_SIZE = 1024 * 1024
@@ -130,6 +133,8 @@ WORKER_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT,
 
 # The master must block without running the eventlet hub (see above).
 _blocking_select = eventlet.patcher.original('select').select
+# Never waits: a green read would wait for data after a spurious wake-up.
+_nonblocking_read = eventlet.patcher.original('os').read
 _blocking_sleep = eventlet.patcher.original('time').sleep
 _clock = eventlet.patcher.original('time').monotonic
 
@@ -276,9 +281,11 @@ class _SignalQueue:
     def get(self, timeout):
         """The oldest signal not yet taken, waiting up to ``timeout`` s."""
         if not self._pending:
-            readable = self._select([self._read_fd], [], [], timeout)[0]
-            if readable:
-                os.read(self._read_fd, 4096)
+            if self._select([self._read_fd], [], [], timeout)[0]:
+                try:
+                    _nonblocking_read(self._read_fd, 4096)
+                except BlockingIOError:
+                    pass
         return self._pending.pop(0) if self._pending else None
 
     def close(self):
@@ -412,7 +419,7 @@ class _Master:
         self._retire_gracefully(list(self._workers))
 
     def _stop_fast(self):
-        LOG.info('Stopping now')
+        LOG.info('SIGINT or SIGQUIT: stopping now')
         self._begin_stop()
         self._retire(list(self._workers) + list(self._leaving),
                      signal.SIGQUIT, FAST_STOP_SECONDS)
@@ -498,18 +505,21 @@ class _Worker:
     def _stop_gracefully(self, wsgi, pool):
         LOG.info('Worker %d stopping gracefully: %d connections open',
                  os.getpid(), pool.running())
-        # eventlet.wsgi.server stops accepting, closes the idle keep-alive
-        # connections and waits for the requests in flight.  It would close
-        # the listening socket only after them: once every process has
-        # closed it, new connections are refused instead of queued.
+        # Connections accepted up to now start first and count as busy (see
+        # HttpProtocol.handle): stopping eventlet's server loop closes the
+        # idle ones.  Stopping it from a timer, not from inside the hub's
+        # round of I/O callbacks, also keeps a stale callback from cutting
+        # short its wait for the requests in flight.
+        eventlet.sleep(STOP_SETTLE_SECONDS)
         wsgi.kill()
+        # eventlet would close the listening socket only after the requests
+        # in flight: once every process has closed it, new connections are
+        # refused rather than left waiting.
         self._server.sock.close()
         with eventlet.Timeout(CONF.graceful_shutdown_timeout or None, False):
-            try:
-                wsgi.wait()
-            except greenlet.GreenletExit:
-                pass
-        if not wsgi.dead:
+            while pool.running():
+                eventlet.sleep(TICK_SECONDS / 10)
+        if pool.running():
             LOG.warning('Worker %d exiting with %d connections still open '
                         'after %d s', os.getpid(), pool.running(),
                         CONF.graceful_shutdown_timeout)
@@ -587,6 +597,14 @@ class _ShortFile(EOFError):
 
 class HttpProtocol(eventlet.wsgi.HttpProtocol):
     """eventlet's HTTP/1.1 handler, with FileRange bodies sent by sendfile."""
+
+    def handle(self):
+        # Busy, not idle, until its first request is answered: the client
+        # of a new connection has a request on its way, which a graceful
+        # stop must serve rather than drop with the idle connections.
+        if self.conn_state[2] == eventlet.wsgi.STATE_IDLE:
+            self.conn_state[2] = eventlet.wsgi.STATE_REQUEST
+        super().handle()
 
     def get_environ(self):
         environ = super().get_environ()

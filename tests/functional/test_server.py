@@ -157,10 +157,13 @@ def test_hup_starts_new_workers_with_the_new_config_refusing_nothing(
 
 def test_hup_in_one_process_reloads_the_app_in_place(test_app_server):
     api = test_app_server()
-    api.update_conf({'test_app': {'greeting': 'bonjour'}})
+    api.update_conf({'test_app': {'greeting': 'bonjour'},
+                     'DEFAULT': {'bind_port': harness.free_port()}})
     api.signal(signal.SIGHUP)
     eventually(lambda: fetch(api, '/greeting').text == 'bonjour')
     assert fetch(api, '/pid').text == str(api.pid)
+    assert 'that needs a restart; still listening on 127.0.0.1:%d' % api.port \
+        in api.read_log()
 
 
 def test_a_reload_that_fails_keeps_the_running_app(test_app_server):

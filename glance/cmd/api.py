@@ -1,9 +1,10 @@
 """glance-api: serve the Image API with the eventlet server.
 
 eventlet.monkey_patch() runs before anything else is imported, so every
-module the API pulls in gets green sockets, locks and sleeps.  (eventlet
-warns on import that it is deprecated; that is known, see
-glance/common/server.py, and says nothing an operator can act on.)
+module the API pulls in gets green sockets, locks and sleeps.  eventlet's
+warning on import that it is deprecated is silenced: it is a known choice
+(glance/wsgi/api.py serves the same app without eventlet) that an operator
+cannot act on.
 
 A configuration error (an unreadable config file, a pipeline missing for
 the flavor, a filter that cannot be imported, a busy port) is reported on

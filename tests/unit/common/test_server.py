@@ -68,6 +68,18 @@ def test_listen_turns_keepalive_on(override):
         sock.close()
 
 
+def test_accepted_connections_send_without_nagle_delay():
+    sock = server.listen(('127.0.0.1', 0))
+    client = socket.create_connection(sock.getsockname()[:2])
+    try:
+        accepted, _ = sock.accept()
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        accepted.close()
+    finally:
+        client.close()
+        sock.close()
+
+
 def test_listen_gives_up_on_a_busy_port_with_the_address(monkeypatch):
     monkeypatch.setattr(server, 'BIND_RETRY_SECONDS', 0.3)
     first = server.listen(('127.0.0.1', 0))

@@ -1,9 +1,10 @@
 # `make run` installs glance into .venv and starts glance-api on SQLite and
-# the filesystem store under ./data; `make test` runs the whole test suite.
+# the filesystem store under ./data; `make test` runs the whole test suite;
+# `make bench` runs the side-by-side benchmark (bench/README.md).
 VENV ?= .venv
 QUICKSTART_CONF = etc/glance-api-quickstart.conf
 
-.PHONY: run test sample-config
+.PHONY: run test sample-config bench bench-quick
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,3 +23,9 @@ test: $(VENV)/.installed
 
 sample-config: $(VENV)/.installed
 	$(VENV)/bin/oslo-config-generator --config-file etc/oslo-config-generator/glance-api.conf
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python bench/run.py
+
+bench-quick: $(VENV)/.installed
+	$(VENV)/bin/python bench/run.py --quick --json bench/results-quick.jsonl

@@ -8,6 +8,7 @@ each server is measured in the same round, next to its reference.
 import hashlib
 import os
 import queue
+import resource
 import subprocess
 import threading
 import time
@@ -77,11 +78,21 @@ def _hash_in_threads(path, copy_to=None):
     return hashers[0].hexdigest()
 
 
+def _own_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def hash_bound(path, copy_to=None):
-    """MiB/s of _hash_in_threads over ``path`` (read from the page cache)."""
+    """``(MiB/s, CPU seconds per GiB)`` of _hash_in_threads over ``path``
+    (read from the page cache)."""
+    cpu_before = _own_cpu_seconds()
     started = time.perf_counter()
     _hash_in_threads(path, copy_to)
-    return os.path.getsize(path) / MIB / (time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    size = os.path.getsize(path)
+    return (size / MIB / seconds,
+            (_own_cpu_seconds() - cpu_before) / (size / GIB))
 
 
 def file_md5(path):
@@ -89,17 +100,22 @@ def file_md5(path):
 
 
 def upload(server, path, chunked, name='bench'):
-    """``(MiB/s, image id)`` of one upload of ``path`` to a new image."""
+    """``(MiB/s, server CPU seconds per GiB, image id)`` of one upload of
+    ``path`` to a new image."""
     api = Api(server.url)
     image_id = api.create_image(name=name)
+    pids = server.pids()
+    cpu_before = servers_mod.cpu_seconds(pids)
     result = curl('%s/v2/images/%s/file' % (server.url, image_id),
                   upload=path, chunked=chunked)
+    cpu = servers_mod.cpu_seconds(pids) - cpu_before
     image = api.call('GET', '/v2/images/' + image_id)[1]
     api.close()
     if result['status'] != 204 or image['size'] != os.path.getsize(path):
         raise RuntimeError('upload to %s failed: %r (see %s)'
                            % (server.name, result, server.log_path))
-    return os.path.getsize(path) / MIB / result['seconds'], image_id
+    size = os.path.getsize(path)
+    return size / MIB / result['seconds'], cpu / (size / GIB), image_id
 
 
 def delete(server, image_id):
@@ -161,7 +177,7 @@ def rss_growth(server, path, md5):
     for pid in pids:
         servers_mod.reset_peak_rss(pid)
     idle = {pid: servers_mod.status_kib(pid, 'VmRSS') for pid in pids}
-    speed, image_id = upload(server, path, chunked=True, name='memory')
+    image_id = upload(server, path, chunked=True, name='memory')[2]
     api = Api(server.url)
     image = api.call('GET', '/v2/images/' + image_id)[1]
     api.close()

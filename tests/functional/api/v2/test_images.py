@@ -5,6 +5,7 @@ import json
 import os
 import socket
 import threading
+import time
 
 import pytest
 import requests
@@ -204,9 +205,15 @@ def test_downloads_return_exact_bytes_and_are_logged(api_server):
             assert response.status_code == status, header
             assert response.content == content, header
             assert response.headers['Content-Length'] == str(len(content))
-    with open(api_server.log_path) as f:
-        logged = [line for line in f
-                  if '"GET /v2/images/%s/file"' % image['id'] in line]
+    # A line is written once the server has closed the body, which may
+    # come a moment after the client has read it.
+    for _ in range(100):
+        with open(api_server.log_path) as f:
+            logged = [line for line in f
+                      if '"GET /v2/images/%s/file"' % image['id'] in line]
+        if len(logged) >= len(expected):
+            break
+        time.sleep(0.05)
     assert len(logged) == len(expected)
     for line, (_, status, content) in zip(logged, expected):
         assert 'status: %d len: %d ' % (status, len(content)) in line

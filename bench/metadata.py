@@ -18,6 +18,7 @@ import time
 import uuid
 
 from client import Api, wrk
+import servers
 
 CHILD_TABLES = ('image_properties', 'image_tags', 'image_locations',
                 'image_members')
@@ -160,5 +161,11 @@ LIST_FILTERS = {
 
 
 def show_rps(server, image_id, seconds, connections=16):
-    return wrk('%s/v2/images/%s' % (server.url, image_id), connections,
-               seconds)
+    """(requests/s, server CPU ms per request) of shows at ``connections``
+    connections for ``seconds``."""
+    pids = server.pids()
+    cpu_before = servers.cpu_seconds(pids)
+    rps = wrk('%s/v2/images/%s' % (server.url, image_id), connections,
+              seconds)
+    cpu = servers.cpu_seconds(pids) - cpu_before
+    return rps, cpu * 1000 / (rps * seconds)

@@ -268,7 +268,7 @@ class Bench:
                     self.add(workload, server.name, 'ms',
                              values[server.name])
                 self.results.compare(workload, 'ours', 'glance33', target)
-        paging, rps = {}, {}
+        paging, rps, cpu = {}, {}, {}
         for run in range(self.runs):
             for server in self.apis:
                 seconds, seen = metadata.full_paging(server)
@@ -276,9 +276,11 @@ class Bench:
                     raise RuntimeError('%s listed %d of %d images'
                                        % (server.name, seen, count))
                 paging.setdefault(server.name, []).append(seconds)
-                rps.setdefault(server.name, []).append(metadata.show_rps(
+                per_second, ms = metadata.show_rps(
                     server, random.Random(run).choice(ids[server.name]),
-                    self.sizes['wrk_seconds']))
+                    self.sizes['wrk_seconds'])
+                rps.setdefault(server.name, []).append(per_second)
+                cpu.setdefault(server.name, []).append(ms)
         workload = 'list all, pages of 1000, %s' % label
         for server in self.apis:
             self.add(workload, server.name, 's', paging[server.name])
@@ -287,6 +289,10 @@ class Bench:
         for server in self.apis:
             self.add(workload, server.name, 'req/s', rps[server.name])
         self.results.compare(workload, 'ours', 'glance33', ('>=', 4))
+        workload = 'show at 16 connections, server CPU, %s' % label
+        for server in self.apis:
+            self.add(workload, server.name, 'ms/request', cpu[server.name])
+        self.results.compare(workload, 'ours', 'glance33')
 
     def compare_scaling(self, small, large):
         """A default page with ``large`` images within 2 x ``small``."""

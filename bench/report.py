@@ -156,6 +156,8 @@ def machine():
         'memory_gib': round(mem_kib / 1024 / 1024, 1),
         'kernel': platform.release(),
         'python': platform.python_version(),
+        # Other work on the machine moves absolute figures: say how much.
+        'load_average': [round(x, 2) for x in os.getloadavg()],
     }
     try:
         with open('/etc/debian_version') as f:

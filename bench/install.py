@@ -1,6 +1,6 @@
 """What the benchmark needs beyond this checkout, installed on first use.
 
-* nginx and wrk, Debian packages, installed with apt-get when missing
+* nginx, wrk and curl, Debian packages, installed with apt-get when missing
   (needs root; otherwise the command to run is printed).
 * OpenStack Glance 33.0.0 and uWSGI, from PyPI, in a virtualenv of their
   own under ``$XDG_CACHE_HOME/glance-bench`` (default ``~/.cache``),
@@ -13,7 +13,8 @@ import shutil
 import subprocess
 import sys
 
-APT_PACKAGES = {'nginx': 'nginx-light', 'wrk': 'wrk', 'gcc': 'gcc'}
+APT_PACKAGES = {'nginx': 'nginx-light', 'wrk': 'wrk', 'curl': 'curl',
+                'gcc': 'gcc'}
 GLANCE_REQUIREMENTS = ['glance==33.0.0', 'uWSGI==2.0.31']
 
 

@@ -22,6 +22,11 @@ _RULES = [
     ('communitize_image', '', 'Give an image the community visibility.'),
     ('upload_image', '', 'Upload image data.'),
     ('download_image', '', 'Download image data.'),
+    ('get_members', '', 'List the members of an image.'),
+    ('get_member', '', 'Show one member of an image.'),
+    ('add_member', '', 'Share an image with a project.'),
+    ('modify_member', '', 'Accept or reject an image shared with you.'),
+    ('delete_member', '', 'Stop sharing an image with a project.'),
     ('deactivate', 'rule:context_is_admin', 'Deactivate an image.'),
     ('reactivate', 'rule:context_is_admin', 'Reactivate an image.'),
 ]

@@ -61,6 +61,9 @@ image_opts = [
     cfg.IntOpt('image_tag_quota', default=128,
                help='Most tags one image may carry; negative means '
                     'unlimited.'),
+    cfg.IntOpt('image_member_quota', default=128,
+               help='Most members one image may be shared with; negative '
+                    'means unlimited.'),
     cfg.StrOpt('public_endpoint',
                help='Public URL of this API, used in the versions document '
                     'and in links when the service sits behind a proxy.'),

@@ -27,6 +27,10 @@ class ImageNotFound(NotFound):
     message = 'No image found with ID %(image_id)s'
 
 
+class MemberNotFound(NotFound):
+    message = 'Member %(member_id)s not found for image %(image_id)s.'
+
+
 class Forbidden(GlanceException):
     message = 'You are not authorized to complete this action.'
 

@@ -136,6 +136,65 @@ class SqlImageRepository(repository.ImageRepository):
                 models.ImageMember.member == member,
                 models.ImageMember.deleted == sa.false()))
 
+    def members(self, image_id):
+        with self._reader() as session:
+            return [_to_member(row) for row in session.scalars(
+                _live_members().where(
+                    models.ImageMember.image_id == image_id))]
+
+    def member_images(self, member_id):
+        with self._reader() as session:
+            return [_to_member(row) for row in session.scalars(
+                _live_members().join(
+                    models.Image,
+                    models.Image.id == models.ImageMember.image_id).where(
+                    models.ImageMember.member == member_id,
+                    models.Image.deleted == sa.false()))]
+
+    def save_member(self, member):
+        now = domain.utcnow()
+        with self._writer.begin() as session:
+            _lock_image(session, member.image_id)
+            row = _live_member(session, member.image_id, member.member_id)
+            if row is None:
+                row = models.ImageMember(
+                    image_id=member.image_id, member=member.member_id,
+                    created_at=now, deleted=False)
+                session.add(row)
+            row.can_share, row.status = member.can_share, member.status
+            row.updated_at = now
+            session.flush()
+            return _to_member(row)
+
+    def remove_member(self, image_id, member_id):
+        with self._writer.begin() as session:
+            _lock_image(session, image_id)
+            row = _live_member(session, image_id, member_id)
+            if row is None:
+                raise exception.MemberNotFound(image_id=image_id,
+                                               member_id=member_id)
+            row.deleted, row.deleted_at = True, domain.utcnow()
+
+    def replace_members(self, image_id, members):
+        now = domain.utcnow()
+        wanted = {member.member_id: member for member in members}
+        with self._writer.begin() as session:
+            _lock_image(session, image_id)
+            rows = session.scalars(_live_members().where(
+                models.ImageMember.image_id == image_id)).all()
+            for row in rows:
+                member = wanted.pop(row.member, None)
+                if member is None:
+                    row.deleted, row.deleted_at = True, now
+                elif row.can_share != member.can_share:
+                    row.can_share, row.updated_at = member.can_share, now
+            session.add_all(
+                models.ImageMember(image_id=image_id, member=member.member_id,
+                                   can_share=member.can_share,
+                                   status=member.status, created_at=now,
+                                   updated_at=now, deleted=False)
+                for member in wanted.values())
+
     def stalled(self, status, older_than):
         with self._reader() as session:
             rows = session.scalars(sa.select(models.Image).where(
@@ -150,6 +209,33 @@ def _live(image_id):
     """The image with this id, unless deleted."""
     return sa.and_(models.Image.id == image_id,
                    models.Image.deleted == sa.false())
+
+
+def _lock_image(session, image_id):
+    """Serialize membership changes of one image; ImageNotFound if gone."""
+    found = session.scalar(sa.select(models.Image.id).where(
+        _live(image_id)).with_for_update())
+    if found is None:
+        raise exception.ImageNotFound(image_id=image_id)
+
+
+def _live_members():
+    member = models.ImageMember
+    return sa.select(member).where(member.deleted == sa.false()).order_by(
+        member.created_at, member.id)
+
+
+def _live_member(session, image_id, member_id):
+    return session.scalars(_live_members().where(
+        models.ImageMember.image_id == image_id,
+        models.ImageMember.member == member_id)).first()
+
+
+def _to_member(row):
+    return domain.Member(image_id=row.image_id, member_id=row.member,
+                         can_share=row.can_share, status=row.status,
+                         created_at=row.created_at,
+                         updated_at=row.updated_at or row.created_at)
 
 
 def _raise_gone_or_changed(session, image_id, expected_status):

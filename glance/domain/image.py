@@ -12,6 +12,8 @@ UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
 
 VISIBILITIES = ('public', 'private', 'shared', 'community')
 
+MEMBER_STATUSES = ('pending', 'accepted', 'rejected')
+
 # Attributes the service manages itself; a client may never set them.
 READ_ONLY = frozenset({
     'checksum', 'created_at', 'direct_url', 'file', 'os_hash_algo',
@@ -68,3 +70,18 @@ class Image:
     extra_properties: dict = dataclasses.field(default_factory=dict)
     tags: set = dataclasses.field(default_factory=set)
     locations: list = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Member:
+    """A project an image is shared with.
+
+    ``status`` is the member's answer (v2: pending, accepted, rejected);
+    ``can_share`` lets the member share the image further (v1).
+    """
+    image_id: str
+    member_id: str
+    can_share: bool = False
+    status: str = 'pending'
+    created_at: datetime.datetime = dataclasses.field(default_factory=utcnow)
+    updated_at: datetime.datetime = dataclasses.field(default_factory=utcnow)

@@ -257,6 +257,120 @@ class ImageService:
                 % (rule, image.status))
         return self._transition(image.id, image.status, target)
 
+    # -- members ----------------------------------------------------------
+
+    def _can_share(self, context, image):
+        """Owners and admins share; in v1 so do members with can_share."""
+        if context.read_only:
+            return False
+        if self._can_modify(context, image):
+            return True
+        return context.owner is not None and any(
+            member.member_id == context.owner and member.can_share
+            for member in self.repo.members(image.id))
+
+    def _get_shareable(self, context, image_id, rule):
+        image = self._get_visible(context, image_id)
+        self.authorizer.authorize(context, rule, image)
+        if not self._can_share(context, image):
+            raise exception.Forbidden(
+                'You are not permitted to share this image.')
+        if image.visibility != 'shared':
+            raise exception.Forbidden(
+                "Only shared images have members; this image is %s."
+                % image.visibility)
+        return image
+
+    def _check_member_quota(self, count):
+        limit = self.conf.image_member_quota
+        if 0 <= limit < count:
+            raise exception.LimitExceeded(
+                limit='at most %d members per image' % limit)
+
+    def list_members(self, context, image_id):
+        """Members of an image: all for a sharer, else one's own only."""
+        image = self._get_visible(context, image_id)
+        self.authorizer.authorize(context, 'get_members', image)
+        members = self.repo.members(image.id)
+        if self._can_modify(context, image):
+            return members
+        return [member for member in members
+                if member.member_id == context.owner]
+
+    def get_member(self, context, image_id, member_id):
+        image = self._get_visible(context, image_id)
+        self.authorizer.authorize(context, 'get_member', image)
+        for member in self.list_members(context, image.id):
+            if member.member_id == member_id:
+                return member
+        raise exception.MemberNotFound(image_id=image_id, member_id=member_id)
+
+    def add_member(self, context, image_id, member_id, can_share=False,
+                   update_existing=False):
+        """Share an image with ``member_id``.
+
+        An existing membership is a Conflict unless ``update_existing``
+        (v1 PUT), which then sets its ``can_share``.
+        """
+        image = self._get_shareable(context, image_id, 'add_member')
+        _check_member_id(member_id)
+        members = {member.member_id: member
+                   for member in self.repo.members(image.id)}
+        member = members.get(member_id)
+        if member is not None and not update_existing:
+            raise exception.Duplicate(
+                'Member %s is already a member of image %s.'
+                % (member_id, image.id))
+        if member is None:
+            self._check_member_quota(len(members) + 1)
+            member = image_mod.Member(image_id=image.id, member_id=member_id)
+        member.can_share = bool(can_share)
+        return self.repo.save_member(member)
+
+    def replace_members(self, context, image_id, memberships):
+        """Make the members exactly ``memberships``: (member_id, can_share)."""
+        image = self._get_shareable(context, image_id, 'add_member')
+        members = []
+        for member_id, can_share in memberships:
+            _check_member_id(member_id)
+            members.append(image_mod.Member(image_id=image.id,
+                                            member_id=member_id,
+                                            can_share=bool(can_share)))
+        self._check_member_quota(len({m.member_id for m in members}))
+        self.repo.replace_members(image.id, members)
+
+    def remove_member(self, context, image_id, member_id):
+        image = self._get_shareable(context, image_id, 'delete_member')
+        self.repo.remove_member(image.id, member_id)
+
+    def set_member_status(self, context, image_id, member_id, status):
+        """A member accepts or rejects an image shared with it."""
+        image = self._get_visible(context, image_id)
+        self.authorizer.authorize(context, 'modify_member', image)
+        if status not in image_mod.MEMBER_STATUSES:
+            raise exception.InvalidParameterValue(
+                value=status, param='status',
+                extra='must be one of %s' % ', '.join(
+                    image_mod.MEMBER_STATUSES))
+        if member_id != context.owner or context.read_only:
+            raise exception.Forbidden(
+                'Only the member itself may change its status.')
+        member = self.get_member(context, image.id, member_id)
+        member.status = status
+        return self.repo.save_member(member)
+
+    def shared_images(self, context, member_id):
+        """Memberships of ``member_id`` the caller may know about.
+
+        Admins and the member itself see them all; anyone else only those
+        on images they own.
+        """
+        memberships = self.repo.member_images(member_id)
+        if context.is_admin or member_id == context.owner:
+            return memberships
+        return [member for member in memberships
+                if self._can_modify(context, self.repo.get(member.image_id))]
+
     # -- data -------------------------------------------------------------
 
     def upload(self, context, image_id, source, size=None):
@@ -334,6 +448,13 @@ class ImageService:
             clean = getattr(driver, 'clean_stale_partials', None)
             if clean is not None:
                 clean(stalled_for)
+
+
+def _check_member_id(member_id):
+    if not isinstance(member_id, str) or not 0 < len(member_id) <= 255:
+        raise exception.InvalidParameterValue(
+            value=member_id, param='member',
+            extra='must be a project id of 1 to 255 characters')
 
 
 class _Heartbeat:

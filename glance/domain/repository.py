@@ -103,5 +103,33 @@ class ImageRepository(abc.ABC):
         """The status of ``member``'s membership of an image, or None."""
 
     @abc.abstractmethod
+    def members(self, image_id):
+        """The live Members of an image, oldest first."""
+
+    @abc.abstractmethod
+    def member_images(self, member_id):
+        """The live Members of ``member_id`` on images not deleted."""
+
+    @abc.abstractmethod
+    def save_member(self, member):
+        """Add the Member, or update can_share and status if it exists.
+
+        Returns the stored Member.  Raises ImageNotFound if the image is
+        gone.
+        """
+
+    @abc.abstractmethod
+    def remove_member(self, image_id, member_id):
+        """Remove a membership; MemberNotFound if there is none."""
+
+    @abc.abstractmethod
+    def replace_members(self, image_id, members):
+        """Make the image's memberships exactly ``members``, atomically.
+
+        A member kept keeps its status; ``can_share`` is taken from
+        ``members``.
+        """
+
+    @abc.abstractmethod
     def stalled(self, status, older_than):
         """Images in ``status`` whose updated_at is before ``older_than``."""

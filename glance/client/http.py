@@ -317,10 +317,11 @@ class ImageData:
     Iterate over it for chunks of bytes, or write_to() a binary file.  A
     transfer cut short raises CommunicationError; at the end, when
     ``verify`` and the server announced one, the MD5 checksum is checked:
-    DataIntegrityError on a mismatch.
-    ``size`` is the announced length (None if unknown), ``checksum`` the
-    announced MD5 and ``has_data`` False when the image has no data yet.  Use it in a with block, or close() it, when stopping
-    early: the connection is then dropped rather than reused.
+    DataIntegrityError on a mismatch.  ``size`` is the announced length
+    (None if unknown), ``checksum`` the announced MD5, and ``has_data`` is
+    False when the image has no data yet.  Use it in a with block, or
+    close() it, when stopping early: the connection is then dropped rather
+    than reused.
     """
 
     def __init__(self, response, checksum=None, progress=None, verify=True,
@@ -443,12 +444,16 @@ def save(data, destination):
     return received
 
 
-def quote(value):
-    """An id or tag as one path segment: nothing in it can leave it."""
-    value = str(value)
-    if not value:
-        raise ValueError('an empty id or name cannot be part of a path')
-    return urllib.parse.quote(value, safe='')
+def path(*segments):
+    """A path of segments, each quoted whole: an id, tag or name can
+    never reach another route (``'../x'`` stays one segment)."""
+    quoted = []
+    for segment in segments:
+        segment = str(segment)
+        if not segment:
+            raise ValueError('an empty id or name cannot be part of a path')
+        quoted.append(urllib.parse.quote(segment, safe=''))
+    return '/' + '/'.join(quoted)
 
 
 def query_value(value):

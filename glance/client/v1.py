@@ -88,10 +88,6 @@ def headers_to_meta(headers):
     return meta
 
 
-def _image_path(image_id):
-    return '/images/%s' % http.quote(image_id)
-
-
 class V1Client(http.BaseClient):
     """The Image API v1, as Glance's original client spoke it.
 
@@ -131,7 +127,7 @@ class V1Client(http.BaseClient):
 
     def get_image(self, image_id, *, progress=None, verify=True):
         """(metadata, ImageData): the data streams as it is read."""
-        response = self.request('GET', _image_path(image_id),
+        response = self.request('GET', http.path('images', image_id),
                                 headers={'Accept': http.OCTET_STREAM})
         meta = headers_to_meta(response.headers)
         checksum = meta.get('checksum') or \
@@ -150,7 +146,7 @@ class V1Client(http.BaseClient):
 
     def get_image_meta(self, image_id):
         """The image's metadata (HEAD: no data moves)."""
-        response = self.request('HEAD', _image_path(image_id))
+        response = self.request('HEAD', http.path('images', image_id))
         response.read()
         return headers_to_meta(response.headers)
 
@@ -179,39 +175,39 @@ class V1Client(http.BaseClient):
         headers = meta_to_headers(image_meta or {})
         if purge_props is not None:
             headers[PURGE_PROPS_HEADER] = _header_value(purge_props)
-        return self._send_image('PUT', _image_path(image_id), headers,
+        return self._send_image('PUT', http.path('images', image_id), headers,
                                 image_data, size, progress)
 
     def delete_image(self, image_id):
-        self.request('DELETE', _image_path(image_id)).read()
+        self.request('DELETE', http.path('images', image_id)).read()
 
     def get_image_members(self, image_id):
         """``[{"member_id": ..., "can_share": ...}, ...]``"""
         return self.json_request(
-            'GET', _image_path(image_id) + '/members')[1]['members']
+            'GET', http.path('images', image_id, 'members'))[1]['members']
 
     def get_member_images(self, member_id):
         """Images shared with ``member_id``: ``[{"image_id", "can_share"}]``"""
         return self.json_request(
-            'GET', '/shared-images/%s' % http.quote(member_id)
-        )[1]['shared_images']
+            'GET', http.path('shared-images', member_id))[1]['shared_images']
 
     def replace_members(self, image_id, *memberships):
         """Make ``memberships`` (``{"member_id", "can_share"}`` dicts) the
         image's whole member list."""
-        self.json_request('PUT', _image_path(image_id) + '/members',
+        self.json_request('PUT', http.path('images', image_id, 'members'),
                           body={'memberships': list(memberships)})
 
     def add_member(self, image_id, member_id, can_share=None):
         """Share the image with ``member_id`` (or change ``can_share``)."""
         body = None if can_share is None \
             else {'member': {'can_share': can_share}}
-        self.json_request('PUT', '%s/members/%s' % (
-            _image_path(image_id), http.quote(member_id)), body=body)
+        self.json_request(
+            'PUT', http.path('images', image_id, 'members', member_id),
+            body=body)
 
     def delete_member(self, image_id, member_id):
-        self.json_request('DELETE', '%s/members/%s' % (
-            _image_path(image_id), http.quote(member_id)))
+        self.json_request(
+            'DELETE', http.path('images', image_id, 'members', member_id))
 
     def get_cached_images(self):
         """``[{"image_id", "hits", "last_accessed", "last_modified",
@@ -223,19 +219,17 @@ class V1Client(http.BaseClient):
         return self.json_request('GET', '/queued_images')[1]['queued_images']
 
     def delete_cached_image(self, image_id):
-        self.json_request('DELETE',
-                          '/cached_images/%s' % http.quote(image_id))
+        self.json_request('DELETE', http.path('cached_images', image_id))
 
     def delete_all_cached_images(self):
         """Empty the cache; the number of entries deleted."""
         return self.json_request('DELETE', '/cached_images')[1]['num_deleted']
 
     def queue_image_for_caching(self, image_id):
-        self.json_request('PUT', '/queued_images/%s' % http.quote(image_id))
+        self.json_request('PUT', http.path('queued_images', image_id))
 
     def delete_queued_image(self, image_id):
-        self.json_request('DELETE',
-                          '/queued_images/%s' % http.quote(image_id))
+        self.json_request('DELETE', http.path('queued_images', image_id))
 
     def delete_all_queued_images(self):
         """Empty the queue; the number of entries deleted."""

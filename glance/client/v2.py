@@ -70,8 +70,7 @@ class V2Client(http.BaseClient):
             'Unexpected link in the response: %r' % link)
 
     def get_image(self, image_id):
-        return self.json_request(
-            'GET', '/images/%s' % http.quote(image_id))[1]
+        return self.json_request('GET', http.path('images', image_id))[1]
 
     def create_image(self, **fields):
         """Create an image record (status ``queued``); the new image."""
@@ -88,12 +87,12 @@ class V2Client(http.BaseClient):
 
     def patch_image(self, image_id, operations):
         """Apply JSON-patch ``operations`` (``{"op", "path", "value"}``)."""
-        return self.json_request(
-            'PATCH', '/images/%s' % http.quote(image_id), body=operations,
-            content_type=PATCH_MEDIA_TYPE)[1]
+        return self.json_request('PATCH', http.path('images', image_id),
+                                 body=operations,
+                                 content_type=PATCH_MEDIA_TYPE)[1]
 
     def delete_image(self, image_id):
-        self.json_request('DELETE', '/images/%s' % http.quote(image_id))
+        self.json_request('DELETE', http.path('images', image_id))
 
     def upload_image(self, image_id, data, *, size=None, progress=None):
         """Upload the data of a queued image.
@@ -103,15 +102,14 @@ class V2Client(http.BaseClient):
         goes chunked unless ``size`` is given.  ``progress(sent, total)``
         is called as the data goes out (``total`` None when unknown).
         """
-        self.request('PUT', '/images/%s/file' % http.quote(image_id),
+        self.request('PUT', http.path('images', image_id, 'file'),
                      body=data, size=size, progress=progress).read()
 
     def image_data(self, image_id, *, progress=None, verify=True):
         """The image's data as a stream (ImageData); empty when the image
         has none yet.  ``progress(received, total)`` follows the reading."""
-        response = self.request(
-            'GET', '/images/%s/file' % http.quote(image_id),
-            headers={'Accept': http.OCTET_STREAM})
+        response = self.request('GET', http.path('images', image_id, 'file'),
+                                headers={'Accept': http.OCTET_STREAM})
         return http.ImageData(response,
                               checksum=response.headers.get('Content-MD5'),
                               progress=progress, verify=verify,
@@ -129,21 +127,45 @@ class V2Client(http.BaseClient):
         return http.save(data, destination)
 
     def add_tag(self, image_id, tag):
-        self.request('PUT', '/images/%s/tags/%s'
-                     % (http.quote(image_id), http.quote(tag))).read()
+        self.request('PUT', http.path('images', image_id, 'tags', tag)).read()
 
     def delete_tag(self, image_id, tag):
-        self.request('DELETE', '/images/%s/tags/%s'
-                     % (http.quote(image_id), http.quote(tag))).read()
+        self.request('DELETE',
+                     http.path('images', image_id, 'tags', tag)).read()
+
+    def list_members(self, image_id):
+        """The image's members: ``[{"member_id", "status", ...}]``."""
+        return self.json_request(
+            'GET', http.path('images', image_id, 'members'))[1]['members']
+
+    def get_member(self, image_id, member_id):
+        return self.json_request(
+            'GET', http.path('images', image_id, 'members', member_id))[1]
+
+    def add_member(self, image_id, member_id):
+        """Share a ``shared`` image with a project (status ``pending``)."""
+        return self.json_request(
+            'POST', http.path('images', image_id, 'members'),
+            body={'member': member_id})[1]
+
+    def update_member(self, image_id, member_id, status):
+        """The member's answer: ``accepted``, ``rejected`` or ``pending``."""
+        return self.json_request(
+            'PUT', http.path('images', image_id, 'members', member_id),
+            body={'status': status})[1]
+
+    def delete_member(self, image_id, member_id):
+        self.json_request(
+            'DELETE', http.path('images', image_id, 'members', member_id))
 
     def deactivate_image(self, image_id):
-        self.request('POST', '/images/%s/actions/deactivate'
-                     % http.quote(image_id)).read()
+        self.request('POST', http.path('images', image_id, 'actions',
+                                       'deactivate')).read()
 
     def reactivate_image(self, image_id):
-        self.request('POST', '/images/%s/actions/reactivate'
-                     % http.quote(image_id)).read()
+        self.request('POST', http.path('images', image_id, 'actions',
+                                       'reactivate')).read()
 
     def get_schema(self, name):
         """A JSON schema: ``image``, ``images``, ..."""
-        return self.json_request('GET', '/schemas/%s' % http.quote(name))[1]
+        return self.json_request('GET', http.path('schemas', name))[1]

@@ -12,7 +12,10 @@ import http.client
 import http.server
 import io
 import os
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 
@@ -91,12 +94,15 @@ class FakeServer:
     """Answers every request with ``respond(request)``: a (status, header
     list, body) tuple, or None to close the connection unanswered."""
 
-    def __init__(self):
+    def __init__(self, tls_context=None):
         self.requests = []
         self.connections = 0
         self.close_after_response = False
         self.respond = lambda request: (200, [], b'')
         self.httpd = _QuietServer(('127.0.0.1', 0), _Handler)
+        if tls_context is not None:
+            self.httpd.socket = tls_context.wrap_socket(self.httpd.socket,
+                                                        server_side=True)
         self.httpd.fake = self
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever,
@@ -504,6 +510,53 @@ def test_no_data(fake, v2, tmp_path):
     with pytest.raises(client.NoImageData):
         v2.download_image('abc', tmp_path / 'image')
     assert os.listdir(tmp_path) == []
+
+
+# -- HTTPS -----------------------------------------------------------------
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1: (cert file, key file)."""
+    if shutil.which('openssl') is None:
+        pytest.skip('openssl is needed to make a test certificate')
+    cert, key = str(tmp_path / 'cert.pem'), str(tmp_path / 'key.pem')
+    subprocess.run(
+        ['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+         'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+         '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+         '-keyout', key, '-out', cert], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def tls_fake(certificate):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    server = FakeServer(tls_context=context)
+    yield server
+    server.stop()
+
+
+def test_https_streams_files_and_checks_the_certificate(
+        tls_fake, certificate, tmp_path):
+    data = os.urandom(2 * 1024 * 1024 + 5)
+    path = tmp_path / 'image'
+    path.write_bytes(data)
+    tls_fake.respond = lambda request: json_answer('{}')
+    glance = client.V2Client('127.0.0.1', tls_fake.port, use_ssl=True,
+                             ca_file=certificate[0])
+    with open(path, 'rb') as f:
+        glance.upload_image('abc', f)
+    assert tls_fake.requests[0].headers['Content-Length'] == str(len(data))
+    assert tls_fake.requests[0].body == data
+
+    with pytest.raises(client.CommunicationError,
+                       match='CERTIFICATE_VERIFY_FAILED'):
+        client.V2Client('127.0.0.1', tls_fake.port,
+                        use_ssl=True).get_image('abc')
+    insecure = client.V2Client.from_url(
+        'https://127.0.0.1:%d' % tls_fake.port, insecure=True)
+    assert insecure.get_image('abc') == {}
 
 
 # -- v1 metadata headers ---------------------------------------------------

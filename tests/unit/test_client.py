@@ -386,6 +386,38 @@ def test_connection_is_reused(fake, v2):
     assert fake.connections == 1
 
 
+def test_threads_share_a_client(fake, v2):
+    fake.respond = lambda request: json_answer(
+        '{"path": "%s"}' % request.path)
+    failures = []
+
+    def work(number):
+        for _ in range(20):
+            path = '/v2/images/%d' % number
+            if v2.get_image(str(number)) != {'path': path}:
+                failures.append(number)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and len(fake.requests) == 160
+    assert fake.connections <= 8
+
+
+def test_progress_callback_can_cancel_an_upload(fake, v2):
+    fake.respond = lambda request: (204, [], b'')
+
+    def cancel(sent, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        v2.upload_image('abc', iter([b'a', b'b']), progress=cancel)
+    v2.upload_image('abc', b'next')
+    assert [r.body for r in fake.requests] == [b'next']
+
+
 def test_connection_closed_by_the_server_while_idle(fake, v2):
     fake.respond = lambda request: json_answer('{}')
     fake.close_after_response = True

@@ -211,7 +211,6 @@ class Upload:
                              % (sent, self.length))
 
 
-_STATUS_LINE = re.compile(r'^\s*\d{3}\b[^\n]*\n')
 _HTML_HEADINGS = re.compile(r'<(title|h1)>.*?</\1>', re.I | re.S)
 _TAGS = re.compile(r'<[^>]*>')
 
@@ -227,8 +226,9 @@ def _json_message(document):
     return ''
 
 
-def error_message(body, content_type, reason):
-    """The human message of an error body (JSON, HTML or plain text)."""
+def error_message(body, content_type, status, reason):
+    """The human message of an error body (JSON, HTML or plain text),
+    without the status line webob puts first."""
     text = body.decode('utf-8', 'replace')
     if 'json' in (content_type or ''):
         try:
@@ -236,7 +236,10 @@ def error_message(body, content_type, reason):
         except ValueError:
             pass
     else:
-        text = _STATUS_LINE.sub('', _HTML_HEADINGS.sub('', text), count=1)
+        text = _HTML_HEADINGS.sub('', text).lstrip()
+        status_line = '%d %s' % (status, reason)
+        if text.startswith(status_line):
+            text = text[len(status_line):]
     return ' '.join(_TAGS.sub(' ', text).split()) or reason
 
 
@@ -296,7 +299,7 @@ class Response:
             body = b''
         self.finish()
         message = error_message(body, self.headers.get('Content-Type'),
-                                self.raw.reason)
+                                self.status, self.raw.reason)
         return exceptions.for_status(self.status)(
             message, status=self.status, request_id=self.request_id)
 
@@ -623,8 +626,8 @@ class BaseClient:
                         and (upload is None or upload.rewind())):
                     continue
                 raise exceptions.CommunicationError(
-                    '%s %s failed: %s' % (method, url, failure.error or
-                                          'no response')) from failure.error
+                    '%s %s failed: %s' % (method, url, failure.error)
+                ) from failure.error
         response = Response(self, conn, raw, reusable)
         if response.status >= 300:
             raise response.error()

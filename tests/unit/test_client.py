@@ -148,14 +148,18 @@ def v2(fake):
                          b'"No image found with ID x", "code": 404}}'),
 ])
 def test_error_message_of_each_body_format(content_type, body):
-    assert client_http.error_message(body, content_type, 'Not Found') == \
-        'No image found with ID x'
+    assert client_http.error_message(body, content_type, 404,
+                                     'Not Found') == 'No image found with ID x'
 
 
 def test_error_message_falls_back_to_the_reason():
-    assert client_http.error_message(b'', None, 'Gone') == 'Gone'
+    assert client_http.error_message(b'', None, 410, 'Gone') == 'Gone'
     assert client_http.error_message(b'{"versions": []}', 'application/json',
-                                     'Multiple Choices') == 'Multiple Choices'
+                                     300, 'Multiple Choices') == \
+        'Multiple Choices'
+    assert client_http.error_message(b'413 images over quota', 'text/plain',
+                                     400, 'Bad Request') == \
+        '413 images over quota'
 
 
 @pytest.mark.parametrize('status,cls', [
@@ -167,9 +171,10 @@ def test_error_message_falls_back_to_the_reason():
     (503, client.ServiceUnavailable), (502, client.ServerError),
     (418, client.HTTPError), (300, client.HTTPError)])
 def test_each_status_raises_its_class(fake, v2, status, cls):
+    status_line = '%d %s' % (status, http.HTTPStatus(status).phrase)
     fake.respond = lambda request: (
-        status, [('x-openstack-request-id', 'req-1')], b'%d oops\n\nbroken'
-        % status)
+        status, [('x-openstack-request-id', 'req-1')],
+        (status_line + '\n\nbroken').encode())
     with pytest.raises(cls) as raised:
         v2.get_image('abc')
     error = raised.value

@@ -321,9 +321,9 @@ def test_concurrent_transitions_in_processes_let_exactly_one_win(
     processes = 3
     context = multiprocessing.get_context('spawn')
     barrier, results = context.Barrier(processes), context.Queue()
+    url = engine.url.render_as_string(hide_password=False)
     workers = [context.Process(target=transition_in_another_process,
-                               args=(str(engine.url), image_ids, barrier,
-                                     results))
+                               args=(url, image_ids, barrier, results))
                for _ in range(processes)]
     for worker in workers:
         worker.start()
@@ -772,7 +772,9 @@ def query_plans(engine, action):
 @pytest.mark.parametrize('viewer, admin', [('alice', False),
                                            ('admin', True)])
 def test_default_listing_reads_pages_from_the_created_at_index(
-        repo, engine, viewer, admin):
+        sqlite_engine, viewer, admin):
+    engine = sqlite_engine
+    repo = repository.SqlImageRepository(engine)
     with engine.begin() as connection:
         connection.execute(sa.insert(models.Image), [
             dict(id=str(uuid.uuid4()), status='active',

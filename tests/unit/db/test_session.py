@@ -14,14 +14,16 @@ def pragma(engine, name):
         return connection.exec_driver_sql('PRAGMA %s' % name).scalar()
 
 
-def test_sqlite_connections_are_set_up_for_several_processes(engine):
+def test_sqlite_connections_are_set_up_for_several_processes(
+        sqlite_engine):
+    engine = sqlite_engine
     assert pragma(engine, 'journal_mode') == 'wal'
     assert pragma(engine, 'foreign_keys') == 1
     assert pragma(engine, 'busy_timeout') == \
         session.SQLITE_BUSY_TIMEOUT * 1000
 
 
-def test_sqlite_enforces_foreign_keys(engine):
+def test_foreign_keys_are_enforced(engine):
     with pytest.raises(sa.exc.IntegrityError):
         with engine.begin() as connection:
             connection.execute(sa.insert(models.ImageTag).values(
@@ -41,14 +43,18 @@ def lock_is_free(engine):
         other.close()
 
 
-def test_writer_transactions_take_the_write_lock_when_they_begin(engine):
+def test_sqlite_writer_transactions_take_the_write_lock_when_they_begin(
+        sqlite_engine):
+    engine = sqlite_engine
     with session.writer(engine).begin() as connection:
         connection.execute(sa.select(models.Image.id)).all()
         assert not lock_is_free(engine)
     assert lock_is_free(engine)
 
 
-def test_reading_transactions_leave_the_write_lock_free(engine):
+def test_sqlite_reading_transactions_leave_the_write_lock_free(
+        sqlite_engine):
+    engine = sqlite_engine
     with engine.begin() as connection:
         connection.execute(sa.select(models.Image.id)).all()
         assert lock_is_free(engine)

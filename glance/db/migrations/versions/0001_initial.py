@@ -13,7 +13,9 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
+# Collations comparing text by code point with trailing spaces significant
+# (MariaDB, MySQL 8), in order of preference; utf8mb4_bin if neither.
+MYSQL_BINARY_COLLATIONS = ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin')
 
 # Sort keys of an image list; each gets an index (key, id) for paging.
 NOT_NULL_SORT_KEYS = ('status', 'created_at', 'visibility', 'min_disk',
@@ -61,8 +63,25 @@ def image_id_column():
                      nullable=False)
 
 
+def table_args(bind):
+    args = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
+    if bind.dialect.name == 'mysql':
+        args['mysql_collate'] = mysql_binary_collation(bind)
+    return args
+
+
+def mysql_binary_collation(bind):
+    """Text compared as on SQLite and PostgreSQL: "a", "A", "a " differ."""
+    available = set(bind.exec_driver_sql(
+        "SHOW COLLATION WHERE Charset = 'utf8mb4'").scalars())
+    return next((name for name in MYSQL_BINARY_COLLATIONS
+                 if name in available), 'utf8mb4_bin')
+
+
 def upgrade():
-    dialect = op.get_bind().dialect.name
+    bind = op.get_bind()
+    dialect = bind.dialect.name
+    options = table_args(bind)
     op.create_table(
         'images',
         sa.Column('id', sa.String(36), primary_key=True),
@@ -86,7 +105,7 @@ def upgrade():
         sa.Column('os_hidden', sa.Boolean, nullable=False,
                   server_default=sa.false()),
         *bookkeeping_columns(),
-        **TABLE_ARGS)
+        **options)
     for key in NOT_NULL_SORT_KEYS:
         op.create_index('ix_images_%s_id' % key, 'images', [key, 'id'])
     for key in NULLABLE_SORT_KEYS:
@@ -106,7 +125,7 @@ def upgrade():
         *bookkeeping_columns(),
         sa.UniqueConstraint('image_id', 'name',
                             name='ix_image_properties_image_id_name'),
-        **TABLE_ARGS)
+        **options)
     if dialect == 'postgresql':
         # A btree entry there cannot hold an unbounded text value.
         op.create_index('ix_image_properties_name', 'image_properties',
@@ -123,7 +142,7 @@ def upgrade():
         *bookkeeping_columns(),
         sa.UniqueConstraint('image_id', 'value',
                             name='ix_image_tags_image_id_value'),
-        **TABLE_ARGS)
+        **options)
     op.create_index('ix_image_tags_value', 'image_tags', ['value'])
 
     op.create_table(
@@ -135,7 +154,7 @@ def upgrade():
         sa.Column('status', sa.String(30), nullable=False,
                   server_default='active'),
         *bookkeeping_columns(),
-        **TABLE_ARGS)
+        **options)
     op.create_index('ix_image_locations_image_id', 'image_locations',
                     ['image_id'])
 
@@ -151,7 +170,7 @@ def upgrade():
         *bookkeeping_columns(),
         sa.UniqueConstraint('image_id', 'member', 'deleted_at',
                             name='image_members_image_id_member_deleted_at'),
-        **TABLE_ARGS)
+        **options)
     op.create_index('ix_image_members_member', 'image_members', ['member'])
 
     if dialect == 'sqlite':

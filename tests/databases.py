@@ -1,14 +1,19 @@
 """Databases for tests: SQLite always, PostgreSQL and MariaDB/MySQL too.
 
-The ``database_url`` fixture runs a test once per backend, each time on a
-database of its own: a new SQLite file, or a database with a unique name
-created on the server and dropped after the test (``new_database`` makes
-more than one).  When a server cannot be
-reached the test is skipped, naming the server and the error.
+The ``databases`` fixture runs a test once per backend (sqlite, postgresql,
+mysql), each time handing it a ``Databases`` for that backend:
 
-The servers are found at these admin URLs (a user that may create and drop
-databases), which the environment may change; an empty value skips that
-backend:
+- ``new()``: the URL of a new, empty database: a new SQLite file, or a
+  database with a unique name created on the server and dropped after the
+  test.  The ``database_url`` fixture is ``databases.new()``.
+- ``migrated()``: the URL of a database at the newest schema with empty
+  tables.  On a server it is one database per test session, emptied for
+  each test: migrating a new database costs seconds on MariaDB.
+
+When a server cannot be reached the test is skipped, naming the server and
+the error.  The servers are found at these admin URLs (a user that may
+create and drop databases), which the environment may change; an empty
+value skips that backend:
 
     GLANCE_TEST_POSTGRESQL_URL  postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     GLANCE_TEST_MYSQL_URL       mysql+pymysql://root@127.0.0.1:3306/
@@ -19,6 +24,10 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+
+from glance.db import migration
+from glance.db import models
+from glance.db import session
 
 BACKENDS = ('sqlite', 'postgresql', 'mysql')
 
@@ -48,21 +57,25 @@ class DatabaseServer:
         return '%s at %s' % (SERVER_NAMES[self.backend],
                              self.admin_url.render_as_string())
 
-    def create_database(self):
-        """A new empty database: its name and its URL."""
-        name = 'glance_test_%s' % uuid.uuid4().hex[:12]
+    def create_database(self, name=None):
+        """A new empty database (by default with a new unique name): its
+        name and its URL."""
+        name = name or unique_name()
         statement = 'CREATE DATABASE %s' % name
         if self.backend == 'mysql':
             statement += ' CHARACTER SET utf8mb4'
-        self._execute(statement)
+        self.execute(statement)
+        return name, self.url_of(name)
+
+    def url_of(self, name):
         url = self.admin_url.set(database=name)
         if self.backend == 'mysql':
             url = url.update_query_dict({'charset': 'utf8mb4'})
-        return name, url.render_as_string(hide_password=False)
+        return url.render_as_string(hide_password=False)
 
     def drop_database(self, name):
         if self.backend == 'postgresql':
-            self._execute('DROP DATABASE IF EXISTS %s WITH (FORCE)' % name)
+            self.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)' % name)
             return
         # A connection left open would hold DROP on a metadata lock.
         with self._admin.connect() as connection:
@@ -72,9 +85,13 @@ class DatabaseServer:
                 connection.exec_driver_sql('KILL %d' % session_id)
             connection.exec_driver_sql('DROP DATABASE IF EXISTS %s' % name)
 
-    def _execute(self, statement):
+    def execute(self, statement):
         with self._admin.connect() as connection:
             connection.exec_driver_sql(statement)
+
+
+def unique_name():
+    return 'glance_test_%s' % uuid.uuid4().hex[:12]
 
 
 def database_server(backend):
@@ -89,7 +106,7 @@ def database_server(backend):
         pytest.skip(_unreachable[backend])
     server = DatabaseServer(backend, admin_url)
     try:
-        server._execute('SELECT 1')
+        server.execute('SELECT 1')
     except (sa.exc.DBAPIError, ImportError) as error:
         detail = str(getattr(error, 'orig', None) or error).strip()
         _unreachable[backend] = '%s not reachable: %s' % (
@@ -99,35 +116,80 @@ def database_server(backend):
     return server
 
 
-@pytest.fixture(params=BACKENDS)
-def new_database(request, tmp_path):
-    """``new_database()``: the URL of a new, empty database, on each backend
-    in turn; every database made is dropped after the test."""
-    made = []
+class Databases:
+    """Databases of one backend for one test (see the module docstring)."""
 
-    def make():
-        if request.param == 'sqlite':
-            path = tmp_path / ('glance-%d.sqlite' % len(made))
-            made.append(path)
+    def __init__(self, backend, directory, shared):
+        self.backend = backend
+        self._directory = directory
+        self._shared = shared
+        self._made = []
+
+    def new(self):
+        if self.backend == 'sqlite':
+            path = self._directory / ('glance-%d.sqlite' % len(self._made))
+            self._made.append(path)
             return 'sqlite:///%s' % path
-        server = database_server(request.param)
-        name, url = server.create_database()
-        made.append(name)
+        name, url = database_server(self.backend).create_database()
+        self._made.append(name)
         return url
 
-    yield make
-    if request.param != 'sqlite':
-        server = database_server(request.param)
-        for name in made:
-            server.drop_database(name)
+    def migrated(self):
+        if self.backend == 'sqlite':
+            return migrate(self.new())
+        if self.backend not in self._shared:
+            _, url = database_server(self.backend).create_database()
+            self._shared[self.backend] = migrate(url)
+        url = self._shared[self.backend]
+        empty_tables(url)
+        return url
+
+    def drop(self):
+        if self.backend != 'sqlite' and self._made:
+            server = database_server(self.backend)
+            for name in self._made:
+                server.drop_database(name)
+
+
+def migrate(url):
+    """``url``, after db_sync."""
+    engine = session.create_engine(url)
+    try:
+        migration.db_sync(engine=engine)
+    finally:
+        engine.dispose()
+    return url
+
+
+def empty_tables(url):
+    engine = session.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            for table in reversed(models.Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope='session')
+def shared_databases():
+    """The migrated database of each server, by backend, for the session."""
+    shared = {}
+    yield shared
+    for backend, url in shared.items():
+        database_server(backend).drop_database(
+            sa.engine.make_url(url).database)
+
+
+@pytest.fixture(params=BACKENDS)
+def databases(request, tmp_path, shared_databases):
+    """A Databases for each backend in turn."""
+    made = Databases(request.param, tmp_path, shared_databases)
+    yield made
+    made.drop()
 
 
 @pytest.fixture
-def database_url(new_database):
+def database_url(databases):
     """The URL of a new, empty database, on each backend in turn."""
-    return new_database()
-
-
-def backend_of(url):
-    """'sqlite', 'postgresql' or 'mysql' for a database URL."""
-    return sa.engine.make_url(url).get_backend_name()
+    return databases.new()

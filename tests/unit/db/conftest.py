@@ -1,30 +1,26 @@
 import pytest
 
-from glance.db import migration
 from glance.db import repository
 from glance.db import session
-from tests.databases import database_url, new_database  # noqa: F401
-
-
-def migrated_engine(url):
-    engine = session.create_engine(url)
-    migration.db_sync(engine=engine)
-    return engine
+from tests import databases as test_databases
+from tests.databases import database_url, databases  # noqa: F401
+from tests.databases import shared_databases  # noqa: F401
 
 
 @pytest.fixture
-def engine(database_url):
-    """An engine on a new database migrated to the newest schema, on
+def engine(databases):
+    """An engine on a database at the newest schema with empty tables, on
     SQLite, PostgreSQL and MySQL in turn."""
-    engine = migrated_engine(database_url)
+    engine = session.create_engine(databases.migrated())
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
 def sqlite_engine(tmp_path):
-    """The same on SQLite alone, for what only SQLite has."""
-    engine = migrated_engine('sqlite:///%s' % (tmp_path / 'glance.db'))
+    """A new migrated SQLite database, for what only SQLite has."""
+    url = test_databases.migrate('sqlite:///%s' % (tmp_path / 'glance.db'))
+    engine = session.create_engine(url)
     yield engine
     engine.dispose()
 

@@ -47,9 +47,9 @@ def test_db_sync_to_an_unknown_revision_fails(empty_engine):
         migration.db_sync('no-such-revision', engine=empty_engine)
 
 
-def test_migrated_schema_matches_the_models(engine, new_database):
+def test_migrated_schema_matches_the_models(engine, databases):
     """What db_sync builds is what the models describe, on this database."""
-    from_models = session.create_engine(new_database())
+    from_models = session.create_engine(databases.new())
     models.Base.metadata.create_all(from_models)
     described = sa.MetaData()
     described.reflect(from_models)
@@ -66,7 +66,7 @@ def test_migrated_schema_matches_the_models(engine, new_database):
         {index.name for index in models.Image.__table__.indexes}
 
 
-@pytest.mark.parametrize('new_database', ['mysql'], indirect=True)
+@pytest.mark.parametrize('databases', ['mysql'], indirect=True)
 def test_mysql_tables_compare_text_by_code_point(engine):
     with engine.connect() as connection:
         collations = dict(connection.execute(sa.text(

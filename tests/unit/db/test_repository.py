@@ -188,6 +188,138 @@ def test_save_of_a_deleted_image_raises_not_found(repo):
         repo.save(image, require_status='deleted')
 
 
+# -- save: several writers ----------------------------------------------------
+
+def test_saves_from_one_read_keep_each_others_changes(repo):
+    image = add(repo, name='old', min_ram=0, extra_properties={
+        'kept': 'k', 'changed': 'c', 'removed': 'r'}, tags={'t1', 't2'})
+    first, second = repo.get(image.id), repo.get(image.id)
+    first.name = 'new'
+    first.tags.add('first')
+    first.tags.discard('t1')
+    first.extra_properties.update(changed='c2', first='1')
+    second.min_ram = 64
+    second.tags.add('second')
+    second.extra_properties['second'] = '2'
+    del second.extra_properties['removed']
+
+    repo.save(first)
+    repo.save(second)
+
+    stored = repo.get(image.id)
+    assert (stored.name, stored.min_ram) == ('new', 64)
+    assert stored.tags == {'t2', 'first', 'second'}
+    assert stored.extra_properties == {'kept': 'k', 'changed': 'c2',
+                                       'first': '1', 'second': '2'}
+
+
+def test_a_second_save_of_one_image_writes_its_new_changes(repo):
+    image = repo.get(add(repo, tags={'a'}).id)
+    image.tags.add('b')
+    repo.save(image)
+    other = repo.get(image.id)
+    other.tags.add('c')
+    repo.save(other)
+
+    image.tags.discard('a')
+    repo.save(image)
+
+    assert repo.get(image.id).tags == {'b', 'c'}
+
+
+def test_saving_an_image_not_read_here_writes_its_whole_state(repo):
+    image = add(repo, name='old', extra_properties={'p': '1'}, tags={'a'})
+
+    repo.save(new_image(id=image.id, name='new', tags={'b'},
+                        created_at=image.created_at))
+
+    stored = repo.get(image.id)
+    assert (stored.name, stored.tags, stored.extra_properties) == (
+        'new', {'b'}, {})
+
+
+def race(contenders, action):
+    """Run ``action(n)`` for n in range(contenders) in as many threads,
+    started together; the exceptions they raised."""
+    barrier = threading.Barrier(contenders)
+    errors = []
+
+    def run(number):
+        barrier.wait()
+        try:
+            action(number)
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(number,))
+               for number in range(contenders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_concurrent_read_change_save_cycles_lose_no_change(repo):
+    image = add(repo, tags={'base'}, extra_properties={'base': '0'})
+
+    def add_tag_and_property(number):
+        copy = repo.get(image.id)
+        copy.tags.add('tag-%d' % number)
+        copy.extra_properties['property_%d' % number] = str(number)
+        repo.save(copy)
+
+    assert race(8, add_tag_and_property) == []
+
+    stored = repo.get(image.id)
+    assert stored.tags == {'base'} | {'tag-%d' % n for n in range(8)}
+    assert stored.extra_properties == {
+        'base': '0', **{'property_%d' % n: str(n) for n in range(8)}}
+
+
+def test_concurrent_adds_of_the_same_tag_and_property_all_succeed(repo):
+    image = add(repo)
+
+    def add_same(number):
+        copy = repo.get(image.id)
+        copy.tags.add('same')
+        copy.extra_properties['same'] = 'value'
+        repo.save(copy)
+
+    assert race(8, add_same) == []
+
+    stored = repo.get(image.id)
+    assert (stored.tags, stored.extra_properties) == (
+        {'same'}, {'same': 'value'})
+
+
+def test_tags_and_properties_differing_in_case_or_spaces_are_distinct(
+        repo):
+    variants = {'os', 'OS', 'Os', 'os ', ' os', 'ös'}
+    image = add(repo, visibility='public', tags=set(variants),
+                extra_properties={name: name for name in variants})
+
+    stored = repo.get(image.id)
+    assert stored.tags == variants
+    assert stored.extra_properties == {name: name for name in variants}
+    for variant in variants:
+        assert repo.list(ImageQuery(tags=[variant])) == [stored]
+        assert repo.list(ImageQuery(
+            property_filters={variant: [variant]})) == [stored]
+    assert repo.list(ImageQuery(tags=['oS'])) == []
+
+
+def test_names_sort_and_filter_by_code_point(repo):
+    for name in ('b', 'B', 'a', 'a ', 'A', 'é'):
+        add(repo, name=name, visibility='public')
+
+    listed = repo.list(ImageQuery(sort=[('name', 'asc')]))
+
+    assert [image.name for image in listed] == ['A', 'B', 'a', 'a ', 'b',
+                                                 'é']
+    assert names(repo.list(ImageQuery(filters={'name': ['a']}))) == {'a'}
+
+
 # -- transition --------------------------------------------------------------
 
 def test_transition_sets_status_values_and_updated_at(repo):

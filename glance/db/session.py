@@ -179,8 +179,9 @@ def _wait_for_database(engine, max_retries, retry_interval):
             if attempt == max_retries:
                 engine.dispose()
                 raise exception.ConfigError(
-                    'Cannot connect to the database at %s after %d '
-                    'attempts: %s' % (engine.url, attempt + 1, reason))
+                    'Cannot connect to the database at %s (%d attempt%s): %s'
+                    % (engine.url, attempt + 1, 's' if attempt else '',
+                       reason))
             attempt += 1
             LOG.warning('Cannot connect to the database at %s (%s); attempt '
                         '%d in %d s', engine.url, reason, attempt + 1,

@@ -40,8 +40,11 @@ LOG = logging.getLogger(__name__)
 
 database_opts = [
     cfg.StrOpt('connection', secret=True,
-               help='SQLAlchemy URL of the image metadata database, for '
-                    'example "mysql+pymysql://glance:secret@db/glance" or '
+               help='SQLAlchemy URL of the image metadata database: '
+                    '"postgresql+psycopg://glance:secret@db/glance" '
+                    '(PostgreSQL), '
+                    '"mysql+pymysql://glance:secret@db/glance?charset=utf8mb4" '
+                    '(MariaDB or MySQL) or '
                     '"sqlite:////var/lib/glance/glance.sqlite".'),
     cfg.IntOpt('connection_recycle_time', default=3600, min=-1,
                help='Seconds after which a pooled connection is replaced '

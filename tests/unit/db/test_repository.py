@@ -924,7 +924,9 @@ def test_list_refuses_unknown_sort_key_and_direction(repo):
 # -- list: cost --------------------------------------------------------------
 
 def query_plans(engine, action):
-    """EXPLAIN QUERY PLAN of each image page query ``action`` runs."""
+    """The plan of each image page query ``action`` runs, as text: SQLite's
+    EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN, and for MySQL "table: key
+    (extra)" for each table EXPLAIN lists."""
     captured = []
 
     def capture(connection, cursor, statement, parameters, *args):
@@ -936,10 +938,32 @@ def query_plans(engine, action):
         action()
     finally:
         sa.event.remove(engine, 'before_cursor_execute', capture)
+    dialect = engine.dialect.name
+    explain = 'EXPLAIN QUERY PLAN ' if dialect == 'sqlite' else 'EXPLAIN '
     with engine.connect() as connection:
-        return ['\n'.join(row[3] for row in connection.exec_driver_sql(
-                    'EXPLAIN QUERY PLAN ' + statement, parameters))
+        return ['\n'.join(_plan_line(dialect, row._mapping)
+                          for row in connection.exec_driver_sql(
+                              explain + statement, parameters))
                 for statement, parameters in captured]
+
+
+def _plan_line(dialect, row):
+    if dialect == 'sqlite':
+        return row['detail']
+    if dialect == 'postgresql':
+        return row['QUERY PLAN']
+    return '%s: %s (%s)' % (row['table'], row['key'], row['Extra'])
+
+
+def insert_many_images(engine, count):
+    with engine.begin() as connection:
+        connection.execute(sa.insert(models.Image), [
+            dict(id=str(uuid.uuid4()), status='active',
+                 name=None if number % 7 == 0 else 'name%d' % (number % 50),
+                 visibility=('public', 'private', 'shared')[number % 3],
+                 owner='owner%d' % (number % 10),
+                 created_at=T0 + datetime.timedelta(seconds=number))
+            for number in range(count)])
 
 
 @pytest.mark.parametrize('viewer, admin', [('alice', False),
@@ -948,13 +972,7 @@ def test_default_listing_reads_pages_from_the_created_at_index(
         sqlite_engine, viewer, admin):
     engine = sqlite_engine
     repo = repository.SqlImageRepository(engine)
-    with engine.begin() as connection:
-        connection.execute(sa.insert(models.Image), [
-            dict(id=str(uuid.uuid4()), status='active',
-                 visibility=('public', 'private', 'shared')[number % 3],
-                 owner='owner%d' % (number % 10),
-                 created_at=T0 + datetime.timedelta(seconds=number))
-            for number in range(2000)])
+    insert_many_images(engine, 2000)
     first = ImageQuery(viewer_owner=viewer, viewer_is_admin=admin)
     marker = repo.list(first)[-1].id
 
@@ -968,6 +986,36 @@ def test_default_listing_reads_pages_from_the_created_at_index(
         assert 'ix_images_created_at_id' in plan
         assert 'TEMP B-TREE' not in plan
     assert 'SEARCH images USING INDEX ix_images_created_at_id' in plans[0]
+
+
+@pytest.mark.parametrize('databases', ['postgresql', 'mysql'],
+                         indirect=True)
+@pytest.mark.parametrize('admin', [False, True])
+@pytest.mark.parametrize('sort', [
+    [('created_at', 'desc')], [('name', 'asc')], [('name', 'desc')]])
+def test_pages_are_read_in_order_from_the_sort_key_index(
+        repo, engine, admin, sort):
+    """Without a sort step: nullable keys too, as NULL is indexed first."""
+    insert_many_images(engine, 5000)
+    with engine.begin() as connection:
+        connection.exec_driver_sql('ANALYZE' if engine.dialect.name ==
+                                   'postgresql' else 'ANALYZE TABLE images')
+    query = dict(viewer_owner='owner1', viewer_is_admin=admin, sort=sort)
+    marker = repo.list(ImageQuery(**query))[-1].id
+
+    plans = query_plans(engine, lambda: (
+        repo.list(ImageQuery(**query)),
+        repo.list(ImageQuery(marker=marker, **query))))
+
+    index = 'ix_images_%s_id' % sort[0][0]
+    assert len(plans) == 2
+    for plan in plans:
+        if engine.dialect.name == 'postgresql':
+            assert 'Index Scan' in plan and ' %s ' % index in plan, plan
+            assert 'Sort' not in plan, plan
+        else:
+            assert 'images: %s (' % index in plan, plan
+            assert 'filesort' not in plan, plan
 
 
 def test_member_status_reads_live_memberships_only(repo, engine):

@@ -83,6 +83,13 @@ SQLITE_BUSY_TIMEOUT = 30
 
 _WRITE_OPTION = 'glance_write'
 
+# URL schemes served as "mysql+pymysql": MySQL and MariaDB URLs naming no
+# driver (SQLAlchemy would take mysqlclient, which glance does not install;
+# for PostgreSQL it takes psycopg already), and "mariadb+pymysql", so that
+# the MySQL settings here and in the migrations apply (SQLAlchemy's mysql
+# dialect serves MariaDB too).
+PYMYSQL_SCHEMES = ('mysql', 'mariadb', 'mariadb+pymysql')
+
 _engine = None
 
 
@@ -93,7 +100,8 @@ def create_engine(url, conf=CONF):
     echo = 'debug' if db.connection_debug >= 100 else db.connection_debug >= 50
     kwargs = {'pool_recycle': db.connection_recycle_time,
               'pool_pre_ping': True, 'echo': echo}
-    backend = sa.engine.make_url(url).get_backend_name()
+    url = _with_installed_driver(url)
+    backend = url.get_backend_name()
     if backend != 'sqlite':
         kwargs.update(pool_size=db.max_pool_size,
                       max_overflow=db.max_overflow,
@@ -101,7 +109,13 @@ def create_engine(url, conf=CONF):
                       isolation_level='READ COMMITTED')
     if backend == 'postgresql':
         _cooperate_with_eventlet()
-    engine = sa.create_engine(url, **kwargs)
+    try:
+        engine = sa.create_engine(url, **kwargs)
+    except (ImportError, sa.exc.NoSuchModuleError) as error:
+        raise exception.ConfigError(
+            'No driver for the database URL %s (%s): glance comes with '
+            'postgresql+psycopg://, mysql+pymysql:// and sqlite://.'
+            % (url, error)) from None
     if backend == 'sqlite':
         sa.event.listen(engine, 'connect', _configure_sqlite_connection)
         sa.event.listen(engine, 'begin', _begin_sqlite_transaction)
@@ -109,6 +123,18 @@ def create_engine(url, conf=CONF):
         sa.event.listen(engine, 'connect',
                         _mysql_sql_mode_setter(db.mysql_sql_mode))
     return engine
+
+
+def _with_installed_driver(url):
+    """``url`` parsed, with the driver of PYMYSQL_SCHEMES applied."""
+    try:
+        url = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as error:
+        raise exception.ConfigError(
+            'Invalid database URL in [database] connection: %s' % error)
+    if url.drivername in PYMYSQL_SCHEMES:
+        url = url.set(drivername='mysql+pymysql')
+    return url
 
 
 def _mysql_sql_mode_setter(sql_mode):

@@ -205,3 +205,33 @@ def test_a_query_under_eventlet_lets_other_green_threads_run(databases):
     assert result.returncode == 0, result.stderr
     # Blocked for the whole query, the loop would have run about once.
     assert int(result.stdout) > 10
+
+
+@pytest.mark.parametrize('databases', ['mysql'], indirect=True)
+@pytest.mark.parametrize('scheme', ['mysql', 'mariadb', 'mariadb+pymysql'])
+def test_mysql_urls_without_pymysql_use_it(databases, scheme):
+    url = databases.new().replace('mysql+pymysql', scheme, 1)
+
+    engine = session.create_engine(url)
+    try:
+        assert engine.dialect.name == 'mysql'
+        with engine.connect() as connection:
+            assert 'STRICT_ALL_TABLES' in connection.scalar(
+                sa.text('SELECT @@SESSION.sql_mode'))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize('url, words', [
+    ('postgresql+psycopg2://glance:secret@db/glance',
+     ['postgresql+psycopg2://glance:***@db/glance', 'psycopg2',
+      'postgresql+psycopg://']),
+    ('nosuchdb://db/glance', ['nosuchdb']),
+    ('not a url', ['Invalid database URL']),
+])
+def test_a_url_glance_has_no_driver_for_is_a_config_error(url, words):
+    with pytest.raises(exception.ConfigError) as error:
+        session.create_engine(url)
+
+    assert all(word in str(error.value) for word in words), error.value
+    assert 'secret' not in str(error.value)

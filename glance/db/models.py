@@ -1,7 +1,8 @@
 """Tables of image metadata, with Glance's table and column names.
 
 Rows are not removed: ``deleted``/``deleted_at`` mark them gone, as Glance
-does, so a deleted image's id is never reused.  Datetimes are naive UTC.
+does, so a deleted image's id is never reused.  Datetimes are naive UTC,
+kept to the microsecond on every database.
 
 Every key an image list may be sorted by has an index ``(key, id)``: a page
 is read by seeking to the marker in that index and walking ``limit``
@@ -26,6 +27,7 @@ import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+from sqlalchemy.dialects import mysql
 
 # InnoDB with utf8mb4: 4 bytes a character, 3072 bytes an index entry.
 TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
@@ -38,6 +40,10 @@ SORT_KEYS = ('name', 'status', 'container_format', 'disk_format', 'size',
              'min_disk', 'min_ram', 'virtual_size', 'protected', 'os_hidden')
 
 
+# To the microsecond everywhere; MySQL's DATETIME alone keeps whole seconds.
+DATETIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
+
+
 class Base(orm.DeclarativeBase):
     pass
 
@@ -45,11 +51,11 @@ class Base(orm.DeclarativeBase):
 class SoftDeleteMixin:
     """The bookkeeping columns every Glance table carries."""
     created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, nullable=False)
+        DATETIME, nullable=False)
     updated_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
-        sa.DateTime)
+        DATETIME)
     deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
-        sa.DateTime)
+        DATETIME)
     deleted: orm.Mapped[bool] = orm.mapped_column(
         sa.Boolean, nullable=False, default=False, server_default=sa.false())
 

@@ -71,6 +71,18 @@ def test_add_then_get_returns_every_attribute_and_child(repo):
     assert repo.get(image.id) == image
 
 
+def test_datetimes_are_kept_to_the_microsecond(repo):
+    moment = T0 + datetime.timedelta(microseconds=123456)
+    image = add(repo, visibility='public', created_at=moment,
+                updated_at=moment)
+    add(repo, visibility='public', created_at=T0)
+
+    assert (repo.get(image.id).created_at,
+            repo.get(image.id).updated_at) == (moment, moment)
+    assert repo.list(ImageQuery(ranges=[('created_at', 'gt', T0)])) == [
+        repo.get(image.id)]
+
+
 def test_get_unknown_image_raises_not_found(repo):
     with pytest.raises(exception.ImageNotFound):
         repo.get(str(uuid.uuid4()))

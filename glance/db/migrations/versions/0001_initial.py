@@ -7,6 +7,7 @@ Create Date: 2025-01-01 00:00:00
 
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 revision = '0001_initial'
 down_revision = None
@@ -48,11 +49,15 @@ SQLITE_IMAGE_INDEX_STATS = {
 }
 
 
+# MySQL's DATETIME alone keeps whole seconds.
+DATETIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
+
+
 def bookkeeping_columns():
     return [
-        sa.Column('created_at', sa.DateTime, nullable=False),
-        sa.Column('updated_at', sa.DateTime),
-        sa.Column('deleted_at', sa.DateTime),
+        sa.Column('created_at', DATETIME, nullable=False),
+        sa.Column('updated_at', DATETIME),
+        sa.Column('deleted_at', DATETIME),
         sa.Column('deleted', sa.Boolean, nullable=False,
                   server_default=sa.false()),
     ]

@@ -1,7 +1,7 @@
 """A web server on loopback serving the files of a directory, for tests of
 copy-from and external locations.
 
-    with FileServer(directory) as server:
+    with serving(directory, **{'disk.img': data}) as server:
         requests.get(server.url('disk.img'))
 
 GET and HEAD, one byte range (``Range: bytes=A-`` or ``bytes=A-B``, 206),
@@ -9,17 +9,23 @@ GET and HEAD, one byte range (``Range: bytes=A-`` or ``bytes=A-B``, 206),
 ``/redirect/<name>`` redirects (302) to ``/<name>``; ``/private/<name>``
 needs Basic credentials ``user:secret`` (else 401); ``/chunked/<name>``
 answers without Content-Length, chunked; ``/norange/<name>`` ignores Range.
-``requests`` records the paths served, in order.
+``requests`` lists the paths asked for, in order.
+
+The server runs in a process of its own, so that nothing the test process
+does (eventlet monkey-patching included) can stall it.
 """
 
 import base64
+import contextlib
 import http.server
 import os
 import re
-import threading
+import subprocess
+import sys
 
 CHUNK = 64 * 1024
 CREDENTIALS = 'user:secret'
+REQUEST_LOG = '.requests'
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -35,7 +41,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._serve(send_body=True)
 
     def _serve(self, send_body):
-        self.server.requests.append(self.path)
+        with open(os.path.join(self.server.directory, REQUEST_LOG), 'a') as f:
+            f.write(self.path + '\n')
         mode, _, name = self.path.lstrip('/').rpartition('/')
         if mode == 'redirect':
             return self._reply(302, headers={'Location': '/' + name})
@@ -96,29 +103,54 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class FileServer:
 
     def __init__(self, directory):
-        self._server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
-                                                       _Handler)
-        self._server.daemon_threads = True
-        self._server.directory = str(directory)
-        self._server.requests = []
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        daemon=True)
+        self.directory = str(directory)
+        self.port = None
+        self._process = None
 
     @property
     def requests(self):
-        return self._server.requests
+        try:
+            with open(os.path.join(self.directory, REQUEST_LOG)) as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
 
     def url(self, path, credentials=None):
-        netloc = '127.0.0.1:%d' % self._server.server_address[1]
+        netloc = '127.0.0.1:%d' % self.port
         if credentials:
             netloc = '%s@%s' % (credentials, netloc)
         return 'http://%s/%s' % (netloc, path)
 
     def __enter__(self):
-        self._thread.start()
+        self._process = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), self.directory],
+            stdout=subprocess.PIPE, text=True)
+        self.port = int(self._process.stdout.readline())
         return self
 
     def __exit__(self, *exc_info):
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._process.terminate()
+        self._process.wait(10)
+        self._process.stdout.close()
+
+
+@contextlib.contextmanager
+def serving(directory, **files):
+    """A FileServer of ``directory`` after writing ``files`` (name: bytes)
+    there."""
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+    with FileServer(directory) as server:
+        yield server
+
+
+def main(directory):
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
+    server.daemon_threads = True
+    server.directory = directory
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == '__main__':
+    main(sys.argv[1])

@@ -16,6 +16,7 @@ import webob.exc
 from glance.api import errors
 
 JSON_CONTENT_TYPE = 'application/json'
+OCTET_STREAM = 'application/octet-stream'
 
 
 class Request(webob.Request):
@@ -77,8 +78,29 @@ class Router:
         try:
             return self._targets[route.name](req, **args)
         except Exception as error:
-            return errors.to_http_error(error, req.request_id)
+            response = errors.to_http_error(error, req.request_id)
+            if has_body(req):
+                # The rest of the body may be unread: the connection cannot
+                # be reused for another request.
+                response.headers['Connection'] = 'close'
+            return response
+
+
+def has_body(req):
+    """Whether the request carries a body (Content-Length or chunked)."""
+    return 'chunked' in req.headers.get('Transfer-Encoding', '').lower() \
+        or (req.content_length or 0) > 0
 
 
 def empty_response(status=204):
     return webob.Response(status=status)
+
+
+def image_data_response(data):
+    """A 200 response streaming ImageData: how image bytes leave the API.
+
+    The server iterates ``data`` and closes it when done.
+    """
+    response = webob.Response(content_type=OCTET_STREAM, app_iter=data)
+    response.content_length = data.size
+    return response

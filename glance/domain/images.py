@@ -546,6 +546,11 @@ class ImageService:
             context, 'copy_from' if copy else 'set_image_location')
         store.check_external_source(uri)
 
+    def check_store(self, store_name):
+        """Refuse a store name no upload could go to (InvalidParameterValue).
+        """
+        self.stores.driver_for_upload(store_name)
+
     def _get_queued(self, context, image_id, rule):
         image = self._get_visible(context, image_id)
         self.authorizer.authorize(context, rule, image)

@@ -5,13 +5,11 @@ and never buffered whole; downloads stream from the store, with ``Range``
 answered by 206 and ``Content-Range``.
 """
 
-import webob
 import webob.exc
 
-from glance.api import errors
 from glance.common import wsgi
 
-UPLOAD_MEDIA_TYPE = 'application/octet-stream'
+UPLOAD_MEDIA_TYPE = wsgi.OCTET_STREAM
 
 
 class Controller:
@@ -24,15 +22,8 @@ class Controller:
             raise webob.exc.HTTPUnsupportedMediaType(
                 explanation='Image data must be sent as %s'
                             % UPLOAD_MEDIA_TYPE)
-        try:
-            self.service.upload(req.context, image_id,
-                                req.environ['wsgi.input'], req.content_length)
-        except Exception as error:
-            # The rest of the body may be unread: the connection cannot be
-            # reused for another request.
-            response = errors.to_http_error(error, req.request_id)
-            response.headers['Connection'] = 'close'
-            return response
+        self.service.upload(req.context, image_id, req.environ['wsgi.input'],
+                            req.content_length)
         return wsgi.empty_response()
 
     def download(self, req, image_id):
@@ -49,9 +40,7 @@ class Controller:
                                             offset, length)
         if data is None:
             return wsgi.empty_response()
-        response = webob.Response(content_type=UPLOAD_MEDIA_TYPE,
-                                  app_iter=data)
-        response.content_length = data.size
+        response = wsgi.image_data_response(data)
         if byte_range is not None:
             response.status = 206
             response.content_range = (offset, offset + data.size, image.size)

@@ -17,7 +17,7 @@ from glance.domain import images
 from glance.domain import policy
 from glance.domain.repository import ImageQuery
 from glance import store
-from tests.file_server import FileServer
+from tests.file_server import serving
 from tests.unit.store import helpers
 
 OWNER = RequestContext(project_id='owner')
@@ -46,10 +46,8 @@ def service(tmp_path, datadir):
 
 @pytest.fixture(scope='module')
 def web(tmp_path_factory):
-    directory = tmp_path_factory.mktemp('web')
-    (directory / 'disk.img').write_bytes(DATA)
-    with FileServer(directory) as server:
-        yield server
+    with serving(tmp_path_factory.mktemp('web'), **{'disk.img': DATA}) as web:
+        yield web
 
 
 def queued(service, **attributes):

@@ -9,17 +9,15 @@ import pytest
 from glance.common import exception
 from glance.store import base
 from glance.store import http
-from tests.file_server import FileServer
+from tests.file_server import serving
 
 DATA = os.urandom(3 * base.READ_CHUNK_SIZE + 123)
 
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory):
-    directory = tmp_path_factory.mktemp('web')
-    (directory / 'disk.img').write_bytes(DATA)
-    with FileServer(directory) as server:
-        yield server
+    with serving(tmp_path_factory.mktemp('web'), **{'disk.img': DATA}) as web:
+        yield web
 
 
 @pytest.fixture

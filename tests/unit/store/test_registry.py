@@ -144,13 +144,6 @@ def test_driver_for_upload(registry_conf):
             registry.driver_for_upload(name)
 
 
-def test_default_store_must_accept_data(registry_conf):
-    registry_conf.set_override('default_store', 'http',
-                               group='glance_store')
-    with pytest.raises(exception.ConfigError, match='read-only'):
-        store.StoreRegistry(registry_conf)
-
-
 def test_aliases_share_one_driver(registry_conf):
     registry_conf.set_override('stores', ['file', 'filesystem'],
                                group='glance_store')
@@ -167,10 +160,13 @@ def test_unknown_store_name(registry_conf):
         store.StoreRegistry(registry_conf)
 
 
-def test_default_store_must_be_enabled(registry_conf):
-    registry_conf.set_override('default_store', 'swift',
+@pytest.mark.parametrize('default_store, problem', [
+    ('swift', 'not one of the enabled stores'), ('http', 'read-only')])
+def test_default_store_must_be_enabled_and_writable(registry_conf,
+                                                    default_store, problem):
+    registry_conf.set_override('default_store', default_store,
                                group='glance_store')
-    with pytest.raises(exception.ConfigError, match='swift'):
+    with pytest.raises(exception.ConfigError, match=problem):
         store.StoreRegistry(registry_conf)
 
 

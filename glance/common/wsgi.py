@@ -16,7 +16,6 @@ import webob.exc
 from glance.api import errors
 
 JSON_CONTENT_TYPE = 'application/json'
-OCTET_STREAM = 'application/octet-stream'
 
 
 class Request(webob.Request):
@@ -95,12 +94,3 @@ def has_body(req):
 def empty_response(status=204):
     return webob.Response(status=status)
 
-
-def image_data_response(data):
-    """A 200 response streaming ImageData: how image bytes leave the API.
-
-    The server iterates ``data`` and closes it when done.
-    """
-    response = webob.Response(content_type=OCTET_STREAM, app_iter=data)
-    response.content_length = data.size
-    return response

@@ -13,9 +13,10 @@ A PUT may do the same to a queued image, besides changing metadata.
 sent: a checksum that does not match kills the image (400).
 """
 
+from glance.api import image_body
+from glance.api import parsing
 from glance.api.v1 import image_meta
 from glance.api.v1 import list_query
-from glance.api import parsing
 from glance.common import exception
 from glance.common import wsgi
 from glance.domain import lifecycle
@@ -34,9 +35,9 @@ class _Source:
         if sum(map(bool, (self.body, self.copy_from, self.location))) > 1:
             raise exception.BadRequest(
                 "It's invalid to provide multiple image sources.")
-        if self.body and req.content_type != wsgi.OCTET_STREAM:
+        if self.body and req.content_type != image_body.MEDIA_TYPE:
             raise exception.BadRequest(
-                'Content-Type must be %s' % wsgi.OCTET_STREAM)
+                'Content-Type must be %s' % image_body.MEDIA_TYPE)
         self.size = meta.size
         if self.body and req.content_length is not None:
             if meta.size is not None and meta.size != req.content_length:
@@ -71,10 +72,11 @@ class Controller:
         return response
 
     def show(self, req, image_id):
-        image, data = self.service.download(req.context, image_id)
-        if data is None:
+        image, response = image_body.download(req, self.service, image_id)
+        if image is None:
+            return response
+        if response is None:
             raise exception.NotFound('Image %s is not active.' % image_id)
-        response = wsgi.image_data_response(data)
         response.headerlist.extend(image_meta.headers(image))
         return response
 

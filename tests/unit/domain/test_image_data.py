@@ -143,7 +143,7 @@ def test_location_is_served_from_there_and_left_there_on_delete(service, web,
                                   checksum=MD5)
     assert active.status == 'active' and active.size == len(DATA)
     assert active.checksum == MD5 and os.listdir(datadir) == []
-    _, data = service.download(OWNER, image.id, 10, 20)
+    _, data = service.download(OWNER, image.id, lambda size: (10, 20))
     with data:
         assert b''.join(data) == DATA[10:30]
     service.delete(OWNER, image.id)

@@ -97,7 +97,7 @@ class SqlImageRepository(repository.ImageRepository):
         with self._reader() as session:
             if query.marker is not None:
                 marker = session.scalars(sa.select(models.Image).where(
-                    _live(query.marker), listing.visible(query))).first()
+                    *listing.marker_conditions(query))).first()
                 if marker is None:
                     raise exception.ImageNotFound(image_id=query.marker)
                 statement = statement.where(listing.after(keys, marker))
@@ -110,8 +110,7 @@ class SqlImageRepository(repository.ImageRepository):
     def add(self, image):
         with self._writer.begin() as session:
             session.add(models.Image(
-                **{column: getattr(image, column) for column in IMAGE_COLUMNS},
-                deleted=False))
+                **{column: getattr(image, column) for column in IMAGE_COLUMNS}))
             try:
                 session.flush()
             except sa.exc.IntegrityError:

@@ -636,6 +636,39 @@ def test_list_hides_hidden_images_unless_the_filter_asks(repo):
         filters={'os_hidden': [True, False]}))) == {'shown', 'hidden'}
 
 
+@pytest.mark.parametrize('is_public, admin, expected', [
+    (True, False, {'a-public'}),
+    (False, False, {'a-shared-accepted', 'a-shared-pending'}),
+    (True, True, {'a-public'}),
+    (False, True, {'a-private', 'a-shared-accepted', 'a-shared-pending',
+                   'b-private'}),
+])
+def test_list_keeps_public_or_other_images_for_is_public(
+        shared_world, is_public, admin, expected):
+    query = ImageQuery(viewer_owner='carol', viewer_is_admin=admin,
+                       member_status='all', is_public=is_public)
+
+    assert names(shared_world.list(query)) == expected
+
+
+def test_list_changes_since_includes_deleted_images(repo):
+    add(repo, name='old', visibility='public', updated_at=at(1))
+    kept = add(repo, name='kept', visibility='public', updated_at=at(5))
+    gone = add(repo, name='gone', visibility='public', updated_at=at(6))
+    repo.transition(gone.id, 'queued', 'deleted', deleted=True)
+
+    assert names(repo.list(ImageQuery())) == {'old', 'kept'}
+    changed = repo.list(ImageQuery(changes_since=at(2)))
+    assert names(changed) == {'kept', 'gone'}
+    deleted = [image for image in changed if image.name == 'gone'][0]
+    assert deleted.deleted and deleted.status == 'deleted'
+    assert deleted.deleted_at is not None
+    assert not [image for image in changed if image.id == kept.id][0].deleted
+    assert names(repo.list(ImageQuery(changes_since=at(2),
+                                      sort=[('name', 'asc')],
+                                      marker=gone.id))) == {'kept'}
+
+
 # -- list: filters -----------------------------------------------------------
 
 FILTER_IMAGES = [

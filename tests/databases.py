@@ -1,7 +1,8 @@
 """Databases for tests: SQLite always, PostgreSQL and MariaDB/MySQL too.
 
-The ``databases`` fixture runs a test once per backend (sqlite, postgresql,
-mysql), each time handing it a ``Databases`` for that backend:
+The ``databases`` fixture (every test may use it: tests/conftest.py) runs
+a test once per backend (sqlite, postgresql, mysql), each time handing it a
+``Databases`` for that backend:
 
 - ``new()``: the URL of a new, empty database: a new SQLite file, or a
   database with a unique name created on the server and dropped after the

@@ -3,8 +3,6 @@ import pytest
 from glance.db import repository
 from glance.db import session
 from tests import databases as test_databases
-from tests.databases import database_url, databases  # noqa: F401
-from tests.databases import shared_databases  # noqa: F401
 
 
 @pytest.fixture

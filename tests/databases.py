@@ -11,6 +11,8 @@ a test once per backend (sqlite, postgresql, mysql), each time handing it a
   tables.  On a server it is one database per test session, emptied for
   each test: migrating a new database costs seconds on MariaDB.
 
+``sqlite_engine`` is an engine on a new migrated SQLite database alone.
+
 When a server cannot be reached the test is skipped, naming the server and
 the error.  The servers are found at these admin URLs (a user that may
 create and drop databases), which the environment may change; an empty
@@ -188,6 +190,16 @@ def databases(request, tmp_path, shared_databases):
     made = Databases(request.param, tmp_path, shared_databases)
     yield made
     made.drop()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    """An engine on a new migrated SQLite database, for what only SQLite
+    has."""
+    engine = session.create_engine(
+        migrate('sqlite:///%s' % (tmp_path / 'glance.sqlite')))
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Databases for tests: SQLite always, PostgreSQL and MariaDB/MySQL too.
 
-The ``databases`` fixture runs a test once per backend (sqlite, postgresql,
-mysql), each time handing it a ``Databases`` for that backend:
+The ``databases`` fixture (every test may use it: tests/conftest.py) runs
+a test once per backend (sqlite, postgresql, mysql), each time handing it a
+``Databases`` for that backend:
 
 - ``new()``: the URL of a new, empty database: a new SQLite file, or a
   database with a unique name created on the server and dropped after the
@@ -9,6 +10,8 @@ mysql), each time handing it a ``Databases`` for that backend:
 - ``migrated()``: the URL of a database at the newest schema with empty
   tables.  On a server it is one database per test session, emptied for
   each test: migrating a new database costs seconds on MariaDB.
+
+``sqlite_engine`` is an engine on a new migrated SQLite database alone.
 
 When a server cannot be reached the test is skipped, naming the server and
 the error.  The servers are found at these admin URLs (a user that may
@@ -187,6 +190,16 @@ def databases(request, tmp_path, shared_databases):
     made = Databases(request.param, tmp_path, shared_databases)
     yield made
     made.drop()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    """An engine on a new migrated SQLite database, for what only SQLite
+    has."""
+    engine = session.create_engine(
+        migrate('sqlite:///%s' % (tmp_path / 'glance.sqlite')))
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

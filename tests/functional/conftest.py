@@ -2,8 +2,6 @@
 
 import pytest
 
-from tests.databases import database_url, databases  # noqa: F401
-from tests.databases import shared_databases  # noqa: F401
 from tests.functional.server import ApiServer
 
 

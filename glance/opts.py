@@ -10,6 +10,7 @@ from glance.common import server
 from glance.db import session
 from glance import store
 from glance.store import filesystem
+from glance.store import http
 
 
 def list_api_opts():
@@ -17,7 +18,8 @@ def list_api_opts():
         (None, config.image_opts + config.context_opts + server.OPTS +
          log.OPTS),
         ('database', session.database_opts),
-        ('glance_store', store.store_opts + filesystem.filesystem_opts),
+        ('glance_store', store.store_opts + filesystem.filesystem_opts +
+         http.http_opts),
         ('paste_deploy', config.paste_deploy_opts),
     ]
 

@@ -1,6 +1,7 @@
-"""The root app: the versions document at `/` and the `/v2` router."""
+"""The root app: the versions document at `/`, the `/v1` and `/v2` routers."""
 
 from glance.api import versions
+from glance.api.v1 import router as v1_router
 from glance.api.v2 import router as v2_router
 from glance.common import config
 from glance import gateway
@@ -29,6 +30,8 @@ def app_factory(global_conf, **local_conf):
     service = gateway.image_service()
     service.recover_stalled_uploads()
     apps = {}
+    if CONF.enable_v1_api:
+        apps['/v1'] = v1_router.build(service)
     if CONF.enable_v2_api:
         apps['/v2'] = v2_router.build(service)
     return RootApp(apps)

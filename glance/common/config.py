@@ -61,6 +61,9 @@ image_opts = [
     cfg.IntOpt('image_tag_quota', default=128,
                help='Most tags one image may carry; negative means '
                     'unlimited.'),
+    cfg.IntOpt('image_member_quota', default=128,
+               help='Most members one image may be shared with; negative '
+                    'means unlimited.'),
     cfg.StrOpt('public_endpoint',
                help='Public URL of this API, used in the versions document '
                     'and in links when the service sits behind a proxy.'),
@@ -69,6 +72,9 @@ image_opts = [
                 help='Image import methods advertised in the '
                      'OpenStack-image-import-methods header of image '
                      'creation responses.'),
+    cfg.BoolOpt('enable_v1_api', default=True,
+                help='Serve the Image API v1 (/v1, x-image-meta-* headers) '
+                     'and list v1.1 and v1.0 in the versions document.'),
     cfg.BoolOpt('enable_v2_api', default=True,
                 help='Serve the Image API v2.'),
 ]

@@ -27,6 +27,10 @@ class ImageNotFound(NotFound):
     message = 'No image found with ID %(image_id)s'
 
 
+class MemberNotFound(NotFound):
+    message = 'Member %(member_id)s not found for image %(image_id)s.'
+
+
 class Forbidden(GlanceException):
     message = 'You are not authorized to complete this action.'
 
@@ -77,6 +81,12 @@ class BadRequest(Invalid):
 
 class ClientDisconnect(Invalid):
     message = 'The client went away before sending all the image data.'
+
+
+class ChecksumMismatch(Invalid):
+    message = ('Supplied checksum (%(supplied)s) and checksum generated from '
+               'uploaded image (%(computed)s) did not match. Setting image '
+               'status to \'killed\'.')
 
 
 class Conflict(GlanceException):

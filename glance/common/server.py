@@ -120,6 +120,8 @@ HEALTHY_WORKER_SECONDS = 5
 MAX_RESPAWN_DELAY = 30
 # How often the master and the workers look around without a signal.
 TICK_SECONDS = 1.0
+# Headers whose names keep their underscores (see HttpProtocol).
+V1_METADATA_HEADER_PREFIX = 'x-image-meta-'
 # How long a worker lets just-accepted connections start before it stops
 # accepting, at a graceful stop.
 STOP_SETTLE_SECONDS = 0.05
@@ -479,7 +481,7 @@ class _Worker:
 
     def run(self):
         eventlet.wsgi.MAX_HEADER_LINE = CONF.max_header_line
-        pool = eventlet.GreenPool(GREEN_POOL_SIZE)
+        pool = _ConnectionPool(GREEN_POOL_SIZE)
         wsgi = eventlet.spawn(
             eventlet.wsgi.server, self._server.sock, self._call_app,
             custom_pool=pool, protocol=HttpProtocol, log=_EventletLog(),
@@ -613,26 +615,67 @@ class _ShortFile(EOFError):
                          % missing)
 
 
+class _ConnectionPool(eventlet.GreenPool):
+    """The pool of connection handlers, which marks new connections busy.
+
+    eventlet.wsgi.server records an accepted connection as idle and spawns
+    its handler; a graceful stop shuts down idle connections.  The client of
+    a new connection has a request on its way, which must be served, so it
+    is marked busy here, as it is spawned: a handler that has not run yet
+    when the stop comes would otherwise lose it.  After its first response
+    eventlet marks the connection idle again, as a keep-alive wait.
+    """
+
+    def spawn(self, function, *args, **kwargs):
+        connection = args[0] if args else None
+        if isinstance(connection, list) and len(connection) == 3 \
+                and connection[2] == eventlet.wsgi.STATE_IDLE:
+            connection[2] = eventlet.wsgi.STATE_REQUEST
+        return super().spawn(function, *args, **kwargs)
+
+
 class HttpProtocol(eventlet.wsgi.HttpProtocol):
     """eventlet's HTTP/1.1 handler, with FileRange bodies sent by sendfile."""
-
-    def handle(self):
-        # Busy, not idle, until its first request is answered: the client
-        # of a new connection has a request on its way, which a graceful
-        # stop must serve rather than drop with the idle connections.
-        if self.conn_state[2] == eventlet.wsgi.STATE_IDLE:
-            self.conn_state[2] = eventlet.wsgi.STATE_REQUEST
-        super().handle()
 
     def get_environ(self):
         environ = super().get_environ()
         environ['wsgi.file_wrapper'] = FileRange
         return environ
 
+    def formalize_key_naming(self, k):
+        """Keep Image API v1 metadata headers that contain underscores.
+
+        eventlet drops every header with an underscore, lest ``X-A_B`` pass
+        for ``X-A-B``; v1 clients send ``x-image-meta-disk_format`` and the
+        like, and in those names ``_`` and ``-`` mean the same.
+        """
+        if k.lower().startswith(V1_METADATA_HEADER_PREFIX):
+            return k.replace('-', '_').upper()
+        return super().formalize_key_naming(k)
+
     def handle_one_response(self):
         self.application = functools.partial(
-            _call_with_sendfile, self.application, self.connection)
+            _call_with_sendfile, self._closing_on_request(self.application),
+            self.connection)
         super().handle_one_response()
+
+    def _closing_on_request(self, app):
+        """``app``, whose ``Connection: close`` closes the connection.
+
+        eventlet would keep it alive, first reading and discarding the
+        rest of the request body, which after a refused upload may be
+        gigabytes.
+        """
+        def call(environ, start_response):
+            def closing_start_response(status, headers, exc_info=None):
+                kept = [(name, value) for name, value in headers
+                        if (name.lower(), value.lower()) !=
+                        ('connection', 'close')]
+                if len(kept) != len(headers):
+                    self.close_connection = 1
+                return start_response(status, kept, exc_info)
+            return app(environ, closing_start_response)
+        return call
 
 
 def _call_with_sendfile(app, connection, environ, start_response):

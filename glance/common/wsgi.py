@@ -77,8 +77,20 @@ class Router:
         try:
             return self._targets[route.name](req, **args)
         except Exception as error:
-            return errors.to_http_error(error, req.request_id)
+            response = errors.to_http_error(error, req.request_id)
+            if has_body(req):
+                # The rest of the body may be unread: the connection cannot
+                # be reused for another request.
+                response.headers['Connection'] = 'close'
+            return response
+
+
+def has_body(req):
+    """Whether the request carries a body (Content-Length or chunked)."""
+    return 'chunked' in req.headers.get('Transfer-Encoding', '').lower() \
+        or (req.content_length or 0) > 0
 
 
 def empty_response(status=204):
     return webob.Response(status=status)
+

@@ -1,11 +1,15 @@
 """The root app: the versions document at `/` and the `/v2` router."""
 
+import logging
+
 from glance.api import versions
 from glance.api.v2 import router as v2_router
 from glance.common import config
+from glance.common import exception
 from glance import gateway
 
 CONF = config.CONF
+LOG = logging.getLogger(__name__)
 
 
 class RootApp:
@@ -27,7 +31,12 @@ class RootApp:
 
 def app_factory(global_conf, **local_conf):
     service = gateway.image_service()
-    service.recover_stalled_uploads()
+    try:
+        service.recover_stalled_uploads()
+    except (exception.RegistryUnavailable, exception.NotAuthenticated) as e:
+        # A registry not up yet, or one that wants a user's token, leaves
+        # the recovery to the next start; serving need not wait for it.
+        LOG.warning('Stalled uploads not recovered: %s', e)
     apps = {}
     if CONF.enable_v2_api:
         apps['/v2'] = v2_router.build(service)

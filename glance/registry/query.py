@@ -7,8 +7,8 @@ Glance's registry parameters, extended to carry the whole ImageQuery:
                                visibility, ...); repeated for an in-list
 ``property-<name>=<value>``    an extra-property filter; repeated likewise
 ``tag=<tag>``                  every tag must be on the image; repeatable
-``<attribute>=<op>:<value>``   a range (size, created_at, updated_at) with
-                               op one of eq, neq, gt, gte, lt, lte;
+``range=<attr>:<op>:<value>``  a range (on size, created_at, updated_at)
+                               with op one of eq, neq, gt, gte, lt, lte;
                                repeatable.  ``size_min``/``size_max`` are
                                Glance's spellings of size gte/lte
 ``sort_key=<key>``,            the sort, in order; one sort_dir applies to
@@ -56,7 +56,8 @@ def encode(query):
                       for value in values)
     params.extend(('tag', tag) for tag in query.tags)
     for attribute, operator, value in query.ranges:
-        params.append((attribute, '%s:%s' % (operator, wire.to_text(value))))
+        params.append(('range', '%s:%s:%s' % (attribute, operator,
+                                              wire.to_text(value))))
     # No sort at all orders by id alone, as the repository would.
     for key, direction in query.sort or [('id', 'desc')]:
         params.extend([('sort_key', key), ('sort_dir', direction)])
@@ -89,8 +90,8 @@ def decode(params, default_limit, max_limit):
         elif name in GLANCE_SIZE_RANGES:
             query.ranges.append(('size', GLANCE_SIZE_RANGES[name],
                                  wire.from_text(int, name, text)))
-        elif name in listing.RANGE_ATTRIBUTES:
-            query.ranges.append(_range(name, text))
+        elif name == 'range':
+            query.ranges.append(_range(text))
         elif name in listing.ATTRIBUTE_FILTERS:
             query.filters.setdefault(name, []).append(
                 wire.from_text(IMAGE_TYPES[name], name, text))
@@ -109,12 +110,12 @@ def decode(params, default_limit, max_limit):
     return query
 
 
-def _range(attribute, text):
-    operator, sep, value = text.partition(':')
-    if not sep or operator not in listing.RANGE_OPERATORS:
-        raise exception.InvalidFilterOperatorValue()
-    return (attribute, operator,
-            wire.from_text(IMAGE_TYPES[attribute], attribute, value))
+def _range(text):
+    """(attribute, operator, value) of ``<attribute>:<operator>:<value>``;
+    the repository says which attributes and operators it takes."""
+    attribute, operator, value = (text.split(':', 2) + ['', ''])[:3]
+    annotation = IMAGE_TYPES.get(attribute, str)
+    return attribute, operator, wire.from_text(annotation, 'range', value)
 
 
 def _directions(keys, directions):

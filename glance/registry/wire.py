@@ -65,16 +65,12 @@ def from_text(annotation, name, text):
 
 def _base_type(annotation):
     """``int`` for ``int | None``; the annotation itself otherwise."""
-    kinds = [kind for kind in _union_members(annotation)
+    if not (isinstance(annotation, types.UnionType) or
+            typing.get_origin(annotation) is typing.Union):
+        return annotation
+    kinds = [kind for kind in typing.get_args(annotation)
              if kind is not type(None)]
     return kinds[0] if len(kinds) == 1 else str
-
-
-def _union_members(annotation):
-    if isinstance(annotation, types.UnionType) or \
-            typing.get_origin(annotation) is typing.Union:
-        return typing.get_args(annotation)
-    return (annotation,)
 
 
 def _json_value(value):
@@ -83,9 +79,10 @@ def _json_value(value):
 
 
 def from_json(annotation, name, value):
-    """A JSON value as the type ``annotation`` names; BadRequest when it is
-    not one (a datetime is parsed from ISO 8601)."""
-    if value is None and type(None) in _union_members(annotation):
+    """A JSON value as the type ``annotation`` names, or None; BadRequest
+    when it is neither (a datetime is parsed from ISO 8601).  Which
+    attributes may be NULL is the database's to enforce."""
+    if value is None:
         return None
     kind = _base_type(annotation)
     if kind is datetime.datetime and isinstance(value, str):

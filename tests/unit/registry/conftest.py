@@ -1,0 +1,74 @@
+"""A registry server in a thread of the test process, on a fresh database.
+
+The server is the registry WSGI app (its router over the SQL repository)
+behind wsgiref: real HTTP on a loopback port, for the real client, without
+a process to start.
+"""
+
+import socketserver
+import threading
+from wsgiref import simple_server
+
+import pytest
+
+from glance.api.middleware import unauthenticated_context
+from glance.db import migration
+from glance.db import repository as db_repository
+from glance.db import session
+from glance.registry import api
+from glance.registry import client
+from glance.registry import repository
+
+
+class _QuietHandler(simple_server.WSGIRequestHandler):
+
+    def log_message(self, *args):
+        pass
+
+
+class _ThreadingServer(socketserver.ThreadingMixIn,
+                       simple_server.WSGIServer):
+    daemon_threads = True
+
+
+def serve_in_thread(app):
+    """Serve ``app`` on a free loopback port until the returned server is
+    shut down; its address is ``server.server_address``."""
+    server = _ThreadingServer(('127.0.0.1', 0), _QuietHandler)
+    server.set_app(app)
+    threading.Thread(target=server.serve_forever, args=(0.01,),
+                     daemon=True).start()
+    return server
+
+
+def client_of(server, **kwargs):
+    host, port = server.server_address
+    kwargs.setdefault('timeout', 30)
+    return client.RegistryClient(host, port, **kwargs)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    """An engine on a fresh SQLite file migrated to the newest schema."""
+    engine = session.create_engine('sqlite:///%s' % (tmp_path / 'glance.db'))
+    migration.db_sync(engine=engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def registry_server(engine):
+    """The registry app, with every caller an administrator, as the plain
+    pipeline has it."""
+    app = unauthenticated_context.filter_factory({})(
+        api.build(db_repository.SqlImageRepository(engine)))
+    server = serve_in_thread(app)
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def repo(registry_server):
+    """The registry repository, talking to ``registry_server``."""
+    return repository.RegistryImageRepository(client_of(registry_server))

@@ -22,3 +22,4 @@ test: $(VENV)/.installed
 
 sample-config: $(VENV)/.installed
 	$(VENV)/bin/oslo-config-generator --config-file etc/oslo-config-generator/glance-api.conf
+	$(VENV)/bin/oslo-config-generator --config-file etc/oslo-config-generator/glance-registry.conf

@@ -34,9 +34,11 @@ imports anything else, so the app's sockets, locks and sleeps are green in
 the workers.  The app stays plain WSGI and runs unchanged under gunicorn or
 uWSGI (glance/wsgi/api.py).
 
-Downloads: ``environ['wsgi.file_wrapper']`` is FileRange.  A FileRange body
-with a Content-Length (not for HEAD) is sent with os.sendfile, zero-copy;
-any other body is iterated.  gunicorn and uWSGI do the same with their own
+Downloads: ``environ['wsgi.file_wrapper']`` is FileRange.  A body that is
+a FileRange, or carries one as its ``file_range`` attribute (a middleware
+that wraps the body without needing its bytes, such as access_log), with
+a Content-Length (not for HEAD) is sent with os.sendfile, zero-copy; any
+other body is iterated.  gunicorn and uWSGI do the same with their own
 ``wsgi.file_wrapper``, so an app that returns
 ``environ['wsgi.file_wrapper'](fileobj)`` is zero-copy under all three.
 There is no TLS here: terminate it in front of the server.
@@ -174,6 +176,10 @@ def listen(address):
             _blocking_sleep(0.1)
     # Accepted connections inherit these.
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    # A response leaves in several writes (eventlet flushes 16 KiB
+    # buffers): with Nagle's algorithm the last one waits for the client's
+    # delayed ACK, ~40 ms on Linux, for any body over 16 KiB.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     if hasattr(socket, 'TCP_KEEPIDLE'):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE,
                         CONF.tcp_keepidle)
@@ -555,10 +561,15 @@ class FileRange:
     It is this server's ``environ['wsgi.file_wrapper']``; ``offset``
     defaults to the file's position and ``length`` to the rest of the file.
     This server sends it with os.sendfile when the response has a
-    Content-Length; elsewhere (or wrapped by a middleware) it is iterated in
-    ``block_size`` reads.  webob answers a Range request from it through
-    app_iter_range().  Closing it closes the file.
+    Content-Length; elsewhere it is iterated in ``block_size`` reads.
+    webob answers a Range request from it through app_iter_range().
+    ``sent`` counts the bytes handed to the client either way, for the
+    access log.  Closing it closes the file.
     """
+
+    # Tells an app this wsgi.file_wrapper takes ``offset`` and ``length``,
+    # so it can be handed a byte range of a file (see glance.api.image_body).
+    takes_range = True
 
     def __init__(self, fileobj, block_size=FILE_BLOCK_SIZE, offset=None,
                  length=None):
@@ -569,6 +580,12 @@ class FileRange:
             length = max(fileobj.seek(0, os.SEEK_END) - self.offset, 0)
             fileobj.seek(self.offset)
         self.length = length
+        self.sent = 0
+
+    @property
+    def file_range(self):
+        """Itself: what the server looks for on any body (module doc)."""
+        return self
 
     def __iter__(self):
         self.fileobj.seek(self.offset)
@@ -578,6 +595,7 @@ class FileRange:
             if not chunk:
                 raise _ShortFile(remaining)
             remaining -= len(chunk)
+            self.sent += len(chunk)
             yield chunk
 
     def app_iter_range(self, start, stop):
@@ -630,16 +648,18 @@ def _call_with_sendfile(app, connection, environ, start_response):
         return write
 
     body = app(environ, recording_start_response)
-    if (not isinstance(body, FileRange) or not started
+    file_range = getattr(body, 'file_range', None)
+    if (not isinstance(file_range, FileRange) or not started
             or environ['REQUEST_METHOD'] == 'HEAD'):
         return body
     status, headers, write = started
     lengths = [value for name, value in headers
                if name.lower() == 'content-length']
     if not lengths or status[:3] in ('204', '304') \
-            or not _has_fileno(body.fileobj):
+            or not _has_fileno(file_range.fileobj):
         return body
-    return _SendfileBody(body, connection, write, int(lengths[0]))
+    return _SendfileBody(body, file_range, connection, write,
+                         int(lengths[0]))
 
 
 def _has_fileno(fileobj):
@@ -656,10 +676,12 @@ class _SendfileBody:
     It yields nothing itself: eventlet has no hook for a zero-copy body, so
     iterating it does the sending, waiting greenly whenever the socket
     buffer is full.  Exactly Content-Length bytes are sent; a file too short
-    for that raises, which drops the connection.
+    for that raises, which drops the connection.  Closing it closes
+    ``body``, the app's body that carries ``file_range``.
     """
 
-    def __init__(self, file_range, connection, write, content_length):
+    def __init__(self, body, file_range, connection, write, content_length):
+        self._body = body
         self._range = file_range
         self._connection = connection
         self._write = write
@@ -688,11 +710,14 @@ class _SendfileBody:
                 continue
             if sent == 0:
                 raise _ShortFile(count)
+            self._range.sent += sent
             offset += sent
             count -= sent
 
     def close(self):
-        self._range.close()
+        close = getattr(self._body, 'close', None)
+        if close is not None:
+            close()
 
 
 def _signal_process(pid, signum):

@@ -418,9 +418,14 @@ class ImageService:
             LOG.info('Image %s changed status during a failed upload; '
                      'left as it is', image_id)
 
-    def download(self, context, image_id, offset=0, length=None):
-        """The image and an ImageData for its bytes, or None if no data."""
-        image = self._get_visible(context, image_id)
+    def download(self, context, image_id, choose_range=None):
+        """The image and an ImageData for its bytes, or None if no data.
+
+        ``choose_range(size)``, called once the image is known to have
+        ``size`` > 0 bytes the caller may read, returns the ``(offset,
+        length)`` to read or None for all of them; it may raise to refuse.
+        """
+        image = self.get(context, image_id)
         self.authorizer.authorize(context, 'download_image', image)
         if image.status == lifecycle.DEACTIVATED and not context.is_admin:
             raise exception.Forbidden(
@@ -429,9 +434,9 @@ class ImageService:
         if image.status not in (lifecycle.ACTIVE, lifecycle.DEACTIVATED) \
                 or not image.locations:
             return image, None
-        if image.size is not None and (offset >= image.size > 0 or
-                                       offset < 0):
-            raise exception.InvalidRange()
+        offset, length = 0, None
+        if choose_range is not None and image.size:
+            offset, length = choose_range(image.size) or (0, None)
         return image, self.stores.get(image.locations[0].url, offset, length)
 
     # -- recovery ---------------------------------------------------------

@@ -104,3 +104,20 @@ def test_openstacksdk(api_server, image_file, tmp_path):
     conn.image.reactivate_image(image)
     conn.image.delete_image(image)
     assert list(conn.image.images()) == []
+
+
+def test_glanceclient_and_openstacksdk_share_images(api_server):
+    from glanceclient import client
+    import openstack
+    glance = client.Client('2', endpoint=api_server.url, token='unused')
+    image = glance.images.create(name='to-share')
+    member = glance.image_members.create(image.id, 'project-b')
+    assert (member.member_id, member.status) == ('project-b', 'pending')
+    conn = openstack.connection.Connection(
+        image_endpoint_override=api_server.url, auth_type='none')
+    conn.image.add_member(image.id, member_id='project-c')
+    assert sorted(m.member_id for m in conn.image.members(image.id)) == [
+        'project-b', 'project-c']
+    glance.image_members.delete(image.id, 'project-b')
+    assert [m['member_id'] for m in glance.image_members.list(image.id)] == [
+        'project-c']

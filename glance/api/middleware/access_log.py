@@ -3,6 +3,10 @@
 The line gives the request id, client address, method, path, status, bytes
 sent and duration, on the ``glance.access`` logger, so an operator can route
 it to a file of its own.  Place it right after ``request_id``.
+
+A body that carries a ``file_range`` (glance-api's sendfile body, see
+glance.common.server) keeps it visible on the wrapper, so the server can
+still send it zero-copy; its bytes sent are then read from the file range.
 """
 
 import logging
@@ -37,11 +41,17 @@ class _LoggedBody:
         self._status = status_holder
         self._started = started
         self._sent = 0
+        self.file_range = getattr(body, 'file_range', None)
 
     def __iter__(self):
         for chunk in self._body:
             self._sent += len(chunk)
             yield chunk
+
+    def _bytes_sent(self):
+        if self.file_range is not None:
+            return self.file_range.sent
+        return self._sent
 
     def close(self):
         try:
@@ -57,7 +67,7 @@ class _LoggedBody:
                      env.get('glance.request_id', '-'),
                      env.get('REMOTE_ADDR', '-'), env.get('REQUEST_METHOD'),
                      path, self._status[0] if self._status else '-',
-                     self._sent, time.monotonic() - self._started)
+                     self._bytes_sent(), time.monotonic() - self._started)
 
 
 def filter_factory(global_conf, **local_conf):

@@ -1,17 +1,18 @@
 """``/v2/images/{image_id}/file``: stream image data in and out.
 
 Uploads are read straight from ``wsgi.input`` (Content-Length or chunked)
-and never buffered whole; downloads stream from the store, with ``Range``
-answered by 206 and ``Content-Range``.
+and never buffered whole; downloads are glance.api.image_body's, shared
+with the other API versions (sendfile for file-backed data, ``Range``).
 """
 
 import webob
 import webob.exc
 
 from glance.api import errors
+from glance.api import image_body
 from glance.common import wsgi
 
-UPLOAD_MEDIA_TYPE = 'application/octet-stream'
+UPLOAD_MEDIA_TYPE = image_body.MEDIA_TYPE
 
 
 class Controller:
@@ -36,25 +37,9 @@ class Controller:
         return wsgi.empty_response()
 
     def download(self, req, image_id):
-        offset, length = 0, None
-        image = self.service.get(req.context, image_id)
-        byte_range = req.range.range_for_length(image.size) \
-            if req.range is not None and image.size else None
-        if req.range is not None and image.size and byte_range is None:
-            return webob.exc.HTTPRequestRangeNotSatisfiable(
-                headers=[('Content-Range', 'bytes */%d' % image.size)])
-        if byte_range is not None:
-            offset, length = byte_range[0], byte_range[1] - byte_range[0]
-        image, data = self.service.download(req.context, image_id,
-                                            offset, length)
-        if data is None:
+        image, response = image_body.download(req, self.service, image_id)
+        if response is None:
             return wsgi.empty_response()
-        response = webob.Response(content_type=UPLOAD_MEDIA_TYPE,
-                                  app_iter=data)
-        response.content_length = data.size
-        if byte_range is not None:
-            response.status = 206
-            response.content_range = (offset, offset + data.size, image.size)
-        elif image.checksum:
+        if response.status_code == 200 and image.checksum:
             response.headers['Content-MD5'] = image.checksum
         return response

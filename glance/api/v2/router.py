@@ -2,6 +2,7 @@
 
 from glance.api.v2 import image_actions
 from glance.api.v2 import image_data
+from glance.api.v2 import image_members
 from glance.api.v2 import image_tags
 from glance.api.v2 import images
 from glance.api.v2 import schemas
@@ -22,6 +23,11 @@ def build(service):
     router.add('/images/{image_id}/tags/{tag_value}',
                image_tags.Controller(service),
                {'PUT': 'update', 'DELETE': 'delete'})
+    members = image_members.Controller(service)
+    router.add('/images/{image_id}/members', members,
+               {'GET': 'index', 'POST': 'create'})
+    router.add('/images/{image_id}/members/{member_id}', members,
+               {'GET': 'show', 'PUT': 'update', 'DELETE': 'delete'})
     actions = image_actions.Controller(service)
     router.add('/images/{image_id}/actions/deactivate', actions,
                {'POST': 'deactivate'})

@@ -10,6 +10,7 @@ monkey-patched), see ``serve`` and ``in_thread``.
 import errno
 import http.client
 import io
+import logging
 import os
 import socket
 import threading
@@ -21,6 +22,7 @@ import eventlet.wsgi
 import pytest
 import webob
 
+from glance.api.middleware import access_log
 from glance.common import server
 
 CONF = server.CONF
@@ -63,6 +65,18 @@ def test_listen_turns_keepalive_on(override):
         assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 123
     finally:
+        sock.close()
+
+
+def test_accepted_connections_send_without_nagle_delay():
+    sock = server.listen(('127.0.0.1', 0))
+    client = socket.create_connection(sock.getsockname()[:2])
+    try:
+        accepted, _ = sock.accept()
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        accepted.close()
+    finally:
+        client.close()
         sock.close()
 
 
@@ -298,3 +312,34 @@ def test_a_file_shorter_than_the_content_length_drops_the_connection(
     with pytest.raises(http.client.IncompleteRead) as caught:
         get(port)
     assert caught.value.partial == data
+
+
+def test_a_body_wrapped_by_the_access_log_is_still_sent_with_sendfile(
+        serve, data_file, sendfile_calls, caplog):
+    path, data = data_file
+    app = access_log.filter_factory({})(file_app(path))
+    port = serve(app)
+    with caplog.at_level(logging.INFO, logger='glance.access'):
+        full = get(port)
+        partial = get(port, headers={'Range': 'bytes=1048570-2097160'})
+    assert full[2] == data
+    assert partial[0] == 206 and partial[2] == data[1048570:2097161]
+    assert [call.args[2] for call in sendfile_calls][:1] == [0]
+    assert 1048570 in [call.args[2] for call in sendfile_calls]
+    lines = [r.getMessage() for r in caplog.records
+             if r.name == 'glance.access']
+    assert 'status: 200 len: %d ' % len(data) in lines[0]
+    assert 'status: 206 len: %d ' % (2097161 - 1048570) in lines[1]
+
+
+def test_the_access_log_counts_an_iterated_file_body(serve, data_file,
+                                                     sendfile_calls, caplog):
+    path, data = data_file
+    port = serve(access_log.filter_factory({})(
+        file_app(path, content_length=None)))
+    with caplog.at_level(logging.INFO, logger='glance.access'):
+        assert get(port)[2] == data
+    assert not sendfile_calls
+    [line] = [r.getMessage() for r in caplog.records
+              if r.name == 'glance.access']
+    assert 'len: %d ' % len(data) in line

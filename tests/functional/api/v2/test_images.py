@@ -185,6 +185,33 @@ def test_upload_download_roundtrip(api_server):
     assert upload(api_server, image['id'], b'again').status_code == 409
 
 
+def test_downloads_return_exact_bytes_and_are_logged(api_server):
+    # Over 1 MiB, so ranges cross the chunks of an iterated download too.
+    data = os.urandom(5 * 1024 * 1024 + 3)
+    image = create(api_server, disk_format='raw', container_format='bare')
+    assert upload(api_server, image['id'], data).status_code == 204
+    file_url = '%s/v2/images/%s/file' % (api_server.url, image['id'])
+    expected = [(None, 200, data)]
+    for header, start, stop in [('bytes=0-0', 0, 1),
+                                ('bytes=1048575-3145728', 1048575, 3145729),
+                                ('bytes=5000000-', 5000000, len(data)),
+                                ('bytes=-7', len(data) - 7, len(data))]:
+        expected.append((header, 206, data[start:stop]))
+    with requests.Session() as session:
+        for header, status, content in expected:
+            response = session.get(file_url,
+                                   headers={'Range': header} if header else {})
+            assert response.status_code == status, header
+            assert response.content == content, header
+            assert response.headers['Content-Length'] == str(len(content))
+    with open(api_server.log_path) as f:
+        logged = [line for line in f
+                  if '"GET /v2/images/%s/file"' % image['id'] in line]
+    assert len(logged) == len(expected)
+    for line, (_, status, content) in zip(logged, expected):
+        assert 'status: %d len: %d ' % (status, len(content)) in line
+
+
 def test_chunked_upload(api_server):
     chunks = [os.urandom(1024 * 1024) for _ in range(3)] + [b'tail']
     image = create(api_server)

@@ -93,3 +93,82 @@ def test_deactivation_is_admin_only_and_blocks_downloads(server):
     assert request(server, 'GET', path + '/file', 'alpha').status_code == 403
     admin_read = request(server, 'GET', path + '/file', 'ops', roles='admin')
     assert admin_read.status_code == 200 and admin_read.content == b'abc'
+
+
+def share(server, owner, image_id, member):
+    return request(server, 'POST', '/v2/images/%s/members' % image_id, owner,
+                   json={'member': member})
+
+
+def listed_ids(server, project, **params):
+    images = request(server, 'GET', '/v2/images', project,
+                     params=params).json()['images']
+    return [image['id'] for image in images]
+
+
+def test_sharing_with_a_member_who_accepts(server):
+    image = request(server, 'POST', '/v2/images', 'alpha',
+                    json={'name': 'to-share'}).json()
+    assert image['visibility'] == 'shared'
+    members_path = '/v2/images/%s/members' % image['id']
+    assert request(server, 'GET', '/v2/images/' + image['id'],
+                   'delta').status_code == 404
+    created = share(server, 'alpha', image['id'], 'delta')
+    assert created.status_code == 200
+    assert created.json()['status'] == 'pending'
+    assert created.json()['member_id'] == 'delta'
+    assert share(server, 'alpha', image['id'], 'delta').status_code == 409
+    assert share(server, 'beta', image['id'], 'beta').status_code == 404
+
+    # A pending member can read the image but does not list it by default.
+    assert request(server, 'GET', '/v2/images/' + image['id'],
+                   'delta').status_code == 200
+    assert image['id'] not in listed_ids(server, 'delta')
+    assert image['id'] in listed_ids(server, 'delta', member_status='pending')
+
+    # Only the member answers for itself.
+    member_path = members_path + '/delta'
+    assert request(server, 'PUT', member_path, 'alpha',
+                   json={'status': 'accepted'}).status_code == 403
+    accepted = request(server, 'PUT', member_path, 'delta',
+                       json={'status': 'accepted'})
+    assert accepted.status_code == 200
+    assert accepted.json()['status'] == 'accepted'
+    assert image['id'] in listed_ids(server, 'delta')
+
+    # A member sees only itself; the owner sees every member.
+    share(server, 'alpha', image['id'], 'epsilon')
+    owner_view = request(server, 'GET', members_path, 'alpha').json()
+    assert sorted(m['member_id'] for m in owner_view['members']) == [
+        'delta', 'epsilon']
+    member_view = request(server, 'GET', members_path, 'delta').json()
+    assert [m['member_id'] for m in member_view['members']] == ['delta']
+    assert request(server, 'GET', members_path + '/epsilon',
+                   'delta').status_code == 404
+
+    # A member cannot share further or unshare; the owner can.
+    assert share(server, 'delta', image['id'], 'zeta').status_code == 403
+    assert request(server, 'DELETE', member_path, 'delta').status_code == 403
+    assert request(server, 'DELETE', member_path, 'alpha').status_code == 204
+    assert request(server, 'GET', '/v2/images/' + image['id'],
+                   'delta').status_code == 404
+
+
+def test_private_images_have_no_members(server):
+    image = request(server, 'POST', '/v2/images', 'alpha',
+                    json={'visibility': 'private'}).json()
+    assert share(server, 'alpha', image['id'], 'delta').status_code == 403
+
+
+def test_member_requests_are_validated(server):
+    image = request(server, 'POST', '/v2/images', 'alpha', json={}).json()
+    members_path = '/v2/images/%s/members' % image['id']
+    assert request(server, 'POST', members_path, 'alpha',
+                   json={'member': 7}).status_code == 400
+    assert request(server, 'POST', members_path, 'alpha',
+                   data='not json').status_code == 400
+    share(server, 'alpha', image['id'], 'delta')
+    assert request(server, 'PUT', members_path + '/delta', 'delta',
+                   json={'status': 'maybe'}).status_code == 400
+    assert request(server, 'GET', '/v2/images/not-a-uuid/members',
+                   'alpha').status_code == 404

@@ -1,0 +1,107 @@
+"""A glance-api killed mid-upload: the next start puts things right.
+
+The crash is real (SIGKILL to the whole process group while an upload
+streams); only the passage of time is simulated, by ageing the image row
+and the partial file past the stall limit before the restart.
+"""
+
+import os
+import socket
+import sqlite3
+import time
+from signal import SIGKILL
+
+import requests
+
+from glance.domain import images as domain_images
+
+AGE = domain_images.UPLOAD_STALL_SECONDS + 60
+
+
+def eventually(predicate, timeout=15):
+    give_up_at = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < give_up_at, 'condition never became true'
+        time.sleep(0.05)
+
+
+def images_dir(server):
+    return os.path.join(server.data_dir, 'images')
+
+
+def partial_files(server):
+    return [name for name in os.listdir(images_dir(server))
+            if name.endswith('.partial')]
+
+
+def stored_status(server, image_id):
+    with sqlite3.connect(os.path.join(server.data_dir,
+                                      'glance.sqlite')) as db:
+        return db.execute('SELECT status FROM images WHERE id = ?',
+                          (image_id,)).fetchone()[0]
+
+
+def age(server, image_id):
+    with sqlite3.connect(os.path.join(server.data_dir,
+                                      'glance.sqlite')) as db:
+        db.execute("UPDATE images SET updated_at = datetime(updated_at, "
+                   "'-%d seconds') WHERE id = ?" % AGE, (image_id,))
+    for name in partial_files(server):
+        path = os.path.join(images_dir(server), name)
+        past = os.stat(path).st_mtime - AGE
+        os.utime(path, (past, past))
+
+
+def test_kill_during_upload_then_restart_requeues_and_cleans(
+        make_api_server):
+    server = make_api_server(workers=1)
+    image = requests.post(server.url + '/v2/images', json={}).json()
+    upload = socket.create_connection(('127.0.0.1', server.port))
+    upload.sendall(('PUT /v2/images/%s/file HTTP/1.1\r\nHost: x\r\n'
+                    'Content-Type: application/octet-stream\r\n'
+                    'Content-Length: 100000000\r\n\r\n'
+                    % image['id']).encode())
+    upload.sendall(b'x' * 4 * 1024 * 1024)
+    eventually(lambda: partial_files(server) and
+               stored_status(server, image['id']) == 'saving')
+
+    os.killpg(server.pid, SIGKILL)
+    server.process.wait()
+    upload.close()
+    assert stored_status(server, image['id']) == 'saving'
+    assert partial_files(server)
+
+    age(server, image['id'])
+    server.start()
+    shown = requests.get(server.url + '/v2/images/' + image['id']).json()
+    assert shown['status'] == 'queued'
+    assert os.listdir(images_dir(server)) == []
+
+    data = os.urandom(1024 * 1024)
+    response = requests.put(
+        server.url + '/v2/images/%s/file' % image['id'], data=data,
+        headers={'Content-Type': 'application/octet-stream'})
+    assert response.status_code == 204
+    assert requests.get(server.url + '/v2/images/%s/file'
+                        % image['id']).content == data
+
+
+def test_a_recent_upload_is_left_alone_by_a_restart(make_api_server):
+    """Another server may still be writing: young uploads are not touched."""
+    server = make_api_server()
+    image = requests.post(server.url + '/v2/images', json={}).json()
+    upload = socket.create_connection(('127.0.0.1', server.port))
+    upload.sendall(('PUT /v2/images/%s/file HTTP/1.1\r\nHost: x\r\n'
+                    'Content-Type: application/octet-stream\r\n'
+                    'Content-Length: 100000000\r\n\r\n'
+                    % image['id']).encode())
+    upload.sendall(b'x' * 1024 * 1024)
+    eventually(lambda: stored_status(server, image['id']) == 'saving')
+    os.killpg(server.pid, SIGKILL)
+    server.process.wait()
+    upload.close()
+
+    server.start()
+    shown = requests.get(server.url + '/v2/images/' + image['id']).json()
+    assert shown['status'] == 'saving'
+    assert partial_files(server)

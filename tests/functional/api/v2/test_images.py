@@ -5,6 +5,7 @@ import json
 import os
 import socket
 import threading
+import time
 
 import pytest
 import requests
@@ -204,9 +205,18 @@ def test_downloads_return_exact_bytes_and_are_logged(api_server):
             assert response.status_code == status, header
             assert response.content == content, header
             assert response.headers['Content-Length'] == str(len(content))
-    with open(api_server.log_path) as f:
-        logged = [line for line in f
-                  if '"GET /v2/images/%s/file"' % image['id'] in line]
+
+    def logged_lines():
+        with open(api_server.log_path) as f:
+            return [line for line in f
+                    if '"GET /v2/images/%s/file"' % image['id'] in line]
+
+    # A line is written once its response has been sent, maybe after the
+    # client has read it.
+    give_up_at = time.monotonic() + 10
+    while len(logged := logged_lines()) < len(expected) and \
+            time.monotonic() < give_up_at:
+        time.sleep(0.05)
     assert len(logged) == len(expected)
     for line, (_, status, content) in zip(logged, expected):
         assert 'status: %d len: %d ' % (status, len(content)) in line

@@ -17,6 +17,8 @@ from glance.common import pidfile
 from glance.db import migration
 from glance.registry import client as client_mod
 from tests.functional import server as harness
+from tests.functional.test_server import kill_group
+from tests.functional.test_server import run_control
 
 REPO_REGISTRY_CONF = os.path.join(harness.REPO, 'etc', 'glance-registry.conf')
 JSON = {'Accept': 'application/json'}
@@ -180,6 +182,15 @@ def test_the_trusted_auth_pipeline_lists_as_the_caller(make_registry):
     assert sorted(image['name'] for image in as_admin) == ['mine', 'theirs']
 
 
+def test_the_keystone_pipeline_wants_a_token(make_registry):
+    keystone = 'http://127.0.0.1:5000/v3'
+    registry = make_registry(flavor='keystone', conf={
+        'keystone_authtoken': {'www_authenticate_uri': keystone}})
+    response = requests.get(registry.url + '/images', headers=JSON)
+    assert response.status_code == 401
+    assert keystone in response.headers['WWW-Authenticate']
+
+
 def client_for(registry, **kwargs):
     return client_mod.RegistryClient('127.0.0.1', registry.port, **kwargs)
 
@@ -265,10 +276,7 @@ def test_glance_control_starts_and_stops_the_registry(make_registry,
     pid_file = str(tmp_path / 'registry.pid')
 
     def glance_control(*args):
-        return subprocess.run(
-            [harness.command('glance-control'), '--pid-file', pid_file]
-            + list(args), capture_output=True, text=True, timeout=60,
-            env=registry.environ())
+        return run_control(registry, '--pid-file', pid_file, *args)
 
     started = glance_control('--await-child', '1', 'registry', 'start',
                              registry.conf_path)
@@ -282,10 +290,7 @@ def test_glance_control_starts_and_stops_the_registry(make_registry,
         assert glance_control('registry', 'stop').returncode == 0
         assert not pidfile.is_running(pid)
     finally:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill_group(pid)
 
 
 def test_glance_manage_migrates_the_database_of_glance_registry_conf(

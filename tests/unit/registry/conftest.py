@@ -12,12 +12,12 @@ from wsgiref import simple_server
 import pytest
 
 from glance.api.middleware import unauthenticated_context
-from glance.db import migration
 from glance.db import repository as db_repository
-from glance.db import session
 from glance.registry import api
 from glance.registry import client
 from glance.registry import repository
+# The database of the SQL repository's tests, for the same tests here.
+from tests.unit.db.conftest import engine  # noqa: F401
 
 
 class _QuietHandler(simple_server.WSGIRequestHandler):
@@ -45,15 +45,6 @@ def client_of(server, **kwargs):
     host, port = server.server_address
     kwargs.setdefault('timeout', 30)
     return client.RegistryClient(host, port, **kwargs)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    """An engine on a fresh SQLite file migrated to the newest schema."""
-    engine = session.create_engine('sqlite:///%s' % (tmp_path / 'glance.db'))
-    migration.db_sync(engine=engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -104,16 +104,15 @@ class ImagesController:
             wire.image_to_dict(image) for image in self._list(req)]})
 
     def stalled(self, req):
-        try:
-            status, older_than = req.params['status'], req.params[
-                'older_than']
-        except KeyError as e:
-            raise exception.BadRequest('Parameter %s is required.' % e)
+        for name in ('status', 'older_than'):
+            if name not in req.params:
+                raise exception.BadRequest('Parameter %s is required.' % name)
         older_than = wire.from_text(datetime.datetime, 'older_than',
-                                    older_than)
+                                    req.params['older_than'])
         return wsgi.json_response({'images': [
             wire.image_to_dict(image)
-            for image in self.repo.stalled(status, older_than)]})
+            for image in self.repo.stalled(req.params['status'],
+                                           older_than)]})
 
     def show(self, req, image_id):
         return _image_response(self.repo.get(image_id))

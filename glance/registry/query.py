@@ -94,7 +94,7 @@ def decode(params, default_limit, max_limit):
             query.ranges.append(_range(text))
         elif name in listing.ATTRIBUTE_FILTERS:
             query.filters.setdefault(name, []).append(
-                wire.from_text(IMAGE_TYPES[name], name, text))
+                wire.from_text(IMAGE_TYPES.get(name, str), name, text))
         elif name in SCALAR_FIELDS:
             setattr(query, name,
                     wire.from_text(SCALAR_FIELDS[name], name, text))

@@ -482,7 +482,7 @@ class _Worker:
 
     def run(self):
         eventlet.wsgi.MAX_HEADER_LINE = CONF.max_header_line
-        pool = eventlet.GreenPool(GREEN_POOL_SIZE)
+        pool = _ConnectionPool(GREEN_POOL_SIZE)
         wsgi = eventlet.spawn(
             eventlet.wsgi.server, self._server.sock, self._call_app,
             custom_pool=pool, protocol=HttpProtocol, log=_EventletLog(),
@@ -616,16 +616,27 @@ class _ShortFile(EOFError):
                          % missing)
 
 
+class _ConnectionPool(eventlet.GreenPool):
+    """The pool of connection handlers, which marks new connections busy.
+
+    eventlet.wsgi.server records an accepted connection as idle and spawns
+    its handler; a graceful stop shuts down idle connections.  The client of
+    a new connection has a request on its way, which must be served, so it
+    is marked busy here, as it is spawned: a handler that has not run yet
+    when the stop comes would otherwise lose it.  After its first response
+    eventlet marks the connection idle again, as a keep-alive wait.
+    """
+
+    def spawn(self, function, *args, **kwargs):
+        connection = args[0] if args else None
+        if isinstance(connection, list) and len(connection) == 3 \
+                and connection[2] == eventlet.wsgi.STATE_IDLE:
+            connection[2] = eventlet.wsgi.STATE_REQUEST
+        return super().spawn(function, *args, **kwargs)
+
+
 class HttpProtocol(eventlet.wsgi.HttpProtocol):
     """eventlet's HTTP/1.1 handler, with FileRange bodies sent by sendfile."""
-
-    def handle(self):
-        # Busy, not idle, until its first request is answered: the client
-        # of a new connection has a request on its way, which a graceful
-        # stop must serve rather than drop with the idle connections.
-        if self.conn_state[2] == eventlet.wsgi.STATE_IDLE:
-            self.conn_state[2] = eventlet.wsgi.STATE_REQUEST
-        super().handle()
 
     def get_environ(self):
         environ = super().get_environ()

@@ -96,7 +96,6 @@ def test_a_recent_upload_is_left_alone_by_a_restart(make_api_server):
                     'Content-Length: 100000000\r\n\r\n'
                     % image['id']).encode())
     upload.sendall(b'x' * 1024 * 1024)
-    # The partial file is opened just after the status change.
     eventually(lambda: partial_files(server) and
                stored_status(server, image['id']) == 'saving')
     os.killpg(server.pid, SIGKILL)

@@ -343,10 +343,14 @@ def test_client_disconnect_leaves_image_queued_and_no_data(api_server):
                   'Content-Length: 10000000\r\n\r\n' % image['id']).encode())
     sock.sendall(b'x' * 1000000)
     sock.close()
-    for _ in range(100):
-        if show(api_server, image['id']).json()['status'] == 'queued':
+    # Until the server has handled the upload, the image may still be
+    # queued because the upload has not begun.
+    handled = '"PUT /v2/images/%s/file" status: 400' % image['id']
+    for _ in range(200):
+        if handled in api_server.read_log():
             break
-        threading.Event().wait(0.05)
+        time.sleep(0.05)
+    assert handled in api_server.read_log()
     assert show(api_server, image['id']).json()['status'] == 'queued'
     assert stored_files(api_server) == []
 

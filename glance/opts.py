@@ -16,6 +16,7 @@ from glance import gateway
 from glance.registry import client as registry_client
 from glance import store
 from glance.store import filesystem
+from glance.store import http
 
 
 def list_api_opts():
@@ -24,7 +25,8 @@ def list_api_opts():
          config.context_opts + gateway.OPTS + registry_client.OPTS +
          server.OPTS + log.OPTS),
         ('database', session.database_opts),
-        ('glance_store', store.store_opts + filesystem.filesystem_opts),
+        ('glance_store', store.store_opts + filesystem.filesystem_opts +
+         http.http_opts),
         ('paste_deploy', config.paste_deploy_opts),
     ]
 

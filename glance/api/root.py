@@ -1,8 +1,9 @@
-"""The root app: the versions document at `/` and the `/v2` router."""
+"""The root app: the versions document at `/`, the `/v1` and `/v2` routers."""
 
 import logging
 
 from glance.api import versions
+from glance.api.v1 import router as v1_router
 from glance.api.v2 import router as v2_router
 from glance.common import config
 from glance.common import exception
@@ -38,6 +39,8 @@ def app_factory(global_conf, **local_conf):
         # the recovery to the next start; serving need not wait for it.
         LOG.warning('Stalled uploads not recovered: %s', e)
     apps = {}
+    if CONF.enable_v1_api:
+        apps['/v1'] = v1_router.build(service)
     if CONF.enable_v2_api:
         apps['/v2'] = v2_router.build(service)
     return RootApp(apps)

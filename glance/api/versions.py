@@ -1,7 +1,8 @@
 """The versions document: what ``GET /`` and ``GET /versions`` answer.
 
 Glance answers 300 Multiple Choices with every API version it serves, the
-newest marked CURRENT, each linking to its root.
+newest marked CURRENT, each linking to its root.  v1.1 and v1.0 are listed
+while ``enable_v1_api`` is on, SUPPORTED beside v2 (v1.1 CURRENT alone).
 """
 
 import json
@@ -21,6 +22,9 @@ def served_versions():
     if CONF.enable_v2_api:
         versions += [('v2.%d' % minor, 'CURRENT' if minor == V2_MINORS[0]
                       else 'SUPPORTED') for minor in V2_MINORS]
+    if CONF.enable_v1_api:
+        versions += [('v1.1', 'SUPPORTED' if versions else 'CURRENT'),
+                     ('v1.0', 'SUPPORTED')]
     return versions
 
 

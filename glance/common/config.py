@@ -76,6 +76,9 @@ image_opts = [
                 help='Image import methods advertised in the '
                      'OpenStack-image-import-methods header of image '
                      'creation responses.'),
+    cfg.BoolOpt('enable_v1_api', default=True,
+                help='Serve the Image API v1 (/v1, x-image-meta-* headers) '
+                     'and list v1.1 and v1.0 in the versions document.'),
     cfg.BoolOpt('enable_v2_api', default=True,
                 help='Serve the Image API v2.'),
 ]

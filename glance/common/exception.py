@@ -83,6 +83,12 @@ class ClientDisconnect(Invalid):
     message = 'The client went away before sending all the image data.'
 
 
+class ChecksumMismatch(Invalid):
+    message = ('Supplied checksum (%(supplied)s) and checksum generated from '
+               'uploaded image (%(computed)s) did not match. Setting image '
+               'status to \'killed\'.')
+
+
 class Conflict(GlanceException):
     message = 'The request conflicts with the current state of the image.'
 

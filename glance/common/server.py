@@ -123,6 +123,8 @@ HEALTHY_WORKER_SECONDS = 5
 MAX_RESPAWN_DELAY = 30
 # How often the master and the workers look around without a signal.
 TICK_SECONDS = 1.0
+# Headers whose names keep their underscores (see HttpProtocol).
+V1_METADATA_HEADER_PREFIX = 'x-image-meta-'
 # How long a worker lets just-accepted connections start before it stops
 # accepting, at a graceful stop.
 STOP_SETTLE_SECONDS = 0.05
@@ -643,10 +645,40 @@ class HttpProtocol(eventlet.wsgi.HttpProtocol):
         environ['wsgi.file_wrapper'] = FileRange
         return environ
 
+    def formalize_key_naming(self, k):
+        """Keep Image API v1 metadata headers that contain underscores.
+
+        eventlet drops every header with an underscore, lest ``X-A_B`` pass
+        for ``X-A-B``; v1 clients send ``x-image-meta-disk_format`` and the
+        like, and in those names ``_`` and ``-`` mean the same.
+        """
+        if k.lower().startswith(V1_METADATA_HEADER_PREFIX):
+            return k.replace('-', '_').upper()
+        return super().formalize_key_naming(k)
+
     def handle_one_response(self):
         self.application = functools.partial(
-            _call_with_sendfile, self.application, self.connection)
+            _call_with_sendfile, self._closing_on_request(self.application),
+            self.connection)
         super().handle_one_response()
+
+    def _closing_on_request(self, app):
+        """``app``, whose ``Connection: close`` closes the connection.
+
+        eventlet would keep it alive, first reading and discarding the
+        rest of the request body, which after a refused upload may be
+        gigabytes.
+        """
+        def call(environ, start_response):
+            def closing_start_response(status, headers, exc_info=None):
+                kept = [(name, value) for name, value in headers
+                        if (name.lower(), value.lower()) !=
+                        ('connection', 'close')]
+                if len(kept) != len(headers):
+                    self.close_connection = 1
+                return start_response(status, kept, exc_info)
+            return app(environ, closing_start_response)
+        return call
 
 
 def _call_with_sendfile(app, connection, environ, start_response):

@@ -92,8 +92,20 @@ class Router:
             with context_mod.bound(req.environ.get('glance.context')):
                 return self._targets[route.name](req, **args)
         except Exception as error:
-            return self.to_error(error, req.request_id)
+            response = self.to_error(error, req.request_id)
+            if has_body(req):
+                # The rest of the body may be unread: the connection cannot
+                # be reused for another request.
+                response.headers['Connection'] = 'close'
+            return response
+
+
+def has_body(req):
+    """Whether the request carries a body (Content-Length or chunked)."""
+    return 'chunked' in req.headers.get('Transfer-Encoding', '').lower() \
+        or (req.content_length or 0) > 0
 
 
 def empty_response(status=204):
     return webob.Response(status=status)
+

@@ -30,7 +30,10 @@ SORT_DIRECTIONS = ('asc', 'desc')
 
 def conditions(query):
     """WHERE clauses selecting the images ``query`` lists, on any page."""
-    clauses = [Image.deleted == sa.false()]
+    clauses = [_live_or_changed(query)]
+    if query.is_public is not None:
+        clauses.append(Image.visibility == 'public' if query.is_public
+                       else Image.visibility != 'public')
     if 'os_hidden' not in query.filters:
         clauses.append(Image.os_hidden == sa.false())
     clauses.append(_visibility_clause(query))
@@ -57,9 +60,17 @@ def conditions(query):
     return clauses
 
 
-def visible(query):
-    """Images the viewer may see at all: what a marker must be."""
-    return _visibility_rule('all', query)
+def marker_conditions(query):
+    """WHERE clauses finding the marker: an image the viewer may see."""
+    return [Image.id == query.marker, _live_or_changed(query),
+            _visibility_rule('all', query)]
+
+
+def _live_or_changed(query):
+    """Live images; with changes_since, those changed since, even deleted."""
+    if query.changes_since is None:
+        return Image.deleted == sa.false()
+    return Image.updated_at > query.changes_since
 
 
 def _visibility_clause(query):

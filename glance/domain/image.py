@@ -29,9 +29,27 @@ RESERVED = frozenset({'owner_id', 'is_public', 'location', 'deleted',
 MUTABLE = ('name', 'visibility', 'protected', 'os_hidden', 'owner',
            'disk_format', 'container_format', 'min_disk', 'min_ram')
 
+# Formats of Amazon kernel, ramdisk and machine images: an image using one
+# of them as disk or container format must use it as both.
+AMAZON_FORMATS = ('aki', 'ari', 'ami')
+
 
 def is_uuid(value):
     return isinstance(value, str) and bool(UUID_RE.match(value))
+
+
+def visibility_for_is_public(is_public, current=None):
+    """The visibility Image API v1's ``is_public`` asks for.
+
+    True is public.  False keeps a non-public visibility as it is and
+    makes a public (or new) image shared, as Glance mapped it, so that v1
+    members still see it.
+    """
+    if is_public:
+        return 'public'
+    if current is None or current == 'public':
+        return 'shared'
+    return current
 
 
 def utcnow():
@@ -70,6 +88,15 @@ class Image:
     extra_properties: dict = dataclasses.field(default_factory=dict)
     tags: set = dataclasses.field(default_factory=set)
     locations: list = dataclasses.field(default_factory=list)
+    # Set on deleted images, which only lists asking for changes since a
+    # time (Image API v1's changes-since) return.
+    deleted: bool = False
+    deleted_at: datetime.datetime | None = None
+
+    @property
+    def is_public(self):
+        """Image API v1's view of the visibility."""
+        return self.visibility == 'public'
 
 
 @dataclasses.dataclass

@@ -14,6 +14,7 @@ from glance.common import exception
 from glance.common import hashing
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
+from glance import store
 
 LOG = logging.getLogger(__name__)
 
@@ -92,6 +93,32 @@ class ImageService:
                 value=value, param=name,
                 extra='must be one of %s' % ', '.join(allowed))
 
+    def _validate_property_name(self, name):
+        """Extra properties may not take a name the service gives meaning."""
+        self._validate_attribute(name, None)
+        if name in image_mod.MUTABLE or name in ('id', 'tags'):
+            raise exception.ReservedProperty(property=name)
+
+    def _check_formats(self, image):
+        """Amazon formats (aki, ari, ami) are disk and container format both.
+
+        A queued image naming one of them in one format gets it in the other
+        if that one is unset; two different formats are refused.
+        """
+        formats = (image.disk_format, image.container_format)
+        if not any(f in image_mod.AMAZON_FORMATS for f in formats):
+            return
+        if None in formats:
+            if image.status == lifecycle.QUEUED:
+                image.disk_format = image.container_format = \
+                    image.disk_format or image.container_format
+            return
+        if image.disk_format != image.container_format:
+            raise exception.Invalid(
+                "Invalid mix of disk and container formats. When setting a "
+                "disk or container format to one of 'aki', 'ari', or 'ami', "
+                "the container and disk formats must match.")
+
     def _check_quotas(self, image):
         limits = ((self.conf.image_property_quota, image.extra_properties,
                    'extra properties'),
@@ -116,10 +143,14 @@ class ImageService:
         self.authorizer.authorize(context, 'add_image')
         attributes = dict(attributes)
         image_id = attributes.pop('id', None)
+        if 'is_public' in attributes:
+            is_public = attributes.pop('is_public')
+            attributes.setdefault(
+                'visibility', image_mod.visibility_for_is_public(is_public))
         for name, value in attributes.items():
             self._validate_attribute(name, value)
         for name in extra_properties or {}:
-            self._validate_attribute(name, None)
+            self._validate_property_name(name)
         image = image_mod.Image(**attributes)
         if image_id is not None:
             if not image_mod.is_uuid(image_id):
@@ -133,6 +164,7 @@ class ImageService:
         image.extra_properties = dict(extra_properties or {})
         image.tags = set(tags)
         self._authorize_visibility(context, image, image.visibility)
+        self._check_formats(image)
         self._check_quotas(image)
         self.repo.add(image)
         return self.repo.get(image.id)
@@ -142,17 +174,74 @@ class ImageService:
         return self._get_visible(context, image_id)
 
     def list(self, context, query):
+        """One page of the images ``query`` asks for that the caller sees.
+
+        A marker naming no listed image is invalid input.
+        """
         self.authorizer.authorize(context, 'get_images')
         query.viewer_owner = context.owner
-        query.viewer_is_admin = context.is_admin
-        return self.repo.list(query)
+        # An admin without a project has no images of its own to list.
+        query.viewer_is_admin = context.is_admin and not (
+            query.admin_as_user and context.owner is not None)
+        try:
+            return self.repo.list(query)
+        except exception.ImageNotFound:
+            if query.marker is None:
+                raise
+            raise exception.InvalidParameterValue(
+                value=query.marker, param='marker',
+                extra='no image with this id is listed') from None
 
     def update(self, context, image_id, changes):
         """Apply PATCH operations to base attributes and extra properties."""
+        image = self._get_modifiable(context, image_id)
+        return self._apply(context, image, changes)
+
+    def update_metadata(self, context, image_id, attributes, properties,
+                        purge_properties=False, require_status=None,
+                        expected=None):
+        """Set base attributes and extra properties at once (v1's PUT).
+
+        ``attributes`` may give the visibility as ``is_public``.  With
+        ``purge_properties`` the extra properties not in ``properties``
+        are removed.  With ``require_status`` the image must be in that
+        status (queued, to receive data next), else Conflict.
+        ``expected`` maps read-only attributes the request repeats (id,
+        status, size, checksum) to the values it gives: one that differs
+        from a value the image has is Forbidden.
+        """
+        image = self._get_modifiable(context, image_id)
+        if require_status is not None and image.status != require_status:
+            raise exception.Conflict(
+                'Image status must be %s to receive data, not %s.'
+                % (require_status, image.status))
+        for name, value in (expected or {}).items():
+            current = getattr(image, name)
+            if current is not None and current != value:
+                raise exception.Forbidden(
+                    "Forbidden to modify '%s' of image %s." % (name, image.id))
+        attributes = dict(attributes)
+        if 'is_public' in attributes:
+            attributes['visibility'] = image_mod.visibility_for_is_public(
+                attributes.pop('is_public'), image.visibility)
+        changes = [Change('replace', name, value)
+                   for name, value in attributes.items()]
+        for name, value in properties.items():
+            self._validate_property_name(name)
+            changes.append(Change('add', name, value))
+        if purge_properties:
+            changes += [Change('remove', name)
+                        for name in image.extra_properties
+                        if name not in properties]
+        return self._apply(context, image, changes, require_status)
+
+    def _get_modifiable(self, context, image_id):
         image = self._get_visible(context, image_id)
         self.authorizer.authorize(context, 'modify_image', image)
         self._require_mutable(context, image, 'modify')
-        require_status = None
+        return image
+
+    def _apply(self, context, image, changes, require_status=None):
         for change in changes:
             if change.name == 'tags':
                 image.tags = set(change.value or ())
@@ -162,6 +251,7 @@ class ImageService:
                     require_status = lifecycle.QUEUED
             else:
                 self._change_property(image, change)
+        self._check_formats(image)
         self._check_quotas(image)
         self.repo.save(image, require_status=require_status)
         return self.repo.get(image.id)
@@ -185,7 +275,7 @@ class ImageService:
         setattr(image, change.name, change.value)
 
     def _change_property(self, image, change):
-        self._validate_attribute(change.name, None)
+        self._validate_property_name(change.name)
         present = change.name in image.extra_properties
         if change.op == 'remove':
             if not present:
@@ -234,7 +324,10 @@ class ImageService:
                                     **values)
 
     def _delete_data(self, locations):
+        """Remove stored data; data at external locations stays where it is."""
         for location in locations:
+            if not self.stores.owns(location.url):
+                continue
             try:
                 self.stores.delete(location.url)
             except exception.NotFound:
@@ -305,12 +398,13 @@ class ImageService:
                 return member
         raise exception.MemberNotFound(image_id=image_id, member_id=member_id)
 
-    def add_member(self, context, image_id, member_id, can_share=False,
+    def add_member(self, context, image_id, member_id, can_share=None,
                    update_existing=False):
         """Share an image with ``member_id``.
 
         An existing membership is a Conflict unless ``update_existing``
-        (v1 PUT), which then sets its ``can_share``.
+        (v1 PUT), which then sets its ``can_share``.  ``can_share`` None
+        keeps an existing member's and is False for a new one.
         """
         image = self._get_shareable(context, image_id, 'add_member')
         _check_member_id(member_id)
@@ -324,15 +418,23 @@ class ImageService:
         if member is None:
             self._check_member_quota(len(members) + 1)
             member = image_mod.Member(image_id=image.id, member_id=member_id)
-        member.can_share = bool(can_share)
+        if can_share is not None:
+            member.can_share = bool(can_share)
         return self.repo.save_member(member)
 
     def replace_members(self, context, image_id, memberships):
-        """Make the members exactly ``memberships``: (member_id, can_share)."""
+        """Make the members exactly ``memberships``: (member_id, can_share).
+
+        ``can_share`` None keeps an existing member's, False for a new one.
+        """
         image = self._get_shareable(context, image_id, 'add_member')
+        existing = {member.member_id: member.can_share
+                    for member in self.repo.members(image.id)}
         members = []
         for member_id, can_share in memberships:
             _check_member_id(member_id)
+            if can_share is None:
+                can_share = existing.get(member_id, False)
             members.append(image_mod.Member(image_id=image.id,
                                             member_id=member_id,
                                             can_share=bool(can_share)))
@@ -373,36 +475,118 @@ class ImageService:
 
     # -- data -------------------------------------------------------------
 
-    def upload(self, context, image_id, source, size=None):
+    def upload(self, context, image_id, source, size=None, checksum=None,
+               store_name=None, kill_on_failure=False):
         """Store image data streamed from ``source`` and activate the image.
 
         Exactly one of several concurrent uploads wins the queued -> saving
-        transition; the others get Conflict.  Any failure returns the image
-        to queued and leaves no data stored.
+        transition; the others get Conflict.  ``size`` is the declared size
+        and ``checksum`` the md5 the data must have: a mismatch removes the
+        data, kills the image and raises ChecksumMismatch.  Any other
+        failure leaves no data stored and returns the image to queued, or
+        with ``kill_on_failure`` (v1) kills it.  ``store_name`` picks a
+        writable store other than the default one.
         """
+        image = self._get_queued(context, image_id, 'upload_image')
+        driver = self.stores.driver_for_upload(store_name)
+        self._transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
+        return self._save_data(image.id, driver, source, size, checksum,
+                               kill_on_failure)
+
+    def copy_from(self, context, image_id, source_uri, checksum=None,
+                  store_name=None, kill_on_failure=False):
+        """Store the data found at an external ``source_uri`` (v1 copy-from).
+
+        The source is streamed into the store through the same path as an
+        upload, with its hashing, checksum check and size cap; failures end
+        as for ``upload``.
+        """
+        image = self._get_queued(context, image_id, 'upload_image')
+        self.check_source(context, source_uri, copy=True)
+        driver = self.stores.driver_for_upload(store_name)
+        self._transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
+        try:
+            data = self.stores.get(source_uri)
+        except BaseException:
+            self._abandon_upload(image.id, kill_on_failure)
+            raise
+        with data:
+            return self._save_data(image.id, driver, _DataReader(data),
+                                   data.size, checksum, kill_on_failure)
+
+    def set_location(self, context, image_id, uri, size=None, checksum=None):
+        """Activate a queued image whose data stays at ``uri`` (v1 location).
+
+        Nothing is copied; downloads read from there.  The size is the one
+        the location's store reports when it can (``size``, if given, must
+        match it, else Conflict), else ``size``.  ``checksum`` is recorded
+        as given.
+        """
+        image = self._get_queued(context, image_id, 'modify_image')
+        self.check_source(context, uri, copy=False)
+        stored_size = self.stores.get_size(uri) if self.stores.reads(uri) \
+            else None
+        if None not in (size, stored_size) and size != stored_size:
+            raise exception.Conflict(
+                'Provided image size must match the stored image size. '
+                '(provided size: %d, stored size: %d)' % (size, stored_size))
+        return self._transition(
+            image.id, lifecycle.QUEUED, lifecycle.ACTIVE,
+            size=size if stored_size is None else stored_size,
+            checksum=checksum, locations=[image_mod.Location(uri)])
+
+    def check_source(self, context, uri, copy):
+        """Refuse an external source the caller may not use.
+
+        ``copy``: the data is to be copied (policy ``copy_from``), else
+        registered as the image's location (``set_image_location``).  Only
+        http(s), swift and s3 sources are accepted (BadStoreUri).
+        """
+        self.authorizer.authorize(
+            context, 'copy_from' if copy else 'set_image_location')
+        store.check_external_source(uri)
+
+    def check_store(self, store_name):
+        """Refuse a store name no upload could go to (InvalidParameterValue).
+        """
+        self.stores.driver_for_upload(store_name)
+
+    def _get_queued(self, context, image_id, rule):
         image = self._get_visible(context, image_id)
-        self.authorizer.authorize(context, 'upload_image', image)
+        self.authorizer.authorize(context, rule, image)
         self._require_mutable(context, image, 'upload data to')
         if image.status not in lifecycle.UPLOADABLE:
             raise exception.Conflict(
                 'Image status must be queued to upload data, not %s.'
                 % image.status)
-        self._transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
-        reader = hashing.HashingReader(
-            _Heartbeat(source, lambda: self.repo.touch(image.id,
-                                                       lifecycle.SAVING)),
-            expected_size=size, size_cap=self.conf.image_size_cap,
-            algorithms=('md5', self.conf.hashing_algorithm))
+        return image
+
+    def _save_data(self, image_id, driver, source, size, checksum,
+                   kill_on_failure):
+        """Stream ``source`` into ``driver`` for an image in saving."""
+        reader = stored = None
         try:
-            stored = self.stores.default_driver().add(image.id, reader, size)
+            reader = hashing.HashingReader(
+                _Heartbeat(source, lambda: self.repo.touch(
+                    image_id, lifecycle.SAVING)),
+                expected_size=size, size_cap=self.conf.image_size_cap,
+                algorithms=('md5', self.conf.hashing_algorithm))
+            stored = driver.add(image_id, reader, size)
             size, md5, os_hash = reader.finish()
-        except BaseException:
-            reader.abort()
-            self._requeue(image.id)
+            if checksum is not None and checksum != md5:
+                raise exception.ChecksumMismatch(supplied=checksum,
+                                                 computed=md5)
+        except BaseException as error:
+            if reader is not None:
+                reader.abort()
+            if stored is not None:
+                self._delete_data([image_mod.Location(stored.uri)])
+            self._abandon_upload(image_id, kill_on_failure or isinstance(
+                error, exception.ChecksumMismatch))
             raise
         try:
             return self._transition(
-                image.id, lifecycle.SAVING, lifecycle.ACTIVE,
+                image_id, lifecycle.SAVING, lifecycle.ACTIVE,
                 size=size, checksum=md5,
                 os_hash_algo=self.conf.hashing_algorithm,
                 os_hash_value=os_hash,
@@ -411,9 +595,11 @@ class ImageService:
             self._delete_data([image_mod.Location(stored.uri)])
             raise
 
-    def _requeue(self, image_id):
+    def _abandon_upload(self, image_id, kill=False):
+        """End a failed upload: back to queued, or killed."""
+        target = lifecycle.KILLED if kill else lifecycle.QUEUED
         try:
-            self._transition(image_id, lifecycle.SAVING, lifecycle.QUEUED)
+            self._transition(image_id, lifecycle.SAVING, target)
         except (exception.NotFound, exception.Conflict):
             LOG.info('Image %s changed status during a failed upload; '
                      'left as it is', image_id)
@@ -448,7 +634,7 @@ class ImageService:
         for image in self.repo.stalled(lifecycle.SAVING, older_than):
             LOG.warning('Upload of image %s stalled; returning it to queued',
                         image.id)
-            self._requeue(image.id)
+            self._abandon_upload(image.id)
         for driver in self.stores.drivers():
             clean = getattr(driver, 'clean_stale_partials', None)
             if clean is not None:
@@ -460,6 +646,23 @@ def _check_member_id(member_id):
         raise exception.InvalidParameterValue(
             value=member_id, param='member',
             extra='must be a project id of 1 to 255 characters')
+
+
+class _DataReader:
+    """Reads the chunks of an ImageData as a stream, for copying it."""
+
+    def __init__(self, data):
+        self._chunks = iter(data)
+        self._pending = b''
+
+    def read(self, size):
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b''
+            self._pending = chunk
+        piece, self._pending = self._pending[:size], self._pending[size:]
+        return piece
 
 
 class _Heartbeat:

@@ -6,6 +6,7 @@ later, the registry client.  The domain never sees SQL or HTTP.
 
 import abc
 import dataclasses
+import datetime
 
 
 @dataclasses.dataclass
@@ -32,6 +33,16 @@ class ImageQuery:
     could see (community: all community images).
     ``os_hidden`` defaults to False: hidden images are listed only when
     the filter asks for them.
+
+    Image API v1 adds three features:
+      - ``admin_as_user``: the domain lists for an admin as for anyone
+        else (v1's default listing);
+      - ``is_public``: True keeps only public images, False only the
+        others, among those listed;
+      - ``changes_since``: only images whose updated_at is later than
+        this naive UTC datetime, deleted images included (they come back
+        with ``deleted`` True and ``deleted_at`` set); the marker may
+        then name a deleted image too.
     """
     filters: dict = dataclasses.field(default_factory=dict)
     property_filters: dict = dataclasses.field(default_factory=dict)
@@ -42,6 +53,9 @@ class ImageQuery:
     limit: int = 25
     marker: str | None = None
     member_status: str = 'accepted'
+    admin_as_user: bool = False
+    is_public: bool | None = None
+    changes_since: datetime.datetime | None = None
     viewer_owner: str | None = None
     viewer_is_admin: bool = False
 
@@ -52,7 +66,8 @@ class ImageRepository(abc.ABC):
     def get(self, image_id):
         """The image with its properties, tags and locations.
 
-        Raises ImageNotFound for an unknown or deleted image.
+        Raises ImageNotFound for an unknown or deleted image.  Images carry
+        ``deleted`` and ``deleted_at`` (see ImageQuery.changes_since).
         """
 
     @abc.abstractmethod

@@ -8,6 +8,11 @@ same name.
 Importing this package imports no driver and registers no option:
 ``StoreRegistry(conf)`` registers ``store_opts`` and each enabled driver's
 options on ``conf``, then loads and configures the drivers.
+
+External sources (Image API v1's copy-from and location) may only use the
+schemes of ``EXTERNAL_SOURCE_SCHEMES``: http(s), swift and s3, never file.
+Reading a swift or s3 source needs a driver for it; until one is enabled,
+reading one raises StoreUnavailable saying so.
 """
 
 from importlib import metadata
@@ -22,12 +27,18 @@ ENTRY_POINT_GROUP = 'glance.store.drivers'
 DRIVERS = {
     'file': 'glance.store.filesystem:FilesystemDriver',
     'filesystem': 'glance.store.filesystem:FilesystemDriver',
+    'http': 'glance.store.http:HttpDriver',
 }
 
+EXTERNAL_SOURCE_SCHEMES = frozenset({
+    'http', 'https', 'swift', 'swift+http', 'swift+https', 's3', 's3+http',
+    's3+https'})
+
 store_opts = [
-    cfg.ListOpt('stores', default=['file'],
+    cfg.ListOpt('stores', default=['file', 'http'],
                 help='Stores this service reads and writes, by name: file '
-                     '(also called filesystem), or a third-party driver '
+                     '(also called filesystem), http (read-only: copy-from '
+                     'and external locations), or a third-party driver '
                      'registered in the "%s" entry point group.  Images '
                      'whose locations use a scheme of no listed store '
                      'cannot be read.' % ENTRY_POINT_GROUP),
@@ -35,6 +46,16 @@ store_opts = [
                help='Store that receives uploads which name none: the name '
                     'or a location scheme of one of the stores.'),
 ]
+
+
+def check_external_source(uri):
+    """Raise BadStoreUri unless ``uri`` may be an external image source."""
+    scheme, separator, rest = uri.partition('://')
+    if not separator or not rest or \
+            scheme.lower() not in EXTERNAL_SOURCE_SCHEMES:
+        raise exception.BadStoreUri(
+            "External sources are not supported: '%s'.  Use an http, "
+            "https, swift or s3 URI." % uri)
 
 
 def known_driver_names():
@@ -102,6 +123,10 @@ class StoreRegistry:
             raise exception.ConfigError(
                 'default_store %r is not one of the enabled stores (%s)'
                 % (default_store, ', '.join(self._by_scheme))) from None
+        if base.WRITE not in self._default.capabilities:
+            raise exception.ConfigError(
+                'default_store %r is read-only; uploads need a store that '
+                'accepts data, such as file' % default_store)
 
     def driver_for_scheme(self, scheme):
         """The driver serving ``scheme`` (or store name); UnknownScheme."""
@@ -111,12 +136,41 @@ class StoreRegistry:
             raise exception.UnknownScheme(scheme=scheme) from None
 
     def driver_for_uri(self, uri):
-        """The driver serving a location; BadStoreUri, UnknownScheme."""
+        """The driver serving a location.
+
+        Raises BadStoreUri, UnknownScheme, or StoreUnavailable for an
+        external source scheme (e.g. swift) no enabled store serves.
+        """
         scheme, separator, _rest = uri.partition('://')
         if not separator:
             raise exception.BadStoreUri(
                 'A store location starts with a scheme, such as file://.')
-        return self.driver_for_scheme(scheme)
+        try:
+            return self.driver_for_scheme(scheme)
+        except exception.UnknownScheme:
+            if scheme.lower() not in EXTERNAL_SOURCE_SCHEMES:
+                raise
+            raise exception.StoreUnavailable(
+                reason='no store serving %s:// locations is enabled in this '
+                       'service ([glance_store] stores), so their data '
+                       'cannot be read' % scheme.lower()) from None
+
+    def _capable(self, uri, capability):
+        scheme = uri.partition('://')[0].lower()
+        driver = self._by_scheme.get(scheme)
+        return driver is not None and capability in driver.capabilities
+
+    def reads(self, uri):
+        """Whether an enabled store can read the data at ``uri``."""
+        return self._capable(uri, base.READ)
+
+    def owns(self, uri):
+        """Whether an enabled store can delete the data at ``uri``.
+
+        Data at external locations (read-only stores, or schemes no enabled
+        store serves) is not this service's to delete.
+        """
+        return self._capable(uri, base.DELETE)
 
     def drivers(self):
         """The enabled drivers, in the order of the ``stores`` option."""
@@ -124,6 +178,24 @@ class StoreRegistry:
 
     def default_driver(self):
         return self._default
+
+    def driver_for_upload(self, name=None):
+        """The store receiving an upload: ``name``, or the default store.
+
+        InvalidParameterValue if no enabled store has that name or it is
+        read-only.
+        """
+        if name is None:
+            return self._default
+        driver = self._by_scheme.get(name.lower())
+        if driver is None or base.WRITE not in driver.capabilities:
+            raise exception.InvalidParameterValue(
+                param='store', value=name,
+                extra='no enabled store of this name accepts image data; '
+                      'writable stores: %s' % ', '.join(sorted(
+                          scheme for scheme, d in self._by_scheme.items()
+                          if base.WRITE in d.capabilities)))
+        return driver
 
     def get(self, uri, offset=0, length=None):
         return self.driver_for_uri(uri).get(uri, offset, length)

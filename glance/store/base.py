@@ -42,8 +42,9 @@ class ImageData:
     """The bytes of a stored image, or of a range of it.
 
     Iterating yields ``size`` bytes in chunks of at least the driver's read
-    chunk size (except the last).  Always call ``close()``, as WSGI servers
-    do with the iterable an app returns.
+    chunk size (except the last); ``size`` is None when the store cannot
+    tell in advance (a web server sending no Content-Length).  Always call
+    ``close()``, as WSGI servers do with the iterable an app returns.
 
     File-backed data also sets ``fileobj`` (an open binary file positioned
     at ``offset``), ``path`` and ``offset``, so a server may send ``size``
@@ -176,7 +177,8 @@ class Driver(abc.ABC):
 
     @abc.abstractmethod
     def get_size(self, uri):
-        """Size in bytes of the data at ``uri``; exception.NotFound."""
+        """Size in bytes of the data at ``uri``, None if the store cannot
+        tell; exception.NotFound."""
 
     def delete(self, uri):
         """Remove the data at ``uri``; exception.NotFound if absent.

@@ -7,6 +7,8 @@ glance-registry (``registry``).
 
 import pytest
 
+from tests.databases import database_url, databases  # noqa: F401
+from tests.databases import shared_databases  # noqa: F401
 from tests.functional.server import ApiServer
 from tests.functional.server import DATA_APIS
 

@@ -1,8 +1,9 @@
 """Pick the API version from the URL or the Accept header.
 
-``/v2/...`` and ``/v2.N/...`` select v2 (the path is rewritten to ``/v2``);
+``/v2/...`` and ``/v2.N/...`` select v2 (the path is rewritten to ``/v2``),
+``/v1/...``, ``/v1.0/...`` and ``/v1.1/...`` select v1 when it is enabled;
 without a version in the URL, ``Accept: application/vnd.openstack.images-
-v2.N`` selects it.  Anything else, including ``/`` and ``/versions``, is
+vX[.N]`` selects it.  Anything else, including ``/`` and ``/versions``, is
 answered by the versions document (300), and so is a bare ``/v2``, where
 version discovery (keystoneauth) looks for it.  The selected version is put in
 ``environ['glance.api.version']`` as ``(major, minor)``.

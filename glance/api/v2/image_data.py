@@ -8,7 +8,6 @@ with the other API versions (sendfile for file-backed data, ``Range``).
 import webob
 import webob.exc
 
-from glance.api import errors
 from glance.api import image_body
 from glance.common import wsgi
 
@@ -25,15 +24,8 @@ class Controller:
             raise webob.exc.HTTPUnsupportedMediaType(
                 explanation='Image data must be sent as %s'
                             % UPLOAD_MEDIA_TYPE)
-        try:
-            self.service.upload(req.context, image_id,
-                                req.environ['wsgi.input'], req.content_length)
-        except Exception as error:
-            # The rest of the body may be unread: the connection cannot be
-            # reused for another request.
-            response = errors.to_http_error(error, req.request_id)
-            response.headers['Connection'] = 'close'
-            return response
+        self.service.upload(req.context, image_id, req.environ['wsgi.input'],
+                            req.content_length)
         return wsgi.empty_response()
 
     def download(self, req, image_id):

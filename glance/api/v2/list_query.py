@@ -9,8 +9,8 @@ parameter as an extra-property filter.  Bad values get a 400 naming them.
 """
 
 import csv
-import datetime
 
+from glance.api import parsing
 from glance.common import config
 from glance.common import exception
 from glance.domain import image as image_mod
@@ -34,40 +34,6 @@ PAGING_PARAMS = ('limit', 'marker', 'sort', 'sort_key', 'sort_dir',
                  'member_status')
 
 
-def _invalid(param, value, extra):
-    return exception.InvalidParameterValue(param=param, value=value,
-                                           extra=extra)
-
-
-def _parse_bool(param, value):
-    lowered = value.lower()
-    if lowered in ('true', '1', 'yes', 'on'):
-        return True
-    if lowered in ('false', '0', 'no', 'off'):
-        return False
-    raise _invalid(param, value, 'must be true or false')
-
-
-def _parse_int(param, value, minimum=0):
-    try:
-        number = int(value)
-    except ValueError:
-        raise _invalid(param, value, 'must be an integer')
-    if number < minimum:
-        raise _invalid(param, value, 'must be %d or more' % minimum)
-    return number
-
-
-def _parse_time(param, value):
-    try:
-        parsed = datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
-    except ValueError:
-        raise _invalid(param, value, 'must be an ISO 8601 date and time')
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    return parsed
-
-
 def _values(param, value):
     """The values of an exact filter: one, or several with ``in:``."""
     if not value.startswith('in:'):
@@ -75,9 +41,9 @@ def _values(param, value):
     try:
         values = next(csv.reader([value[3:]], skipinitialspace=True))
     except (csv.Error, StopIteration):
-        raise _invalid(param, value, 'malformed in: list')
+        raise parsing.invalid(param, value, 'malformed in: list')
     if not values:
-        raise _invalid(param, value, 'in: needs at least one value')
+        raise parsing.invalid(param, value, 'in: needs at least one value')
     return values
 
 
@@ -87,7 +53,7 @@ def _time_ranges(param, value):
         operator, sep, operand = part.partition(':')
         if not sep or operator not in RANGE_OPERATORS:
             operator, operand = 'eq', part
-        ranges.append((param, operator, _parse_time(param, operand)))
+        ranges.append((param, operator, parsing.parse_time(param, operand)))
     return ranges
 
 
@@ -124,12 +90,12 @@ def parse(params):
     query = repository.ImageQuery(sort=_sort(params))
     limit = params.get('limit')
     query.limit = CONF.limit_param_default if limit is None else \
-        _parse_int('limit', limit)
+        parsing.parse_int('limit', limit)
     query.limit = min(query.limit, CONF.api_limit_max)
     query.marker = params.get('marker')
     member_status = params.get('member_status', 'accepted')
     if member_status not in MEMBER_STATUSES:
-        raise _invalid('member_status', member_status,
+        raise parsing.invalid('member_status', member_status,
                        'must be one of %s' % ', '.join(MEMBER_STATUSES))
     query.member_status = member_status
     query.tags = params.getall('tag')
@@ -147,26 +113,27 @@ def _add_filter(query, param, value):
         elif value in image_mod.VISIBILITIES:
             query.filters[param] = [value]
         else:
-            raise _invalid(param, value, 'must be one of public, private, '
-                                         'shared, community, all')
+            raise parsing.invalid(param, value, 'must be one of public, '
+                                  'private, shared, community, all')
     elif param == 'status':
         statuses = _values(param, value)
         for status in statuses:
             if status not in lifecycle.STATUSES:
-                raise _invalid(param, status, 'not a known image status')
+                raise parsing.invalid(param, status,
+                                      'not a known image status')
         query.filters[param] = statuses
     elif param in ('min_disk', 'min_ram'):
-        query.filters[param] = [_parse_int(param, v)
+        query.filters[param] = [parsing.parse_int(param, v)
                                 for v in _values(param, value)]
     elif param in EXACT_FILTERS:
         query.filters[param] = _values(param, value)
     elif param in BOOLEAN_FILTERS:
-        query.filters[param] = [_parse_bool(param, value)]
+        query.filters[param] = [parsing.parse_bool(param, value)]
     elif param in TIME_FILTERS:
         query.ranges.extend(_time_ranges(param, value))
     elif param == 'size_min':
-        query.ranges.append(('size', 'gte', _parse_int(param, value)))
+        query.ranges.append(('size', 'gte', parsing.parse_int(param, value)))
     elif param == 'size_max':
-        query.ranges.append(('size', 'lte', _parse_int(param, value)))
+        query.ranges.append(('size', 'lte', parsing.parse_int(param, value)))
     else:
         query.property_filters[param] = _values(param, value)

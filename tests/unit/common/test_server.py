@@ -343,3 +343,42 @@ def test_the_access_log_counts_an_iterated_file_body(serve, data_file,
     [line] = [r.getMessage() for r in caplog.records
               if r.name == 'glance.access']
     assert 'len: %d ' % len(data) in line
+
+
+def test_only_image_metadata_headers_keep_their_underscores(serve):
+    def app(environ, start_response):
+        body = ' '.join(sorted(key for key in environ
+                               if key.startswith('HTTP_X_'))).encode()
+        start_response('200 OK', [('Content-Length', str(len(body)))])
+        return [body]
+
+    port = serve(app)
+    body = get(port, headers={'x-image-meta-disk_format': 'raw',
+                              'X-Roles_Extra': 'admin', 'X-Plain': '1'})[2]
+    assert body == b'HTTP_X_IMAGE_META_DISK_FORMAT HTTP_X_PLAIN'
+
+
+def test_connection_close_from_the_app_closes_before_the_body_ends(serve):
+    def refuse(environ, start_response):
+        start_response('413 Request Entity Too Large',
+                       [('Content-Length', '0'), ('Connection', 'close')])
+        return [b'']
+
+    port = serve(refuse)
+
+    def post_part_of_a_body():
+        with socket.create_connection(('127.0.0.1', port), 5) as sock:
+            sock.sendall(b'PUT / HTTP/1.1\r\nHost: x\r\nConnection: '
+                         b'keep-alive\r\nContent-Length: 100000000\r\n\r\n'
+                         + b'x' * 1000)
+            received = b''
+            while True:
+                piece = sock.recv(65536)
+                if not piece:
+                    return received
+                received += piece
+
+    response = in_thread(post_part_of_a_body)
+    assert response.startswith(b'HTTP/1.1 413')
+    assert response.lower().count(b'connection:') == 1
+    assert b'Connection: close' in response

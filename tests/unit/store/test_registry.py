@@ -9,6 +9,7 @@ from glance.common import exception
 from glance import store
 from glance.store import base
 from glance.store import filesystem
+from glance.store import http
 from tests.unit.store import helpers
 
 
@@ -62,7 +63,8 @@ def test_defaults_to_the_filesystem_store(registry_conf, datadir):
     registry = store.StoreRegistry(registry_conf)
     driver = registry.default_driver()
     assert isinstance(driver, filesystem.FilesystemDriver)
-    assert registry.drivers() == (driver,)
+    assert registry.drivers()[0] is driver
+    assert isinstance(registry.drivers()[1], http.HttpDriver)
     assert datadir.is_dir()
     uri = 'file://%s/%s' % (datadir, uuid.uuid4())
     assert registry.driver_for_uri(uri) is driver
@@ -86,11 +88,60 @@ def test_delegates_by_scheme(registry_conf):
 def test_unknown_scheme(registry_conf):
     registry = store.StoreRegistry(registry_conf)
     with pytest.raises(exception.UnknownScheme):
-        registry.driver_for_uri('swift://account/container/object')
+        registry.driver_for_uri('gopher://host/x')
     with pytest.raises(exception.UnknownScheme):
         registry.driver_for_scheme('rbd')
     with pytest.raises(exception.BadStoreUri):
         registry.get('/var/lib/glance/images/x')
+
+
+def test_external_scheme_without_a_driver_is_unavailable(registry_conf):
+    registry = store.StoreRegistry(registry_conf)
+    for uri in ('swift://account/container/object', 's3://key@host/b/o'):
+        with pytest.raises(exception.StoreUnavailable,
+                           match='no store serving'):
+            registry.get(uri)
+    assert not registry.reads('swift://a/b/c')
+    assert not registry.owns('swift://a/b/c')
+    registry_conf.set_override('stores', ['file'], group='glance_store')
+    with pytest.raises(exception.StoreUnavailable, match='http://'):
+        store.StoreRegistry(registry_conf).get('http://host/image')
+
+
+def test_what_the_service_may_read_and_delete(registry_conf, datadir):
+    registry = store.StoreRegistry(registry_conf)
+    own = 'file://%s/%s' % (datadir, uuid.uuid4())
+    assert registry.reads(own) and registry.owns(own)
+    assert registry.reads('https://host/x')
+    assert not registry.owns('https://host/x')
+
+
+@pytest.mark.parametrize('uri', [
+    'http://example.com/image', 'HTTPS://example.com/i', 'swift://a/b/c',
+    'swift+https://user:key@auth/v1/c/o', 's3://key:secret@host/bucket/o',
+    's3+http://host/b/o'])
+def test_accepted_external_sources(uri):
+    store.check_external_source(uri)
+
+
+@pytest.mark.parametrize('uri', [
+    'file:///etc/passwd', 'filesystem:///var/lib/glance/images/x',
+    'rbd://fsid/pool/image/snap', '/etc/passwd', 'http://', 'ftp://host/x',
+    'gopher://host/x'])
+def test_refused_external_sources(uri):
+    with pytest.raises(exception.BadStoreUri,
+                       match='External sources are not supported'):
+        store.check_external_source(uri)
+
+
+def test_driver_for_upload(registry_conf):
+    registry = store.StoreRegistry(registry_conf)
+    assert registry.driver_for_upload() is registry.default_driver()
+    assert registry.driver_for_upload('file') is registry.default_driver()
+    for name in ('http', 'swift'):
+        with pytest.raises(exception.InvalidParameterValue,
+                           match='writable stores: file, filesystem'):
+            registry.driver_for_upload(name)
 
 
 def test_aliases_share_one_driver(registry_conf):
@@ -109,10 +160,13 @@ def test_unknown_store_name(registry_conf):
         store.StoreRegistry(registry_conf)
 
 
-def test_default_store_must_be_enabled(registry_conf):
-    registry_conf.set_override('default_store', 'swift',
+@pytest.mark.parametrize('default_store, problem', [
+    ('swift', 'not one of the enabled stores'), ('http', 'read-only')])
+def test_default_store_must_be_enabled_and_writable(registry_conf,
+                                                    default_store, problem):
+    registry_conf.set_override('default_store', default_store,
                                group='glance_store')
-    with pytest.raises(exception.ConfigError, match='swift'):
+    with pytest.raises(exception.ConfigError, match=problem):
         store.StoreRegistry(registry_conf)
 
 

@@ -322,7 +322,7 @@ def test_list_filters_sort_and_paging(api_server):
         url = body.get('next')
     assert sorted(seen) == sorted(ids) and len(seen) == len(ids)
     assert requests.get(api_server.url + '/v2/images', params={
-        'marker': '0b2ad5f4-1c2b-4f45-b0a8-30bd1b0fd2f7'}).status_code == 404
+        'marker': '0b2ad5f4-1c2b-4f45-b0a8-30bd1b0fd2f7'}).status_code == 400
 
 
 def test_size_cap_while_streaming(make_api_server):

@@ -4,6 +4,7 @@ import pytest
 import webob
 
 from glance.api.middleware import version_negotiation
+from glance.common import config
 
 
 def _recording_app(environ, start_response):
@@ -21,6 +22,9 @@ def app():
     ('/v2/images', '/v2/images (2, 16)'),
     ('/v2.0/images', '/v2/images (2, 0)'),
     ('/v2.7/images/x/file', '/v2/images/x/file (2, 7)'),
+    ('/v1/images', '/v1/images (1, 1)'),
+    ('/v1.0/images/detail', '/v1/images/detail (1, 0)'),
+    ('/v1.1/shared-images/p', '/v1/shared-images/p (1, 1)'),
 ])
 def test_version_from_url(app, path, expected):
     response = webob.Request.blank(path).get_response(app)
@@ -28,11 +32,39 @@ def test_version_from_url(app, path, expected):
     assert response.text == expected
 
 
-def test_version_from_accept_header(app):
+@pytest.mark.parametrize('accept,expected', [
+    ('application/vnd.openstack.images-v2.3', '/v2/images (2, 3)'),
+    ('application/vnd.openstack.images-v1', '/v1/images (1, 1)'),
+    ('application/vnd.openstack.images-v1.0', '/v1/images (1, 0)'),
+])
+def test_version_from_accept_header(app, accept, expected):
     req = webob.Request.blank('/images')
-    req.accept = 'application/vnd.openstack.images-v2.3'
+    req.accept = accept
     response = req.get_response(app)
-    assert response.text == '/v2/images (2, 3)'
+    assert response.text == expected
+
+
+def test_v1_is_served_only_when_enabled(app):
+    config.CONF.set_override('enable_v1_api', False)
+    try:
+        response = webob.Request.blank('/v1/images').get_response(app)
+        assert response.status_int == 300
+        ids = [v['id'] for v in json.loads(response.body)['versions']]
+        assert 'v1.1' not in ids and 'v1.0' not in ids
+    finally:
+        config.CONF.clear_override('enable_v1_api')
+
+
+def test_v1_is_current_without_v2(app):
+    config.CONF.set_override('enable_v2_api', False)
+    try:
+        response = webob.Request.blank('/').get_response(app)
+        versions = json.loads(response.body)['versions']
+        assert [(v['id'], v['status']) for v in versions] == [
+            ('v1.1', 'CURRENT'), ('v1.0', 'SUPPORTED')]
+        assert versions[0]['links'][0]['href'] == 'http://localhost/v1/'
+    finally:
+        config.CONF.clear_override('enable_v2_api')
 
 
 @pytest.mark.parametrize('path', ['/', '/versions', '/v2', '/v2.1/',
@@ -44,6 +76,6 @@ def test_unknown_or_missing_version_gets_versions_document(app, path):
     versions = json.loads(response.body)['versions']
     ids = [v['id'] for v in versions]
     assert ids[0] == 'v2.16' and versions[0]['status'] == 'CURRENT'
-    assert 'v2.0' in ids
+    assert 'v2.0' in ids and ids[-2:] == ['v1.1', 'v1.0']
     assert all(v['status'] == 'SUPPORTED' for v in versions[1:])
     assert versions[0]['links'][0]['href'] == 'http://localhost/v2/'

@@ -1,0 +1,156 @@
+"""A web server on loopback serving the files of a directory, for tests of
+copy-from and external locations.
+
+    with serving(directory, **{'disk.img': data}) as server:
+        requests.get(server.url('disk.img'))
+
+GET and HEAD, one byte range (``Range: bytes=A-`` or ``bytes=A-B``, 206),
+404 for missing files.  Path prefixes change the behaviour:
+``/redirect/<name>`` redirects (302) to ``/<name>``; ``/private/<name>``
+needs Basic credentials ``user:secret`` (else 401); ``/chunked/<name>``
+answers without Content-Length, chunked; ``/norange/<name>`` ignores Range.
+``requests`` lists the paths asked for, in order.
+
+The server runs in a process of its own, so that nothing the test process
+does (eventlet monkey-patching included) can stall it.
+"""
+
+import base64
+import contextlib
+import http.server
+import os
+import re
+import subprocess
+import sys
+
+CHUNK = 64 * 1024
+CREDENTIALS = 'user:secret'
+REQUEST_LOG = '.requests'
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+
+    def log_message(self, *args):
+        pass
+
+    def do_HEAD(self):
+        self._serve(send_body=False)
+
+    def do_GET(self):
+        self._serve(send_body=True)
+
+    def _serve(self, send_body):
+        with open(os.path.join(self.server.directory, REQUEST_LOG), 'a') as f:
+            f.write(self.path + '\n')
+        mode, _, name = self.path.lstrip('/').rpartition('/')
+        if mode == 'redirect':
+            return self._reply(302, headers={'Location': '/' + name})
+        if mode == 'private' and self.headers.get('Authorization') != \
+                'Basic ' + base64.b64encode(CREDENTIALS.encode()).decode():
+            return self._reply(401)
+        path = os.path.join(self.server.directory, name)
+        if not name or not os.path.isfile(path):
+            return self._reply(404)
+        size = os.path.getsize(path)
+        start, end = 0, size
+        status = 200
+        match = re.fullmatch(r'bytes=(\d+)-(\d*)',
+                             self.headers.get('Range', ''))
+        if match and mode != 'norange':
+            start = int(match.group(1))
+            end = min(int(match.group(2)) + 1 if match.group(2) else size,
+                      size)
+            if start >= size:
+                return self._reply(416)
+            status = 206
+        headers = {'Content-Type': 'application/octet-stream'}
+        if status == 206:
+            headers['Content-Range'] = 'bytes %d-%d/%d' % (start, end - 1,
+                                                          size)
+        chunked = mode == 'chunked'
+        if chunked:
+            headers['Transfer-Encoding'] = 'chunked'
+        else:
+            headers['Content-Length'] = str(end - start)
+        self._reply(status, headers=headers, close=False)
+        if send_body:
+            self._send_file(path, start, end, chunked)
+
+    def _reply(self, status, headers=None, close=True):
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if close:
+            self.send_header('Content-Length', '0')
+        self.end_headers()
+
+    def _send_file(self, path, start, end, chunked):
+        with open(path, 'rb') as f:
+            f.seek(start)
+            remaining = end - start
+            while remaining:
+                data = f.read(min(CHUNK, remaining))
+                remaining -= len(data)
+                if chunked:
+                    self.wfile.write(b'%x\r\n%s\r\n' % (len(data), data))
+                else:
+                    self.wfile.write(data)
+        if chunked:
+            self.wfile.write(b'0\r\n\r\n')
+
+
+class FileServer:
+
+    def __init__(self, directory):
+        self.directory = str(directory)
+        self.port = None
+        self._process = None
+
+    @property
+    def requests(self):
+        try:
+            with open(os.path.join(self.directory, REQUEST_LOG)) as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
+
+    def url(self, path, credentials=None):
+        netloc = '127.0.0.1:%d' % self.port
+        if credentials:
+            netloc = '%s@%s' % (credentials, netloc)
+        return 'http://%s/%s' % (netloc, path)
+
+    def __enter__(self):
+        self._process = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), self.directory],
+            stdout=subprocess.PIPE, text=True)
+        self.port = int(self._process.stdout.readline())
+        return self
+
+    def __exit__(self, *exc_info):
+        self._process.terminate()
+        self._process.wait(10)
+        self._process.stdout.close()
+
+
+@contextlib.contextmanager
+def serving(directory, **files):
+    """A FileServer of ``directory`` after writing ``files`` (name: bytes)
+    there."""
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+    with FileServer(directory) as server:
+        yield server
+
+
+def main(directory):
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
+    server.daemon_threads = True
+    server.directory = directory
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == '__main__':
+    main(sys.argv[1])

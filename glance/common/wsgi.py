@@ -108,4 +108,3 @@ def has_body(req):
 
 def empty_response(status=204):
     return webob.Response(status=status)
-

@@ -59,7 +59,10 @@ VIEWER_PARAMS = ('viewer_owner', 'viewer_is_admin')
 # What PUT /images/{id} changes through a status transition.
 TRANSITION_ATTRIBUTES = db_repository.TRANSITION_COLUMNS | {
     'status', 'location_data', 'deleted'}
-SAVED_ATTRIBUTES = frozenset(domain.MUTABLE) | {'properties', 'tags'}
+# Changes of a save that name properties or tags to drop or add.
+NAME_LISTS = ('remove_properties', 'add_tags', 'remove_tags')
+SAVED_ATTRIBUTES = frozenset(domain.MUTABLE) | {'properties', 'tags'} | \
+    frozenset(NAME_LISTS)
 
 
 def _writable(req):
@@ -189,17 +192,23 @@ class ImagesController:
 
 
 def _apply(image, saved, purge_props):
-    """Set the attributes, properties and tags of a PUT on ``image``."""
+    """Make the changes of a PUT to ``image``: attributes; properties
+    merged or (purge_props) replacing all, then ``remove_properties``;
+    ``tags`` replacing all, then ``add_tags`` and ``remove_tags``."""
     for name in domain.MUTABLE:
         if name in saved:
             setattr(image, name, wire.image_attribute(name, saved[name]))
+    names = {name: wire.string_set(saved, name) for name in NAME_LISTS}
     if 'properties' in saved:
         properties = wire.properties_from_json(saved)
         if not purge_props:
             properties = dict(image.extra_properties, **properties)
         image.extra_properties = properties
+    for name in names['remove_properties']:
+        image.extra_properties.pop(name, None)
     if 'tags' in saved:
-        image.tags = wire.tags_from_json(saved)
+        image.tags = wire.string_set(saved, 'tags')
+    image.tags = (image.tags | names['add_tags']) - names['remove_tags']
 
 
 class MembersController:

@@ -147,7 +147,7 @@ def image_from_dict(body, **defaults):
                    for name, value in body.items() if name in IMAGE_FIELDS})
     return domain.Image(
         **values, extra_properties=properties_from_json(body),
-        tags=tags_from_json(body),
+        tags=string_set(body, 'tags'),
         locations=locations_from_list(body.get('location_data') or ()))
 
 
@@ -158,12 +158,13 @@ def properties_from_json(body):
     return dict(properties)
 
 
-def tags_from_json(body):
-    tags = body.get('tags') or []
-    if not isinstance(tags, list) or \
-            not all(isinstance(tag, str) for tag in tags):
-        raise exception.BadRequest('tags must be a list of strings.')
-    return set(tags)
+def string_set(body, key):
+    """``body[key]`` (default empty), a list of strings, as a set."""
+    strings = body.get(key) or []
+    if not isinstance(strings, list) or \
+            not all(isinstance(string, str) for string in strings):
+        raise exception.BadRequest('%s must be a list of strings.' % key)
+    return set(strings)
 
 
 def member_to_dict(member):

@@ -16,8 +16,7 @@ from glance.db import repository as db_repository
 from glance.registry import api
 from glance.registry import client
 from glance.registry import repository
-# The database of the SQL repository's tests, for the same tests here.
-from tests.unit.db.conftest import engine  # noqa: F401
+from tests.unit.db.conftest import sqlite_engine  # noqa: F401
 
 
 class _QuietHandler(simple_server.WSGIRequestHandler):
@@ -31,11 +30,23 @@ class _ThreadingServer(socketserver.ThreadingMixIn,
     daemon_threads = True
 
 
+def _without_hop_by_hop_headers(app):
+    """``app`` minus the Connection header the router sets on some errors,
+    which wsgiref refuses (it closes every connection anyway)."""
+    def filtered(environ, start_response):
+        def start(status, headers, exc_info=None):
+            return start_response(status, [
+                (name, value) for name, value in headers
+                if name.lower() != 'connection'], exc_info)
+        return app(environ, start)
+    return filtered
+
+
 def serve_in_thread(app):
     """Serve ``app`` on a free loopback port until the returned server is
     shut down; its address is ``server.server_address``."""
     server = _ThreadingServer(('127.0.0.1', 0), _QuietHandler)
-    server.set_app(app)
+    server.set_app(_without_hop_by_hop_headers(app))
     threading.Thread(target=server.serve_forever, args=(0.01,),
                      daemon=True).start()
     return server
@@ -45,6 +56,13 @@ def client_of(server, **kwargs):
     host, port = server.server_address
     kwargs.setdefault('timeout', 30)
     return client.RegistryClient(host, port, **kwargs)
+
+
+@pytest.fixture
+def engine(sqlite_engine):
+    """The database of the SQL repository's tests, as they run here: on
+    SQLite only, as the registry puts the same HTTP layer over any."""
+    return sqlite_engine
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ test: $(VENV)/.installed
 
 sample-config: $(VENV)/.installed
 	$(VENV)/bin/oslo-config-generator --config-file etc/oslo-config-generator/glance-api.conf
+	$(VENV)/bin/oslo-config-generator --config-file etc/oslo-config-generator/glance-registry.conf
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python bench/run.py

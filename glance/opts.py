@@ -1,13 +1,19 @@
-"""Every option of the service, for oslo-config-generator.
+"""Every option of the services, for oslo-config-generator.
 
 ``etc/glance-api.conf`` is generated from ``list_api_opts`` (namespace
-``glance.api``); a test keeps the committed sample in step with the code.
+``glance.api``) and ``etc/glance-registry.conf`` from ``list_registry_opts``
+(namespace ``glance.registry``, whose defaults ``set_registry_defaults``
+adjusts); a test keeps the committed samples in step with the code.
 """
+
+from oslo_config import cfg
 
 from glance.common import config
 from glance.common import log
 from glance.common import server
 from glance.db import session
+from glance import gateway
+from glance.registry import client as registry_client
 from glance import store
 from glance.store import filesystem
 from glance.store import http
@@ -15,11 +21,26 @@ from glance.store import http
 
 def list_api_opts():
     return [
-        (None, config.image_opts + config.context_opts + server.OPTS +
-         log.OPTS),
+        (None, config.listing_opts + config.image_opts +
+         config.context_opts + gateway.OPTS + registry_client.OPTS +
+         server.OPTS + log.OPTS),
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
          http.http_opts),
         ('paste_deploy', config.paste_deploy_opts),
     ]
 
+
+def list_registry_opts():
+    return [
+        (None, config.listing_opts + config.context_opts + server.OPTS +
+         log.OPTS),
+        ('database', session.database_opts),
+        ('paste_deploy', config.paste_deploy_opts),
+    ]
+
+
+def set_registry_defaults():
+    """Defaults glance-registry differs in from glance-api: it listens on
+    the loopback address only, being an internal service."""
+    cfg.set_defaults(server.OPTS, bind_host='127.0.0.1')

@@ -27,6 +27,7 @@ ERROR_MAP = (
     (exception.StorageFull, webob.exc.HTTPRequestEntityTooLarge),
     (exception.StorageWriteDenied, webob.exc.HTTPServiceUnavailable),
     (exception.StoreUnavailable, webob.exc.HTTPServiceUnavailable),
+    (exception.RegistryUnavailable, webob.exc.HTTPServiceUnavailable),
     (exception.UnknownScheme, webob.exc.HTTPBadRequest),
     (exception.BadStoreUri, webob.exc.HTTPBadRequest),
 )

@@ -1,4 +1,4 @@
-"""Options shared by the whole API service, and loading of the paste pipeline.
+"""Options shared by the whole service, and loading of the paste pipeline.
 
 Options that belong to one module (server sockets, database, stores, logging)
 are declared in that module; this one holds the API-wide ones.  Every option
@@ -16,7 +16,7 @@ CONF = cfg.CONF
 
 paste_deploy_opts = [
     cfg.StrOpt('flavor',
-               help='Pipeline flavor: the API loads the pipeline named '
+               help='Pipeline flavor: the server loads the pipeline named '
                     '"<program>-<flavor>" from the paste config file, for '
                     'example "keystone", "caching", "keystone+caching", '
                     '"cachemanagement", "keystone+cachemanagement" or '
@@ -25,6 +25,16 @@ paste_deploy_opts = [
                help='Path of the paste config file.  By default the last '
                     '--config-file with ".conf" replaced by "-paste.ini", '
                     'looked up in the configuration directories.'),
+]
+
+# Both glance-api and glance-registry page image lists.
+listing_opts = [
+    cfg.IntOpt('limit_param_default', default=25, min=1,
+               help='Page size of an image list when the request gives no '
+                    'limit.'),
+    cfg.IntOpt('api_limit_max', default=1000, min=1,
+               help='Largest page an image list returns, whatever limit the '
+                    'request asks for.'),
 ]
 
 image_opts = [
@@ -36,12 +46,6 @@ image_opts = [
     cfg.StrOpt('hashing_algorithm', default='sha512',
                help='hashlib algorithm for os_hash_value, computed while '
                     'image data is uploaded.'),
-    cfg.IntOpt('limit_param_default', default=25, min=1,
-               help='Page size of an image list when the request gives no '
-                    'limit.'),
-    cfg.IntOpt('api_limit_max', default=1000, min=1,
-               help='Largest page an image list returns, whatever limit the '
-                    'request asks for.'),
     cfg.BoolOpt('show_image_direct_url', default=False,
                 help='Show the storage URI of active images as "direct_url" '
                      'in v2 responses.  It may reveal store layout.'),
@@ -92,6 +96,7 @@ context_opts = [
 ]
 
 CONF.register_opts(paste_deploy_opts, group='paste_deploy')
+CONF.register_opts(listing_opts)
 CONF.register_opts(image_opts)
 CONF.register_opts(context_opts)
 

@@ -130,5 +130,9 @@ class BadStoreUri(GlanceException):
     message = 'The store URI was malformed: %(uri)s'
 
 
+class RegistryUnavailable(GlanceException):
+    message = 'The image registry is unavailable: %(reason)s'
+
+
 class InvalidRange(GlanceException):
     message = 'The requested range is not satisfiable.'

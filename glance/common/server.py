@@ -1,4 +1,4 @@
-"""The eventlet WSGI server of glance-api (and, later, glance-registry).
+"""The eventlet WSGI server of glance-api and glance-registry.
 
 Process model, after gunicorn's arbiter:
 
@@ -67,11 +67,14 @@ LOG = logging.getLogger(__name__)
 
 OPTS = [
     cfg.HostAddressOpt('bind_host', default='0.0.0.0',
-                       help='Address to listen on.  Changing it needs a '
-                            'restart: SIGHUP keeps the listening socket.'),
+                       help='Address to listen on.  glance-registry '
+                            'defaults to 127.0.0.1: it must not be reachable '
+                            'by clients.  Changing it needs a restart: '
+                            'SIGHUP keeps the listening socket.'),
     cfg.PortOpt('bind_port',
                 help='Port to listen on; each program has its own default '
-                     '(glance-api: 9292).  Changing it needs a restart.'),
+                     '(glance-api: 9292, glance-registry: 9191).  Changing '
+                     'it needs a restart.'),
     cfg.IntOpt('workers', min=0,
                help='Worker processes serving requests.  Unset: one per '
                     'CPU, at most 8.  0: serve in the one process, without '

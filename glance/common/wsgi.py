@@ -14,6 +14,7 @@ import webob.dec
 import webob.exc
 
 from glance.api import errors
+from glance import context as context_mod
 
 JSON_CONTENT_TYPE = 'application/json'
 
@@ -47,22 +48,35 @@ def json_response(body, status=200, headers=None):
 
 
 class Router:
-    """A WSGI app dispatching to controller actions through routes.Mapper."""
+    """A WSGI app dispatching to controller actions through routes.Mapper.
 
-    def __init__(self):
+    The request context is the current one (glance.context.current()) while
+    the action runs.  ``to_error`` turns an exception raised by an action
+    into the response.
+    """
+
+    def __init__(self, to_error=errors.to_http_error):
+        self.to_error = to_error
         self.mapper = routes.Mapper()
         # routes keeps only strings in a match; the handlers live here,
         # keyed by route name.
         self._targets = {}
 
-    def add(self, path, controller, actions):
-        """Route ``path``: ``actions`` maps an HTTP method to an action."""
+    def add(self, path, controller, actions, requirements=None):
+        """Route ``path``: ``actions`` maps an HTTP method to an action.
+
+        ``requirements`` maps a path variable to the regular expression it
+        must match (by default one path segment).
+        """
+        requirements = requirements or {}
         for method, action in actions.items():
             name = '%s %s' % (method, path)
             self._targets[name] = getattr(controller, action)
-            self.mapper.connect(name, path, conditions={'method': [method]})
+            self.mapper.connect(name, path, conditions={'method': [method]},
+                                requirements=requirements)
         self.mapper.connect('reject ' + path, path, action='reject',
-                            allowed=', '.join(sorted(actions)))
+                            allowed=', '.join(sorted(actions)),
+                            requirements=requirements)
 
     @webob.dec.wsgify(RequestClass=Request)
     def __call__(self, req):
@@ -75,9 +89,10 @@ class Router:
                 headers=[('Allow', match['allowed'])])
         args = {k: v for k, v in match.items() if k != 'action'}
         try:
-            return self._targets[route.name](req, **args)
+            with context_mod.bound(req.environ.get('glance.context')):
+                return self._targets[route.name](req, **args)
         except Exception as error:
-            response = errors.to_http_error(error, req.request_id)
+            response = self.to_error(error, req.request_id)
             if has_body(req):
                 # The rest of the body may be unread: the connection cannot
                 # be reused for another request.
@@ -93,4 +108,3 @@ def has_body(req):
 
 def empty_response(status=204):
     return webob.Response(status=status)
-

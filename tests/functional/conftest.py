@@ -1,22 +1,36 @@
-"""Fixtures running real glance-api processes (see tests/functional/server.py)."""
+"""Fixtures running real glance-api processes (see tests/functional/server.py).
+
+Tests of the Image API take ``api_server`` (or ``data_api``), and so run
+twice: with image metadata in the database (``sql``) and through
+glance-registry (``registry``).
+"""
 
 import pytest
 
 from tests.functional.server import ApiServer
+from tests.functional.server import DATA_APIS
+
+
+@pytest.fixture(scope='module', params=sorted(DATA_APIS))
+def data_api(request):
+    """How glance-api reaches image metadata: 'registry' or 'sql'."""
+    return request.param
 
 
 @pytest.fixture
 def make_api_server(tmp_path):
     """``make_api_server(flavor=None, workers=0, conf=None, paste_ini=None,
-    start=True)``: an ApiServer in a directory of its own under tmp_path,
-    started unless ``start`` is False, stopped at the end of the test."""
+    start=True, data_api='sql')``: an ApiServer in a directory of its own
+    under tmp_path, started unless ``start`` is False, stopped at the end of
+    the test."""
     servers = []
 
-    def make(flavor=None, workers=0, conf=None, paste_ini=None, start=True):
+    def make(flavor=None, workers=0, conf=None, paste_ini=None, start=True,
+             data_api='sql'):
         directory = tmp_path / ('glance-api-%d' % len(servers))
         directory.mkdir()
         server = ApiServer(directory, flavor=flavor, workers=workers,
-                           conf=conf, paste_ini=paste_ini)
+                           conf=conf, paste_ini=paste_ini, data_api=data_api)
         servers.append(server)
         return server.start() if start else server
 
@@ -26,6 +40,7 @@ def make_api_server(tmp_path):
 
 
 @pytest.fixture
-def api_server(make_api_server):
-    """A started glance-api with the default pipeline, one process."""
-    return make_api_server()
+def api_server(make_api_server, data_api):
+    """A started glance-api with the default pipeline, one process, in each
+    data_api mode."""
+    return make_api_server(data_api=data_api)

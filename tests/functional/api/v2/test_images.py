@@ -205,14 +205,17 @@ def test_downloads_return_exact_bytes_and_are_logged(api_server):
             assert response.status_code == status, header
             assert response.content == content, header
             assert response.headers['Content-Length'] == str(len(content))
-    # A line is written once the server has closed the body, which may
-    # come a moment after the client has read it.
-    for _ in range(100):
+
+    def logged_lines():
         with open(api_server.log_path) as f:
-            logged = [line for line in f
-                      if '"GET /v2/images/%s/file"' % image['id'] in line]
-        if len(logged) >= len(expected):
-            break
+            return [line for line in f
+                    if '"GET /v2/images/%s/file"' % image['id'] in line]
+
+    # A line is written once its response has been sent, maybe after the
+    # client has read it.
+    give_up_at = time.monotonic() + 10
+    while len(logged := logged_lines()) < len(expected) and \
+            time.monotonic() < give_up_at:
         time.sleep(0.05)
     assert len(logged) == len(expected)
     for line, (_, status, content) in zip(logged, expected):
@@ -340,10 +343,14 @@ def test_client_disconnect_leaves_image_queued_and_no_data(api_server):
                   'Content-Length: 10000000\r\n\r\n' % image['id']).encode())
     sock.sendall(b'x' * 1000000)
     sock.close()
-    for _ in range(100):
-        if show(api_server, image['id']).json()['status'] == 'queued':
+    # Until the server has handled the upload, the image may still be
+    # queued because the upload has not begun.
+    handled = '"PUT /v2/images/%s/file" status: 400' % image['id']
+    for _ in range(200):
+        if handled in api_server.read_log():
             break
-        threading.Event().wait(0.05)
+        time.sleep(0.05)
+    assert handled in api_server.read_log()
     assert show(api_server, image['id']).json()['status'] == 'queued'
     assert stored_files(api_server) == []
 

@@ -12,9 +12,10 @@ def identity(project, roles='member'):
 
 
 @pytest.fixture(scope='module')
-def server(tmp_path_factory):
+def server(tmp_path_factory, data_api):
     from tests.functional.server import ApiServer
-    api = ApiServer(tmp_path_factory.mktemp('tenancy'), flavor='trusted-auth')
+    api = ApiServer(tmp_path_factory.mktemp('tenancy'), flavor='trusted-auth',
+                    data_api=data_api)
     api.start()
     yield api
     api.stop()

@@ -1,0 +1,180 @@
+"""The registry's actions, called as WSGI without sockets."""
+
+import datetime
+import uuid
+
+import pytest
+import webob
+
+from glance import context
+from glance.db import repository as db_repository
+from glance.registry import api
+from glance.registry import wire
+
+ADMIN = context.RequestContext(project_id='ops', roles=['admin'],
+                               is_admin=True)
+ALICE = context.RequestContext(project_id='alice', roles=['member'])
+READER = context.RequestContext(read_only=True)
+
+
+@pytest.fixture
+def app(engine):
+    return api.build(db_repository.SqlImageRepository(engine))
+
+
+def call(app, method, path, caller=ADMIN, json=None, headers=None):
+    request = webob.Request.blank(path, method=method, headers=headers,
+                                  environ={'glance.context': caller})
+    if json is not None:
+        request.json = json
+    return request.get_response(app)
+
+
+def create(app, **image):
+    response = call(app, 'POST', '/images', json={'image': image})
+    assert response.status_int == 200, response.text
+    return response.json['image']
+
+
+def error_type(response):
+    return response.json['error']['type']
+
+
+def listed(app, caller=ADMIN, query=''):
+    response = call(app, 'GET', '/images/detail' + query, caller)
+    assert response.status_int == 200, response.text
+    return sorted(image['name'] for image in response.json['images'])
+
+
+@pytest.fixture
+def world(app):
+    create(app, name='public', visibility='public', owner='ops')
+    create(app, name='alice-private', visibility='private', owner='alice')
+    create(app, name='ops-private', visibility='private', owner='ops')
+
+
+def test_a_caller_lists_as_itself(app, world):
+    assert listed(app, ALICE) == ['alice-private', 'public']
+    assert listed(app, ADMIN) == ['alice-private', 'ops-private', 'public']
+
+
+def test_only_an_admin_lists_on_behalf_of_the_viewer_it_names(app, world):
+    as_admin = '?viewer_is_admin=true&viewer_owner=ops'
+    assert listed(app, ALICE, as_admin) == ['alice-private', 'public']
+    as_alice = '?viewer_is_admin=false&viewer_owner=alice'
+    assert listed(app, ADMIN, as_alice) == ['alice-private', 'public']
+
+
+def test_the_brief_list_has_glance_fields(app, world):
+    images = call(app, 'GET', '/images').json['images']
+    assert len(images) == 3
+    assert set(images[0]) == set(api.BRIEF_FIELDS)
+
+
+def test_read_only_callers_read_but_do_not_write(app, world):
+    assert listed(app, READER) == ['public']
+    assert call(app, 'POST', '/images', READER,
+                json={'image': {}}).status_int == 403
+
+
+def test_an_image_without_status_is_active_and_ids_are_uuids(app):
+    assert create(app)['status'] == 'active'
+    response = call(app, 'POST', '/images', json={'image': {'id': '../x'}})
+    assert response.status_int == 400
+
+
+def test_put_merges_properties_unless_purged(app):
+    image = create(app, properties={'a': '1', 'b': '2'}, tags=['x'])
+    path = '/images/' + image['id']
+    merged = call(app, 'PUT', path, json={'image': {
+        'properties': {'b': '3'}, 'tags': ['y'], 'name': 'n'}}).json['image']
+    assert merged['properties'] == {'a': '1', 'b': '3'}
+    assert merged['tags'] == ['y'] and merged['name'] == 'n'
+    purged = call(app, 'PUT', path, headers={wire.PURGE_PROPS_HEADER: 'true'},
+                  json={'image': {'properties': {'c': '4'}}}).json['image']
+    assert purged['properties'] == {'c': '4'} and purged['name'] == 'n'
+    assert call(app, 'GET', path).json['image'] == purged
+
+
+def test_put_changes_the_status_only_from_the_stated_one(app):
+    image = create(app, status='queued')
+    path = '/images/' + image['id']
+    stale = call(app, 'PUT', path, json={'image': {'status': 'active'},
+                                         'from_state': 'saving'})
+    assert stale.status_int == 409 and error_type(stale) == 'Conflict'
+    moved = call(app, 'PUT', path, json={
+        'image': {'status': 'active', 'size': 3,
+                  'location_data': [{'url': 'file:///x',
+                                     'metadata': {'k': 'v'}}]},
+        'from_state': 'queued'}).json['image']
+    assert moved['status'] == 'active' and moved['size'] == 3
+    assert moved['location'] == 'file:///x'
+    assert moved['location_data'][0]['metadata'] == {'k': 'v'}
+
+
+def test_an_empty_put_touches_the_image_in_the_stated_status(app):
+    image = create(app, status='saving', updated_at='2020-01-01T00:00:00')
+    path = '/images/' + image['id']
+    touched = call(app, 'PUT', path, json={'image': {},
+                                           'from_state': 'saving'})
+    assert touched.status_int == 200
+    assert datetime.datetime.fromisoformat(
+        touched.json['image']['updated_at']).year > 2020
+    other = call(app, 'PUT', path, json={'image': {}, 'from_state': 'active'})
+    assert other.status_int == 409
+    gone = call(app, 'PUT', '/images/%s' % uuid.uuid4(),
+                json={'image': {}, 'from_state': 'saving'})
+    assert gone.status_int == 404 and error_type(gone) == 'ImageNotFound'
+
+
+@pytest.mark.parametrize('body', [
+    {'image': {'created_at': '2020-01-01T00:00:00'}}, {'image': []},
+    {'nothing': {}}, {'image': {'min_ram': 'lots'}}])
+def test_put_refuses_what_it_cannot_change(app, body):
+    image = create(app)
+    response = call(app, 'PUT', '/images/' + image['id'], json=body)
+    assert response.status_int == 400, response.text
+
+
+def test_delete_is_a_soft_delete(app):
+    image = create(app)
+    path = '/images/' + image['id']
+    deleted = call(app, 'DELETE', path)
+    assert deleted.json['image']['status'] == 'deleted'
+    assert call(app, 'GET', path).status_int == 404
+    again = call(app, 'POST', '/images', json={'image': {'id': image['id']}})
+    assert again.status_int == 409 and error_type(again) == 'Duplicate'
+
+
+def test_members_keep_what_a_request_leaves_out(app):
+    image = create(app, visibility='shared')
+    members = '/images/%s/members' % image['id']
+    added = call(app, 'PUT', members + '/p1').json['member']
+    assert (added['can_share'], added['status']) == (False, 'pending')
+    call(app, 'PUT', members + '/p1', json={'member': {'can_share': True}})
+    call(app, 'PUT', members + '/p1', json={'member': {'status': 'accepted'}})
+    assert call(app, 'PUT', members, json={'memberships': [
+        {'member_id': 'p1'}, {'member_id': 'a/b', 'can_share': True}]}
+    ).status_int == 204
+    listed_members = call(app, 'GET', members).json['members']
+    assert [(m['member_id'], m['can_share'], m['status'])
+            for m in listed_members] == [('p1', True, 'accepted'),
+                                         ('a/b', True, 'pending')]
+    assert call(app, 'GET', members + '/a%2Fb').json['member'][
+        'member_id'] == 'a/b'
+    shared = call(app, 'GET', '/shared-images/a%2Fb').json['shared_images']
+    assert [m['image_id'] for m in shared] == [image['id']]
+    assert call(app, 'DELETE', members + '/a%2Fb').status_int == 204
+    missing = call(app, 'GET', members + '/a%2Fb')
+    assert missing.status_int == 404
+    assert error_type(missing) == 'MemberNotFound'
+
+
+def test_stalled_lists_images_left_in_a_status(app):
+    create(app, name='old', status='saving',
+           updated_at='2020-01-01T00:00:00')
+    create(app, name='new', status='saving')
+    response = call(app, 'GET', '/images/stalled?status=saving&older_than='
+                    '2021-01-01T00:00:00')
+    assert [image['name'] for image in response.json['images']] == ['old']
+    assert call(app, 'GET', '/images/stalled').status_int == 400

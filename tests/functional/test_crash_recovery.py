@@ -54,7 +54,7 @@ def age(server, image_id):
 
 def test_kill_during_upload_then_restart_requeues_and_cleans(
         make_api_server):
-    server = make_api_server(workers=1)
+    server = make_api_server()
     image = requests.post(server.url + '/v2/images', json={}).json()
     upload = socket.create_connection(('127.0.0.1', server.port))
     upload.sendall(('PUT /v2/images/%s/file HTTP/1.1\r\nHost: x\r\n'

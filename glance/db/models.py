@@ -1,23 +1,33 @@
 """Tables of image metadata, with Glance's table and column names.
 
 Rows are not removed: ``deleted``/``deleted_at`` mark them gone, as Glance
-does, so a deleted image's id is never reused.  Datetimes are naive UTC.
+does, so a deleted image's id is never reused.  Datetimes are naive UTC,
+kept to the microsecond on every database.
 
 Every key an image list may be sorted by has an index ``(key, id)``: a page
 is read by seeking to the marker in that index and walking ``limit``
 entries, whatever the size of the table.  These indexes also serve equality
 filters on their leading column (owner, status, visibility, os_hidden...).
 
-The initial migration adapts indexes to PostgreSQL: nullable sort keys are
-indexed ``NULLS FIRST`` (the order the repository asks for there), and
-property values, unbounded text a btree entry could not hold, are not
-indexed: ``ix_image_properties_name`` covers the name alone.
+Indexes differ by database where the databases differ (each is declared
+with ``ddl_if`` for the databases that have it):
+
+- PostgreSQL indexes nullable sort keys ``NULLS FIRST``, the order the
+  repository asks for there; SQLite and MySQL put NULL first anyway.
+- PostgreSQL does not index property values, unbounded text a btree entry
+  could not hold: ``ix_image_properties_name`` covers the name alone.
+  MySQL indexes their first ``PROPERTY_VALUE_INDEX_LENGTH`` characters.
+
+On MySQL the migrations give every table a binary, no-pad collation, so
+that text compares and sorts by code point as on SQLite and PostgreSQL:
+tags "a", "A" and "a " are three tags, not one.
 """
 
 import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+from sqlalchemy.dialects import mysql
 
 # InnoDB with utf8mb4: 4 bytes a character, 3072 bytes an index entry.
 TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
@@ -30,6 +40,10 @@ SORT_KEYS = ('name', 'status', 'container_format', 'disk_format', 'size',
              'min_disk', 'min_ram', 'virtual_size', 'protected', 'os_hidden')
 
 
+# To the microsecond everywhere; MySQL's DATETIME alone keeps whole seconds.
+DATETIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
+
+
 class Base(orm.DeclarativeBase):
     pass
 
@@ -37,11 +51,11 @@ class Base(orm.DeclarativeBase):
 class SoftDeleteMixin:
     """The bookkeeping columns every Glance table carries."""
     created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, nullable=False)
+        DATETIME, nullable=False)
     updated_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
-        sa.DateTime)
+        DATETIME)
     deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
-        sa.DateTime)
+        DATETIME)
     deleted: orm.Mapped[bool] = orm.mapped_column(
         sa.Boolean, nullable=False, default=False, server_default=sa.false())
 
@@ -54,12 +68,21 @@ class ImageChildMixin(SoftDeleteMixin):
         sa.String(36), sa.ForeignKey('images.id'), nullable=False)
 
 
+def _not_postgresql(ddl, target, bind, *, dialect, **kw):
+    return dialect.name != 'postgresql'
+
+
+def only_on_postgresql(index):
+    return index.ddl_if(dialect='postgresql')
+
+
+def except_on_postgresql(index):
+    return index.ddl_if(callable_=_not_postgresql)
+
+
 class Image(SoftDeleteMixin, Base):
     __tablename__ = 'images'
-    __table_args__ = tuple(
-        sa.Index('ix_images_%s_id' % key, key, 'id')
-        for key in SORT_KEYS if key != 'id'
-    ) + (sa.Index('ix_images_checksum', 'checksum'), TABLE_ARGS)
+    __table_args__ = (sa.Index('ix_images_checksum', 'checksum'), TABLE_ARGS)
 
     id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
     name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
@@ -93,8 +116,10 @@ class ImageProperty(ImageChildMixin, Base):
     __table_args__ = (
         sa.UniqueConstraint('image_id', 'name',
                             name='ix_image_properties_image_id_name'),
-        sa.Index('ix_image_properties_name_value', 'name', 'value',
-                 mysql_length={'value': PROPERTY_VALUE_INDEX_LENGTH}),
+        except_on_postgresql(sa.Index(
+            'ix_image_properties_name_value', 'name', 'value',
+            mysql_length={'value': PROPERTY_VALUE_INDEX_LENGTH})),
+        only_on_postgresql(sa.Index('ix_image_properties_name', 'name')),
         TABLE_ARGS)
     name: orm.Mapped[str] = orm.mapped_column(sa.String(255), nullable=False)
     value: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
@@ -137,3 +162,20 @@ class ImageMember(ImageChildMixin, Base):
     status: orm.Mapped[str] = orm.mapped_column(
         sa.String(20), nullable=False, default='pending',
         server_default='pending')
+
+
+def _index_sort_keys(table):
+    """The ``(key, id)`` index of every sort key, NULL first."""
+    for key in SORT_KEYS:
+        if key == 'id':
+            continue
+        name, column = 'ix_images_%s_id' % key, table.c[key]
+        if column.nullable:
+            except_on_postgresql(sa.Index(name, column, table.c.id))
+            only_on_postgresql(sa.Index(name, column.nulls_first(),
+                                        table.c.id))
+        else:
+            sa.Index(name, column, table.c.id)
+
+
+_index_sort_keys(Image.__table__)

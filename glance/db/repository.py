@@ -3,10 +3,19 @@
 Every status change is one conditional UPDATE (``WHERE status = <from>``),
 so of two writers racing from the same status, in one process or several,
 exactly one wins and the other gets Conflict.
+
+``save`` writes only what changed since the image was read from this
+repository (each Image returned carries a private copy of its stored
+state): two requests that read the same image and change different
+attributes, properties or tags, in one process or several, both keep their
+change instead of the later one writing back what the earlier one changed.
+Its first statement updates the image row, which locks it until the commit,
+so saves of one image are applied one after the other.
 """
 
 import collections
 import dataclasses
+import functools
 import json
 
 import sqlalchemy as sa
@@ -30,6 +39,40 @@ TRANSITION_COLUMNS = frozenset({'size', 'virtual_size', 'checksum',
 # Bulk UPDATEs here never touch objects loaded in the same session.
 UNSYNCHRONIZED = {'synchronize_session': False}
 
+# The attribute of an Image holding its state as this repository read it.
+_AS_READ = '_sql_repository_as_read'
+
+
+@dataclasses.dataclass(frozen=True)
+class _AsRead:
+    attributes: dict
+    properties: dict
+    tags: frozenset
+
+    @classmethod
+    def of(cls, image):
+        return cls({name: getattr(image, name) for name in domain.MUTABLE},
+                   dict(image.extra_properties), frozenset(image.tags))
+
+
+def _remember(image):
+    setattr(image, _AS_READ, _AsRead.of(image))
+    return image
+
+
+def _refused_values_are_invalid(method):
+    """A value the database cannot hold (too long for MySQL's TEXT, NUL in
+    PostgreSQL text...) is the caller's error, not the server's."""
+    @functools.wraps(method)
+    def call(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except sa.exc.DataError as error:
+            raise exception.Invalid(
+                'The database refused a value: %s'
+                % str(error.orig).strip().splitlines()[0]) from None
+    return call
+
 
 class SqlImageRepository(repository.ImageRepository):
 
@@ -46,6 +89,7 @@ class SqlImageRepository(repository.ImageRepository):
                 raise exception.ImageNotFound(image_id=image_id)
             return _to_images(session, [row])[0]
 
+    @_refused_values_are_invalid
     def list(self, query):
         keys = listing.sort_keys(query)
         statement = sa.select(models.Image).where(
@@ -62,6 +106,7 @@ class SqlImageRepository(repository.ImageRepository):
             ).limit(query.limit)
             return _to_images(session, session.scalars(statement).all())
 
+    @_refused_values_are_invalid
     def add(self, image):
         with self._writer.begin() as session:
             session.add(models.Image(
@@ -71,17 +116,22 @@ class SqlImageRepository(repository.ImageRepository):
             except sa.exc.IntegrityError:
                 raise exception.Duplicate(
                     'Image with ID %s already exists.' % image.id) from None
-            _sync_children(session, image, image.created_at)
+            _sync_children(session, image, None, image.created_at)
             _insert_locations(session, image.id, image.locations,
                               image.created_at)
+        _remember(image)
 
+    @_refused_values_are_invalid
     def save(self, image, require_status=None):
         now = domain.utcnow()
         conditions = [_live(image.id)]
         if require_status is not None:
             conditions.append(models.Image.status == require_status)
+        as_read = getattr(image, _AS_READ, None)
         values = {attribute: getattr(image, attribute)
-                  for attribute in domain.MUTABLE}
+                  for attribute in domain.MUTABLE
+                  if as_read is None or
+                  getattr(image, attribute) != as_read.attributes[attribute]}
         with self._writer.begin() as session:
             result = session.execute(
                 sa.update(models.Image).where(*conditions).values(
@@ -89,8 +139,9 @@ class SqlImageRepository(repository.ImageRepository):
                 execution_options=UNSYNCHRONIZED)
             if result.rowcount == 0:
                 _raise_gone_or_changed(session, image.id, require_status)
-            _sync_children(session, image, now)
+            _sync_children(session, image, as_read, now)
         image.updated_at = now
+        _remember(image)
         return now
 
     def transition(self, image_id, from_status, to_status, **values):
@@ -248,23 +299,45 @@ def _raise_gone_or_changed(session, image_id, expected_status):
         % (image_id, status, expected_status))
 
 
-def _sync_children(session, image, now):
+def _sync_children(session, image, as_read, now):
+    """Write the image's properties and tags: those that changed since
+    ``as_read``, or with None, exactly the image's."""
+    properties = {name: {'value': value}
+                  for name, value in image.extra_properties.items()}
+    tags = {tag: {} for tag in image.tags}
+    removed_properties = removed_tags = None
+    if as_read is not None:
+        properties = {name: columns for name, columns in properties.items()
+                      if as_read.properties.get(name, _ABSENT)
+                      != columns['value']}
+        tags = {tag: {} for tag in image.tags - as_read.tags}
+        removed_properties = as_read.properties.keys() - \
+            image.extra_properties.keys()
+        removed_tags = as_read.tags - image.tags
     _sync_rows(session, models.ImageProperty, 'name', image.id, now,
-               {name: {'value': value}
-                for name, value in image.extra_properties.items()})
-    _sync_rows(session, models.ImageTag, 'value', image.id, now,
-               {tag: {} for tag in image.tags})
+               properties, removed_properties)
+    _sync_rows(session, models.ImageTag, 'value', image.id, now, tags,
+               removed_tags)
 
 
-def _sync_rows(session, model, key, image_id, now, wanted):
-    """Make the live rows of ``model`` for the image exactly ``wanted``.
+_ABSENT = object()
+
+
+def _sync_rows(session, model, key, image_id, now, wanted, unwanted):
+    """Make live the rows of ``model`` for the image that ``wanted`` names
+    and delete those ``unwanted`` names (with None: all others).
 
     ``wanted`` maps each row's ``key`` to its other column values.  A row
     that goes is soft deleted and revived if it comes back, as
     ``(image_id, key)`` is unique among deleted rows too.
     """
-    rows = {getattr(row, key): row for row in session.scalars(
-        sa.select(model).where(model.image_id == image_id))}
+    statement = sa.select(model).where(model.image_id == image_id)
+    if unwanted is not None:
+        if not wanted and not unwanted:
+            return
+        statement = statement.where(
+            getattr(model, key).in_([*wanted, *unwanted]))
+    rows = {getattr(row, key): row for row in session.scalars(statement)}
     for key_value, columns in wanted.items():
         row = rows.get(key_value)
         if row is None:
@@ -307,7 +380,7 @@ def _to_images(session, rows):
     tags = _live_children(session, models.ImageTag, ids)
     locations = _live_children(session, models.ImageLocation, ids)
     return [
-        domain.Image(
+        _remember(domain.Image(
             **{column: getattr(row, column) for column in IMAGE_COLUMNS},
             extra_properties={prop.name: prop.value
                               for prop in properties[row.id]},
@@ -316,7 +389,7 @@ def _to_images(session, rows):
                                        metadata=json.loads(
                                            location.meta_data or '{}'),
                                        status=location.status)
-                       for location in locations[row.id]])
+                       for location in locations[row.id]]))
         for row in rows]
 
 

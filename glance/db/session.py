@@ -1,4 +1,4 @@
-"""The database engine: options, pooling, and SQLite made safe for workers.
+"""The database engine: options, pooling, and each database made safe.
 
 Several API worker processes may share one SQLite file.  Each connection
 therefore runs in WAL mode (readers never block the writer), enforces
@@ -6,9 +6,29 @@ foreign keys, and waits for a busy database instead of failing with
 "database is locked".  Transactions opened through ``writer(engine)`` start
 with ``BEGIN IMMEDIATE``: they take the write lock first, so a
 read-then-write transaction never finds its snapshot stale half way.
+
+PostgreSQL and MySQL transactions run at READ COMMITTED whatever the
+server's default: a conditional UPDATE that waited for another writer's row
+lock then sees that writer's change and matches no row (Conflict), where
+REPEATABLE READ or SERIALIZABLE would fail with a serialization error, and
+MySQL takes no gap locks that could deadlock writers of different images.
+MySQL sessions get ``mysql_sql_mode`` (strict by default), so a value that
+does not fit is refused rather than silently cut.
+
+Pooled connections are checked before use (a server restart costs no
+failed request) and replaced after ``connection_recycle_time``.  The
+process-wide engine of ``get_engine`` retries its first connection
+``max_retries`` times, so services may start before their database.
+
+glance-api runs under eventlet: psycopg's C wait would stop every green
+thread of a process during each query, so under eventlet psycopg waits with
+the (green) select instead.
 """
 
+import logging
 import os
+import sys
+import time
 
 import sqlalchemy as sa
 from oslo_config import cfg
@@ -16,11 +36,15 @@ from oslo_config import cfg
 from glance.common import exception
 
 CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
 
 database_opts = [
     cfg.StrOpt('connection', secret=True,
-               help='SQLAlchemy URL of the image metadata database, for '
-                    'example "mysql+pymysql://glance:secret@db/glance" or '
+               help='SQLAlchemy URL of the image metadata database: '
+                    '"postgresql+psycopg://glance:secret@db/glance" '
+                    '(PostgreSQL), '
+                    '"mysql+pymysql://glance:secret@db/glance?charset=utf8mb4" '
+                    '(MariaDB or MySQL) or '
                     '"sqlite:////var/lib/glance/glance.sqlite".'),
     cfg.IntOpt('connection_recycle_time', default=3600, min=-1,
                help='Seconds after which a pooled connection is replaced '
@@ -38,6 +62,18 @@ database_opts = [
     cfg.IntOpt('connection_debug', default=0, min=0, max=100,
                help='How much SQL to log: 0 none, 50 statements, 100 '
                     'statements and results.'),
+    cfg.IntOpt('max_retries', default=10, min=-1,
+               help='How many times a service retries its first connection '
+                    'to the database at startup before giving up; -1 '
+                    'retries for ever.  Not used with SQLite.'),
+    cfg.IntOpt('retry_interval', default=10, min=0,
+               help='Seconds between two of those startup connection '
+                    'attempts.'),
+    cfg.StrOpt('mysql_sql_mode', default='TRADITIONAL',
+               help='SQL mode of MySQL sessions, overriding the server\'s. '
+                    'The default, TRADITIONAL, refuses a value that does not '
+                    'fit its column instead of truncating it; set it empty '
+                    'to keep the server\'s SQL mode.'),
 ]
 
 CONF.register_opts(database_opts, group='database')
@@ -47,25 +83,72 @@ SQLITE_BUSY_TIMEOUT = 30
 
 _WRITE_OPTION = 'glance_write'
 
+# URL schemes served as "mysql+pymysql": MySQL and MariaDB URLs naming no
+# driver (SQLAlchemy would take mysqlclient, which glance does not install;
+# for PostgreSQL it takes psycopg already), and "mariadb+pymysql", so that
+# the MySQL settings here and in the migrations apply (SQLAlchemy's mysql
+# dialect serves MariaDB too).
+PYMYSQL_SCHEMES = ('mysql', 'mariadb', 'mariadb+pymysql')
+
 _engine = None
 
 
 def create_engine(url, conf=CONF):
-    """An engine for ``url`` pooled per ``[database]``; SQLite made safe."""
+    """An engine for ``url`` pooled per ``[database]``, set up for its
+    database."""
     db = _database_options(conf)
     echo = 'debug' if db.connection_debug >= 100 else db.connection_debug >= 50
     kwargs = {'pool_recycle': db.connection_recycle_time,
               'pool_pre_ping': True, 'echo': echo}
-    is_sqlite = sa.engine.make_url(url).get_backend_name() == 'sqlite'
-    if not is_sqlite:
+    url = _with_installed_driver(url)
+    backend = url.get_backend_name()
+    if backend != 'sqlite':
         kwargs.update(pool_size=db.max_pool_size,
                       max_overflow=db.max_overflow,
-                      pool_timeout=db.pool_timeout)
-    engine = sa.create_engine(url, **kwargs)
-    if is_sqlite:
+                      pool_timeout=db.pool_timeout,
+                      isolation_level='READ COMMITTED')
+    if backend == 'postgresql':
+        _cooperate_with_eventlet()
+    try:
+        engine = sa.create_engine(url, **kwargs)
+    except (ImportError, sa.exc.NoSuchModuleError) as error:
+        raise exception.ConfigError(
+            'No driver for the database URL %s (%s): glance comes with '
+            'postgresql+psycopg://, mysql+pymysql:// and sqlite://.'
+            % (url, error)) from None
+    if backend == 'sqlite':
         sa.event.listen(engine, 'connect', _configure_sqlite_connection)
         sa.event.listen(engine, 'begin', _begin_sqlite_transaction)
+    elif backend == 'mysql' and db.mysql_sql_mode:
+        sa.event.listen(engine, 'connect',
+                        _mysql_sql_mode_setter(db.mysql_sql_mode))
     return engine
+
+
+def _with_installed_driver(url):
+    """``url`` parsed, with the driver of PYMYSQL_SCHEMES applied."""
+    try:
+        url = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as error:
+        raise exception.ConfigError(
+            'Invalid database URL in [database] connection: %s' % error)
+    if url.drivername in PYMYSQL_SCHEMES:
+        url = url.set(drivername='mysql+pymysql')
+    return url
+
+
+def _mysql_sql_mode_setter(sql_mode):
+    def set_sql_mode(dbapi_connection, connection_record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute('SET SESSION sql_mode = %s', [sql_mode])
+    return set_sql_mode
+
+
+def _cooperate_with_eventlet():
+    patcher = sys.modules.get('eventlet.patcher')
+    if patcher is not None and patcher.is_monkey_patched('select'):
+        from psycopg import waiting
+        waiting.wait = waiting.wait_select
 
 
 def _configure_sqlite_connection(dbapi_connection, connection_record):
@@ -96,16 +179,43 @@ def writer(engine):
 
 
 def get_engine(conf=CONF):
-    """The process-wide engine for ``[database] connection``."""
+    """The process-wide engine for ``[database] connection``, once it has
+    connected (see ``max_retries``)."""
     global _engine
     if _engine is None:
-        url = _database_options(conf).connection
-        if not url:
+        db = _database_options(conf)
+        if not db.connection:
             raise exception.ConfigError(
                 'No database configured: set "connection" in the '
                 '[database] section of the configuration file.')
-        _engine = create_engine(url, conf)
+        engine = create_engine(db.connection, conf)
+        if engine.dialect.name != 'sqlite':
+            _wait_for_database(engine, db.max_retries, db.retry_interval)
+        _engine = engine
     return _engine
+
+
+def _wait_for_database(engine, max_retries, retry_interval):
+    """Connect once, retrying; ConfigError naming the server if it never
+    answers."""
+    attempt = 0
+    while True:
+        try:
+            engine.connect().close()
+            return
+        except sa.exc.OperationalError as error:
+            reason = str(error.orig).strip().splitlines()[0]
+            if attempt == max_retries:
+                engine.dispose()
+                raise exception.ConfigError(
+                    'Cannot connect to the database at %s (%d attempt%s): %s'
+                    % (engine.url, attempt + 1, 's' if attempt else '',
+                       reason))
+            attempt += 1
+            LOG.warning('Cannot connect to the database at %s (%s); attempt '
+                        '%d in %d s', engine.url, reason, attempt + 1,
+                        retry_interval)
+            time.sleep(retry_interval)
 
 
 def _database_options(conf):

@@ -1,11 +1,13 @@
-"""glance-manage as an operator runs it: the installed console script."""
+"""glance-manage as an operator runs it: the installed console script, on
+SQLite, PostgreSQL and MySQL."""
 
 import pathlib
-import sqlite3
+import socket
 import subprocess
 import sys
 
 import pytest
+import sqlalchemy as sa
 
 from glance.db import migration
 
@@ -13,15 +15,20 @@ GLANCE_MANAGE = pathlib.Path(sys.executable).parent / 'glance-manage'
 
 
 @pytest.fixture
-def database(tmp_path):
-    return tmp_path / 'glance.sqlite'
-
-
-@pytest.fixture
-def config_file(tmp_path, database):
+def config_file(tmp_path, database_url):
     path = tmp_path / 'glance-api.conf'
-    path.write_text('[database]\nconnection = sqlite:///%s\n' % database)
+    path.write_text('[database]\nconnection = %s\n' % database_url)
     return path
+
+
+def rows(database_url, statement):
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(sa.text(statement))
+            return result.all() if result.returns_rows else None
+    finally:
+        engine.dispose()
 
 
 def manage(config_file, *args):
@@ -47,19 +54,15 @@ def test_db_sync_then_db_version_prints_the_newest_revision(config_file):
 
 
 def test_db_sync_on_an_existing_database_keeps_its_data(config_file,
-                                                        database):
+                                                        database_url):
     assert manage(config_file, 'db_sync').returncode == 0
-    with sqlite3.connect(database) as connection:
-        connection.execute(
-            "INSERT INTO images (id, status, created_at) "
-            "VALUES ('kept', 'active', '2024-01-01 00:00:00.000000')")
+    rows(database_url, "INSERT INTO images (id, status, created_at) "
+                       "VALUES ('kept', 'active', '2024-01-01 00:00:00')")
 
     result = manage(config_file, 'db_sync')
 
     assert result.returncode == 0, result.stderr
-    with sqlite3.connect(database) as connection:
-        assert connection.execute(
-            'SELECT id FROM images').fetchall() == [('kept',)]
+    assert rows(database_url, 'SELECT id FROM images') == [('kept',)]
 
 
 @pytest.mark.parametrize('sync', [['db', 'sync'], ['db', 'upgrade']])
@@ -94,3 +97,20 @@ def test_an_unknown_revision_fails_clearly(config_file):
 
     assert result.returncode != 0
     assert 'no-such-revision' in result.stderr
+
+
+def test_an_unreachable_database_fails_clearly(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    config_file = tmp_path / 'glance-api.conf'
+    config_file.write_text(
+        '[database]\nmax_retries = 1\nretry_interval = 0\n'
+        'connection = mysql+pymysql://glance@127.0.0.1:%d/glance\n' % port)
+
+    result = manage(config_file, 'db_sync')
+
+    assert result.returncode != 0
+    assert 'Cannot connect to the database at mysql+pymysql://glance@' \
+        '127.0.0.1:%d/glance (2 attempts)' % port in result.stderr
+    assert 'Traceback' not in result.stderr

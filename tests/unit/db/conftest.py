@@ -1,15 +1,14 @@
 import pytest
 
-from glance.db import migration
 from glance.db import repository
 from glance.db import session
 
 
 @pytest.fixture
-def engine(tmp_path):
-    """An engine on a fresh SQLite file migrated to the newest schema."""
-    engine = session.create_engine('sqlite:///%s' % (tmp_path / 'glance.db'))
-    migration.db_sync(engine=engine)
+def engine(databases):
+    """An engine on a database at the newest schema with empty tables, on
+    SQLite, PostgreSQL and MySQL in turn."""
+    engine = session.create_engine(databases.migrated())
     yield engine
     engine.dispose()
 

@@ -14,6 +14,7 @@ from glance.db import repository
 from glance.db import session
 from glance.domain import image as domain
 from glance.domain.repository import ImageQuery
+from tests import databases as test_databases
 
 T0 = datetime.datetime(2024, 1, 1)
 
@@ -68,6 +69,18 @@ def test_add_then_get_returns_every_attribute_and_child(repo):
     repo.add(image)
 
     assert repo.get(image.id) == image
+
+
+def test_datetimes_are_kept_to_the_microsecond(repo):
+    moment = T0 + datetime.timedelta(microseconds=123456)
+    image = add(repo, visibility='public', created_at=moment,
+                updated_at=moment)
+    add(repo, visibility='public', created_at=T0)
+
+    assert (repo.get(image.id).created_at,
+            repo.get(image.id).updated_at) == (moment, moment)
+    assert repo.list(ImageQuery(ranges=[('created_at', 'gt', T0)])) == [
+        repo.get(image.id)]
 
 
 def test_get_unknown_image_raises_not_found(repo):
@@ -188,6 +201,162 @@ def test_save_of_a_deleted_image_raises_not_found(repo):
         repo.save(image, require_status='deleted')
 
 
+# Values some databases cannot hold: MySQL's TEXT ends at 64 KiB and
+# PostgreSQL text holds no NUL character.
+LONG_VALUE, NUL_VALUE = 'x' * 70000, 'before\x00after'
+REFUSED = {('mysql', LONG_VALUE), ('postgresql', NUL_VALUE)}
+
+
+@pytest.mark.parametrize('value', [LONG_VALUE, NUL_VALUE],
+                         ids=['long', 'nul'])
+def test_a_value_is_stored_whole_or_refused_as_invalid(repo, engine,
+                                                       value):
+    image = add(repo, extra_properties={'kept': 'k'})
+    image.extra_properties['p'] = value
+    image.name = 'changed'
+
+    if (engine.dialect.name, value) in REFUSED:
+        with pytest.raises(exception.Invalid):
+            repo.save(image)
+        stored = repo.get(image.id)
+        assert (stored.name, stored.extra_properties) == (None, {'kept': 'k'})
+    else:
+        repo.save(image)
+        assert repo.get(image.id).extra_properties['p'] == value
+
+
+# -- save: several writers ----------------------------------------------------
+
+def test_saves_from_one_read_keep_each_others_changes(repo):
+    image = add(repo, name='old', min_ram=0, extra_properties={
+        'kept': 'k', 'changed': 'c', 'removed': 'r'}, tags={'t1', 't2'})
+    first, second = repo.get(image.id), repo.get(image.id)
+    first.name = 'new'
+    first.tags.add('first')
+    first.tags.discard('t1')
+    first.extra_properties.update(changed='c2', first='1')
+    second.min_ram = 64
+    second.tags.add('second')
+    second.extra_properties['second'] = '2'
+    del second.extra_properties['removed']
+
+    repo.save(first)
+    repo.save(second)
+
+    stored = repo.get(image.id)
+    assert (stored.name, stored.min_ram) == ('new', 64)
+    assert stored.tags == {'t2', 'first', 'second'}
+    assert stored.extra_properties == {'kept': 'k', 'changed': 'c2',
+                                       'first': '1', 'second': '2'}
+
+
+def test_a_second_save_of_one_image_writes_its_new_changes(repo):
+    image = repo.get(add(repo, tags={'a'}).id)
+    image.tags.add('b')
+    repo.save(image)
+    other = repo.get(image.id)
+    other.tags.add('c')
+    repo.save(other)
+
+    image.tags.discard('a')
+    repo.save(image)
+
+    assert repo.get(image.id).tags == {'b', 'c'}
+
+
+def test_saving_an_image_not_read_here_writes_its_whole_state(repo):
+    image = add(repo, name='old', extra_properties={'p': '1'}, tags={'a'})
+
+    repo.save(new_image(id=image.id, name='new', tags={'b'},
+                        created_at=image.created_at))
+
+    stored = repo.get(image.id)
+    assert (stored.name, stored.tags, stored.extra_properties) == (
+        'new', {'b'}, {})
+
+
+def race(contenders, action):
+    """Run ``action(n)`` for n in range(contenders) in as many threads,
+    started together; the exceptions they raised."""
+    barrier = threading.Barrier(contenders)
+    errors = []
+
+    def run(number):
+        barrier.wait()
+        try:
+            action(number)
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(number,))
+               for number in range(contenders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_concurrent_read_change_save_cycles_lose_no_change(repo):
+    image = add(repo, tags={'base'}, extra_properties={'base': '0'})
+
+    def add_tag_and_property(number):
+        copy = repo.get(image.id)
+        copy.tags.add('tag-%d' % number)
+        copy.extra_properties['property_%d' % number] = str(number)
+        repo.save(copy)
+
+    assert race(8, add_tag_and_property) == []
+
+    stored = repo.get(image.id)
+    assert stored.tags == {'base'} | {'tag-%d' % n for n in range(8)}
+    assert stored.extra_properties == {
+        'base': '0', **{'property_%d' % n: str(n) for n in range(8)}}
+
+
+def test_concurrent_adds_of_the_same_tag_and_property_all_succeed(repo):
+    image = add(repo)
+
+    def add_same(number):
+        copy = repo.get(image.id)
+        copy.tags.add('same')
+        copy.extra_properties['same'] = 'value'
+        repo.save(copy)
+
+    assert race(8, add_same) == []
+
+    stored = repo.get(image.id)
+    assert (stored.tags, stored.extra_properties) == (
+        {'same'}, {'same': 'value'})
+
+
+def test_tags_and_properties_differing_in_case_or_spaces_are_distinct(
+        repo):
+    variants = {'os', 'OS', 'Os', 'os ', ' os', 'ös'}
+    image = add(repo, visibility='public', tags=set(variants),
+                extra_properties={name: name for name in variants})
+
+    stored = repo.get(image.id)
+    assert stored.tags == variants
+    assert stored.extra_properties == {name: name for name in variants}
+    for variant in variants:
+        assert repo.list(ImageQuery(tags=[variant])) == [stored]
+        assert repo.list(ImageQuery(
+            property_filters={variant: [variant]})) == [stored]
+    assert repo.list(ImageQuery(tags=['oS'])) == []
+
+
+def test_names_sort_and_filter_by_code_point(repo):
+    for name in ('b', 'B', 'a', 'a ', 'A', 'é'):
+        add(repo, name=name, visibility='public')
+
+    listed = repo.list(ImageQuery(sort=[('name', 'asc')]))
+
+    assert [image.name for image in listed] == ['A', 'B', 'a', 'a ', 'b',
+                                                 'é']
+    assert names(repo.list(ImageQuery(filters={'name': ['a']}))) == {'a'}
+
+
 # -- transition --------------------------------------------------------------
 
 def test_transition_sets_status_values_and_updated_at(repo):
@@ -278,30 +447,46 @@ def test_soft_delete_hides_the_image_but_keeps_the_row(repo, engine):
     assert row.deleted and row.deleted_at is not None
 
 
-def test_concurrent_transitions_in_threads_let_exactly_one_win(repo):
-    image = add(repo)
-    contenders = 8
-    barrier = threading.Barrier(contenders)
-    outcomes = []
+def race_to_saving(repo, image_id, contenders=8):
+    """``contenders`` threads move the image from queued to saving at once;
+    the sizes they set that won, and the errors of those that lost."""
+    winners = []
 
     def contend(size):
-        barrier.wait()
-        try:
-            repo.transition(image.id, 'queued', 'saving', size=size)
-            outcomes.append(('won', size))
-        except exception.Conflict:
-            outcomes.append(('lost', size))
+        repo.transition(image_id, 'queued', 'saving', size=size)
+        winners.append(size)
 
-    threads = [threading.Thread(target=contend, args=(size,))
-               for size in range(contenders)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    return winners, race(contenders, contend)
 
-    winners = [size for outcome, size in outcomes if outcome == 'won']
-    assert len(outcomes) == contenders and len(winners) == 1
+
+def test_concurrent_transitions_in_threads_let_exactly_one_win(repo):
+    image = add(repo)
+
+    winners, errors = race_to_saving(repo, image.id)
+
+    assert len(winners) == 1 and len(errors) == 7
+    assert all(isinstance(error, exception.Conflict) for error in errors)
     assert repo.get(image.id).size == winners[0]
+
+
+@pytest.mark.parametrize('databases', ['postgresql'], indirect=True)
+def test_transitions_conflict_where_the_server_isolation_is_serializable(
+        databases):
+    url = databases.new()
+    server = test_databases.database_server('postgresql')
+    server.execute("ALTER DATABASE %s SET default_transaction_isolation "
+                   "= 'serializable'" % sa.engine.make_url(url).database)
+    engine = session.create_engine(test_databases.migrate(url))
+    repo = repository.SqlImageRepository(engine)
+    try:
+        for _ in range(5):
+            image = add(repo)
+            winners, errors = race_to_saving(repo, image.id)
+            assert len(winners) == 1
+            assert all(isinstance(error, exception.Conflict)
+                       for error in errors), errors
+    finally:
+        engine.dispose()
 
 
 def transition_in_another_process(url, image_ids, barrier, results):
@@ -321,9 +506,9 @@ def test_concurrent_transitions_in_processes_let_exactly_one_win(
     processes = 3
     context = multiprocessing.get_context('spawn')
     barrier, results = context.Barrier(processes), context.Queue()
+    url = engine.url.render_as_string(hide_password=False)
     workers = [context.Process(target=transition_in_another_process,
-                               args=(str(engine.url), image_ids, barrier,
-                                     results))
+                               args=(url, image_ids, barrier, results))
                for _ in range(processes)]
     for worker in workers:
         worker.start()
@@ -784,7 +969,9 @@ def test_list_refuses_unknown_sort_key_and_direction(repo):
 # -- list: cost --------------------------------------------------------------
 
 def query_plans(engine, action):
-    """EXPLAIN QUERY PLAN of each image page query ``action`` runs."""
+    """The plan of each image page query ``action`` runs, as text: SQLite's
+    EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN, and for MySQL "table: key
+    (extra)" for each table EXPLAIN lists."""
     captured = []
 
     def capture(connection, cursor, statement, parameters, *args):
@@ -796,23 +983,41 @@ def query_plans(engine, action):
         action()
     finally:
         sa.event.remove(engine, 'before_cursor_execute', capture)
+    dialect = engine.dialect.name
+    explain = 'EXPLAIN QUERY PLAN ' if dialect == 'sqlite' else 'EXPLAIN '
     with engine.connect() as connection:
-        return ['\n'.join(row[3] for row in connection.exec_driver_sql(
-                    'EXPLAIN QUERY PLAN ' + statement, parameters))
+        return ['\n'.join(_plan_line(dialect, row._mapping)
+                          for row in connection.exec_driver_sql(
+                              explain + statement, parameters))
                 for statement, parameters in captured]
+
+
+def _plan_line(dialect, row):
+    if dialect == 'sqlite':
+        return row['detail']
+    if dialect == 'postgresql':
+        return row['QUERY PLAN']
+    return '%s: %s (%s)' % (row['table'], row['key'], row['Extra'])
+
+
+def insert_many_images(engine, count):
+    with engine.begin() as connection:
+        connection.execute(sa.insert(models.Image), [
+            dict(id=str(uuid.uuid4()), status='active',
+                 name=None if number % 7 == 0 else 'name%d' % (number % 50),
+                 visibility=('public', 'private', 'shared')[number % 3],
+                 owner='owner%d' % (number % 10),
+                 created_at=T0 + datetime.timedelta(seconds=number))
+            for number in range(count)])
 
 
 @pytest.mark.parametrize('viewer, admin', [('alice', False),
                                            ('admin', True)])
 def test_default_listing_reads_pages_from_the_created_at_index(
-        repo, engine, viewer, admin):
-    with engine.begin() as connection:
-        connection.execute(sa.insert(models.Image), [
-            dict(id=str(uuid.uuid4()), status='active',
-                 visibility=('public', 'private', 'shared')[number % 3],
-                 owner='owner%d' % (number % 10),
-                 created_at=T0 + datetime.timedelta(seconds=number))
-            for number in range(2000)])
+        sqlite_engine, viewer, admin):
+    engine = sqlite_engine
+    repo = repository.SqlImageRepository(engine)
+    insert_many_images(engine, 2000)
     first = ImageQuery(viewer_owner=viewer, viewer_is_admin=admin)
     marker = repo.list(first)[-1].id
 
@@ -826,6 +1031,36 @@ def test_default_listing_reads_pages_from_the_created_at_index(
         assert 'ix_images_created_at_id' in plan
         assert 'TEMP B-TREE' not in plan
     assert 'SEARCH images USING INDEX ix_images_created_at_id' in plans[0]
+
+
+@pytest.mark.parametrize('databases', ['postgresql', 'mysql'],
+                         indirect=True)
+@pytest.mark.parametrize('admin', [False, True])
+@pytest.mark.parametrize('sort', [
+    [('created_at', 'desc')], [('name', 'asc')], [('name', 'desc')]])
+def test_pages_are_read_in_order_from_the_sort_key_index(
+        repo, engine, admin, sort):
+    """Without a sort step: nullable keys too, as NULL is indexed first."""
+    insert_many_images(engine, 5000)
+    with engine.begin() as connection:
+        connection.exec_driver_sql('ANALYZE' if engine.dialect.name ==
+                                   'postgresql' else 'ANALYZE TABLE images')
+    query = dict(viewer_owner='owner1', viewer_is_admin=admin, sort=sort)
+    marker = repo.list(ImageQuery(**query))[-1].id
+
+    plans = query_plans(engine, lambda: (
+        repo.list(ImageQuery(**query)),
+        repo.list(ImageQuery(marker=marker, **query))))
+
+    index = 'ix_images_%s_id' % sort[0][0]
+    assert len(plans) == 2
+    for plan in plans:
+        if engine.dialect.name == 'postgresql':
+            assert 'Index Scan' in plan and ' %s ' % index in plan, plan
+            assert 'Sort' not in plan, plan
+        else:
+            assert 'images: %s (' % index in plan, plan
+            assert 'filesort' not in plan, plan
 
 
 def test_member_status_reads_live_memberships_only(repo, engine):

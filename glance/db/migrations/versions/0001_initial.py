@@ -7,13 +7,16 @@ Create Date: 2025-01-01 00:00:00
 
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 revision = '0001_initial'
 down_revision = None
 branch_labels = None
 depends_on = None
 
-TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
+# Collations comparing text by code point with trailing spaces significant
+# (MariaDB, MySQL 8), in order of preference; utf8mb4_bin if neither.
+MYSQL_BINARY_COLLATIONS = ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin')
 
 # Sort keys of an image list; each gets an index (key, id) for paging.
 NOT_NULL_SORT_KEYS = ('status', 'created_at', 'visibility', 'min_disk',
@@ -46,11 +49,15 @@ SQLITE_IMAGE_INDEX_STATS = {
 }
 
 
+# MySQL's DATETIME alone keeps whole seconds.
+DATETIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
+
+
 def bookkeeping_columns():
     return [
-        sa.Column('created_at', sa.DateTime, nullable=False),
-        sa.Column('updated_at', sa.DateTime),
-        sa.Column('deleted_at', sa.DateTime),
+        sa.Column('created_at', DATETIME, nullable=False),
+        sa.Column('updated_at', DATETIME),
+        sa.Column('deleted_at', DATETIME),
         sa.Column('deleted', sa.Boolean, nullable=False,
                   server_default=sa.false()),
     ]
@@ -61,8 +68,25 @@ def image_id_column():
                      nullable=False)
 
 
+def table_args(bind):
+    args = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
+    if bind.dialect.name == 'mysql':
+        args['mysql_collate'] = mysql_binary_collation(bind)
+    return args
+
+
+def mysql_binary_collation(bind):
+    """Text compared as on SQLite and PostgreSQL: "a", "A", "a " differ."""
+    available = set(bind.exec_driver_sql(
+        "SHOW COLLATION WHERE Charset = 'utf8mb4'").scalars())
+    return next((name for name in MYSQL_BINARY_COLLATIONS
+                 if name in available), 'utf8mb4_bin')
+
+
 def upgrade():
-    dialect = op.get_bind().dialect.name
+    bind = op.get_bind()
+    dialect = bind.dialect.name
+    options = table_args(bind)
     op.create_table(
         'images',
         sa.Column('id', sa.String(36), primary_key=True),
@@ -86,7 +110,7 @@ def upgrade():
         sa.Column('os_hidden', sa.Boolean, nullable=False,
                   server_default=sa.false()),
         *bookkeeping_columns(),
-        **TABLE_ARGS)
+        **options)
     for key in NOT_NULL_SORT_KEYS:
         op.create_index('ix_images_%s_id' % key, 'images', [key, 'id'])
     for key in NULLABLE_SORT_KEYS:
@@ -106,7 +130,7 @@ def upgrade():
         *bookkeeping_columns(),
         sa.UniqueConstraint('image_id', 'name',
                             name='ix_image_properties_image_id_name'),
-        **TABLE_ARGS)
+        **options)
     if dialect == 'postgresql':
         # A btree entry there cannot hold an unbounded text value.
         op.create_index('ix_image_properties_name', 'image_properties',
@@ -123,7 +147,7 @@ def upgrade():
         *bookkeeping_columns(),
         sa.UniqueConstraint('image_id', 'value',
                             name='ix_image_tags_image_id_value'),
-        **TABLE_ARGS)
+        **options)
     op.create_index('ix_image_tags_value', 'image_tags', ['value'])
 
     op.create_table(
@@ -135,7 +159,7 @@ def upgrade():
         sa.Column('status', sa.String(30), nullable=False,
                   server_default='active'),
         *bookkeeping_columns(),
-        **TABLE_ARGS)
+        **options)
     op.create_index('ix_image_locations_image_id', 'image_locations',
                     ['image_id'])
 
@@ -151,7 +175,7 @@ def upgrade():
         *bookkeeping_columns(),
         sa.UniqueConstraint('image_id', 'member', 'deleted_at',
                             name='image_members_image_id_member_deleted_at'),
-        **TABLE_ARGS)
+        **options)
     op.create_index('ix_image_members_member', 'image_members', ['member'])
 
     if dialect == 'sqlite':

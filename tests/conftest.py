@@ -1,0 +1,4 @@
+"""Fixtures every test may use: the databases of tests/databases.py."""
+
+from tests.databases import database_url, databases  # noqa: F401
+from tests.databases import shared_databases, sqlite_engine  # noqa: F401

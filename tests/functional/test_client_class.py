@@ -276,3 +276,78 @@ def test_abandoned_download_leaves_the_client_usable(glance):
     assert glance.get_image(image['id'])['size'] == 8 * MiB
     stream = glance.image_data(image['id'])
     assert sum(len(chunk) for chunk in stream) == 8 * MiB
+
+
+@pytest.fixture
+def glance_v1(api_server):
+    with client.V1Client.from_url(api_server.url, timeout=30) as v1:
+        yield v1
+
+
+def test_v1_add_with_data_head_download_update_delete(glance_v1, image_file,
+                                                      downloads):
+    path, data = image_file
+    with open(path, 'rb') as f:
+        image = glance_v1.add_image(
+            {'name': 'v1-client', 'disk_format': 'raw',
+             'container_format': 'bare', 'is_public': True,
+             'properties': {'distro': 'cirros'}}, f)
+    assert image['status'] == 'active' and image['size'] == len(data)
+    assert image['checksum'] == hashlib.md5(data).hexdigest()
+    meta = glance_v1.get_image_meta(image['id'])
+    assert meta['name'] == 'v1-client'
+    assert meta['properties'] == {'distro': 'cirros'}
+    target = downloads / 'v1.img'
+    assert glance_v1.download_image(image['id'], str(target)) == len(data)
+    assert target.read_bytes() == data
+
+    updated = glance_v1.update_image(image['id'], {
+        'properties': {'arch': 'x86_64'}}, purge_props=False)
+    assert updated['properties'] == {'distro': 'cirros', 'arch': 'x86_64'}
+    updated = glance_v1.update_image(image['id'], {
+        'name': 'renamed', 'properties': {'arch': 'arm64'}})
+    assert updated['name'] == 'renamed'
+    assert updated['properties'] == {'arch': 'arm64'}
+    listed = glance_v1.get_images_detailed({'name': 'renamed'})
+    assert [i['id'] for i in listed] == [image['id']]
+
+    glance_v1.delete_image(image['id'])
+    with pytest.raises(client.NotFound) as raised:
+        glance_v1.get_image_meta(image['id'])
+    assert raised.value.status == 404
+
+
+def test_v1_reserve_then_upload_chunked_and_checksum_mismatch(glance_v1):
+    reserved = glance_v1.add_image({'name': 'later', 'disk_format': 'raw',
+                                    'container_format': 'bare'})
+    assert reserved['status'] == 'queued'
+    data = [b'a' * 1000, b'b' * 2000]
+    uploaded = glance_v1.update_image(reserved['id'], image_data=iter(data))
+    assert uploaded['status'] == 'active' and uploaded['size'] == 3000
+
+    bad = glance_v1.add_image({'name': 'bad', 'disk_format': 'raw',
+                               'container_format': 'bare'})
+    with pytest.raises(client.BadRequest):
+        glance_v1.update_image(bad['id'], {'checksum': '0' * 32},
+                               image_data=b'some bytes')
+    assert glance_v1.get_image_meta(bad['id'])['status'] == 'killed'
+
+
+def test_v1_members(glance_v1):
+    image = glance_v1.add_image({'name': 'shared', 'disk_format': 'raw',
+                                 'container_format': 'bare'})
+    glance_v1.add_member(image['id'], 'project-b', can_share=True)
+    glance_v1.add_member(image['id'], 'project-c')
+    members = {m['member_id']: m['can_share']
+               for m in glance_v1.get_image_members(image['id'])}
+    assert members == {'project-b': True, 'project-c': False}
+    assert [m['image_id'] for m in glance_v1.get_member_images(
+        'project-b')] == [image['id']]
+    glance_v1.replace_members(image['id'],
+                              {'member_id': 'project-d', 'can_share': False})
+    assert [m['member_id'] for m in glance_v1.get_image_members(
+        image['id'])] == ['project-d']
+    glance_v1.delete_member(image['id'], 'project-d')
+    assert glance_v1.get_image_members(image['id']) == []
+    with pytest.raises(client.NotFound):
+        glance_v1.delete_member(image['id'], 'project-d')

@@ -16,7 +16,6 @@ from glance.db import repository as db_repository
 from glance.registry import api
 from glance.registry import client
 from glance.registry import repository
-from tests.unit.db.conftest import sqlite_engine  # noqa: F401
 
 
 class _QuietHandler(simple_server.WSGIRequestHandler):

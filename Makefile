@@ -19,7 +19,7 @@ run: $(VENV)/.installed
 	    exec $(VENV)/bin/glance-api --config-file $(QUICKSTART_CONF)
 
 test: $(VENV)/.installed
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n auto
 
 sample-config: $(VENV)/.installed
 	$(VENV)/bin/oslo-config-generator --config-file etc/oslo-config-generator/glance-api.conf

@@ -17,6 +17,8 @@ from tests.unit.store import helpers
 
 MiB = 1024 * 1024
 WRITE = base.WRITE_CHUNK_SIZE
+# A fixed id: parameters must be the same in every test process.
+SOME_ID = '5b1f4d6e-8f7a-4c2b-9e3d-1a2b3c4d5e6f'
 
 
 def new_id():
@@ -202,7 +204,7 @@ def test_duplicate_published_during_the_upload_wins(driver, datadir):
 
 
 @pytest.mark.parametrize('image_id', ['../etc/x', 'x', '', 'a' * 36,
-                                      '/' + str(uuid.uuid4())])
+                                      '/' + SOME_ID])
 def test_image_id_must_be_a_uuid(driver, datadir, image_id):
     with pytest.raises(exception.InvalidParameterValue):
         driver.add(image_id, io.BytesIO(b'data'))
@@ -226,9 +228,9 @@ def test_locations_outside_the_datadir_are_refused(driver, datadir,
 
 
 @pytest.mark.parametrize('uri', [
-    'file://relative/%s' % uuid.uuid4(), 'http://example.com/x',
+    'file://relative/%s' % SOME_ID, 'http://example.com/x',
     'no-scheme', 'file://{datadir}/not-an-image-id',
-    'file://{datadir}/\0' + str(uuid.uuid4())])
+    'file://{datadir}/\0' + SOME_ID])
 def test_malformed_locations_are_refused(driver, datadir, uri):
     uri = uri.replace('{datadir}', str(datadir))
     (datadir / 'not-an-image-id').write_bytes(b'x')

@@ -52,16 +52,23 @@ def age(server, image_id):
         os.utime(path, (past, past))
 
 
-def test_kill_during_upload_then_restart_requeues_and_cleans(
-        make_api_server):
-    server = make_api_server()
-    image = requests.post(server.url + '/v2/images', json={}).json()
+def start_upload(server, image_id, sent):
+    """A socket sending an upload of 100 MB, of which ``sent`` bytes so far.
+    """
     upload = socket.create_connection(('127.0.0.1', server.port))
     upload.sendall(('PUT /v2/images/%s/file HTTP/1.1\r\nHost: x\r\n'
                     'Content-Type: application/octet-stream\r\n'
                     'Content-Length: 100000000\r\n\r\n'
-                    % image['id']).encode())
-    upload.sendall(b'x' * 4 * 1024 * 1024)
+                    % image_id).encode())
+    upload.sendall(b'x' * sent)
+    return upload
+
+
+def test_kill_during_upload_then_restart_requeues_and_cleans(
+        make_api_server):
+    server = make_api_server()
+    image = requests.post(server.url + '/v2/images', json={}).json()
+    upload = start_upload(server, image['id'], 4 * 1024 * 1024)
     eventually(lambda: partial_files(server) and
                stored_status(server, image['id']) == 'saving')
 
@@ -90,12 +97,7 @@ def test_a_recent_upload_is_left_alone_by_a_restart(make_api_server):
     """Another server may still be writing: young uploads are not touched."""
     server = make_api_server()
     image = requests.post(server.url + '/v2/images', json={}).json()
-    upload = socket.create_connection(('127.0.0.1', server.port))
-    upload.sendall(('PUT /v2/images/%s/file HTTP/1.1\r\nHost: x\r\n'
-                    'Content-Type: application/octet-stream\r\n'
-                    'Content-Length: 100000000\r\n\r\n'
-                    % image['id']).encode())
-    upload.sendall(b'x' * 1024 * 1024)
+    upload = start_upload(server, image['id'], 1024 * 1024)
     eventually(lambda: partial_files(server) and
                stored_status(server, image['id']) == 'saving')
     os.killpg(server.pid, SIGKILL)

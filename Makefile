@@ -19,7 +19,10 @@ run: $(VENV)/.installed
 	    exec $(VENV)/bin/glance-api --config-file $(QUICKSTART_CONF)
 
 test: $(VENV)/.installed
-	$(VENV)/bin/pytest -q -n auto
+	$(VENV)/bin/pytest -q -n auto --ignore=tests/unit/test_client.py
+	# In a process of its own: after the rest of the suite it can stall
+	# (an open question, see doc/client.md).
+	$(VENV)/bin/pytest -q tests/unit/test_client.py
 
 sample-config: $(VENV)/.installed
 	$(VENV)/bin/oslo-config-generator --config-file etc/oslo-config-generator/glance-api.conf

@@ -139,21 +139,44 @@ def test_external_sources_other_than_http_swift_s3_are_400(api, header,
     assert detail(api, is_public='none') == []
 
 
-def test_swift_and_s3_sources_are_accepted_but_not_readable(api):
-    image = create(api, location='swift://acct:key@auth/c/obj', size=10)
-    assert image['status'] == 'active' and image['size'] == 10
-    download = api.get(image_path(image['id']))
-    assert download.status_code == 503
-    assert 'no store serving swift:// locations' in download.text
-    assert 'key@' not in download.text
-    copy = post(api, headers={'x-glance-api-copy-from':
-                              's3://key:secret@host/bucket/obj'})
-    assert copy.status_code == 503
+def test_sources_no_enabled_store_reads_are_400_and_leave_no_image(api):
+    location = post(api, location='swift://acct:key@auth/c/obj', size=10,
+                    disk_format='raw', container_format='bare')
+    assert location.status_code == 400
+    assert 'No enabled store reads' in location.text
+    assert 'key@' not in location.text
+    copy = post(api, disk_format='raw', container_format='bare',
+                headers={'x-glance-api-copy-from':
+                         's3://key:secret@host/bucket/obj'})
+    assert copy.status_code == 400
     assert 'no store serving s3://' in copy.text
+    assert 'secret@' not in copy.text
+    assert [image['status'] for image in detail(
+        api, **{'changes-since': '2000-01-01T00:00:00'})] == ['killed']
+
+
+def test_an_unreachable_source_is_400_with_the_reason(api, web):
+    response = post(api, disk_format='raw', container_format='bare',
+                    location=web.url('missing.img'))
+    assert response.status_code == 400 and 'cannot be read' in response.text
+    copy = post(api, disk_format='raw', container_format='bare',
+                headers={'x-glance-api-copy-from':
+                         'http://127.0.0.1:9/disk.img'})
+    assert copy.status_code == 400 and 'cannot be read' in copy.text
+
+
+def test_data_without_both_formats_is_400(api):
+    for fields in ({}, {'disk_format': 'raw'},
+                   {'container_format': 'bare'}):
+        response = post(api, b'data', **fields)
+        assert response.status_code == 400
+        assert 'disk_format, container_format' in response.text
+    assert api.stored_files() == []
 
 
 def test_checksum_mismatch_kills_the_image_and_keeps_no_data(api):
-    response = post(api, b'some data', name='bad', checksum='0' * 32)
+    response = post(api, b'some data', name='bad', checksum='0' * 32,
+                    disk_format='raw', container_format='bare')
     assert response.status_code == 400
     assert 'did not match. Setting image status to' in response.text
     assert api.stored_files() == []
@@ -162,27 +185,28 @@ def test_checksum_mismatch_kills_the_image_and_keeps_no_data(api):
     assert [image['name'] for image in killed] == ['bad']
     assert api.head(image_path(killed[0]['id'])).headers[
         'x-image-meta-status'] == 'killed'
-    reserved = create(api)
+    reserved = create(api, disk_format='raw', container_format='bare')
     response = put(api, reserved['id'], b'other data',
                    checksum=hashlib.md5(b'something else').hexdigest())
     assert response.status_code == 400
     assert api.head(image_path(reserved['id'])).headers[
         'x-image-meta-status'] == 'killed'
-    good = create(api, b'data',
+    good = create(api, b'data', disk_format='raw', container_format='bare',
                   checksum=hashlib.md5(b'data').hexdigest().upper())
     assert good['status'] == 'active'
 
 
 def test_size_cap_while_streaming(make_api):
     api = make_api(conf={'DEFAULT': {'image_size_cap': 1000}})
-    response = post(api, iter([b'x' * 600, b'y' * 600]), name='big')
+    response = post(api, iter([b'x' * 600, b'y' * 600]), name='big',
+                    disk_format='raw', container_format='bare')
     assert response.status_code == 413
     assert response.headers['Connection'] == 'close'
     assert api.stored_files() == []
     killed = detail(api, status='killed')
     assert [image['name'] for image in killed] == ['big']
-    assert post(api, b'z' * 1001).status_code == 413
-    assert create(api, b'z' * 1000)['size'] == 1000
+    assert post(api, b'z' * 1001, disk_format='raw', container_format='bare').status_code == 413
+    assert create(api, b'z' * 1000, disk_format='raw', container_format='bare')['size'] == 1000
 
 
 @pytest.mark.parametrize('fields, headers, message', [
@@ -267,7 +291,7 @@ def test_is_public_and_protected(api):
 
 
 def test_delete(api):
-    image = create(api, b'x' * 1000)
+    image = create(api, b'x' * 1000, disk_format='raw', container_format='bare')
     assert len(api.stored_files()) == 1
     path = image_path(image['id'])
     response = api.delete(path)
@@ -292,7 +316,7 @@ def test_list_filters(api):
              property_os='linux')
     b = make('b', disk_format='qcow2', container_format='ovf', min_disk=2,
              protected='true', property_os='windows')
-    c = create(api, b'12345', name='c')['id']
+    c = create(api, b'12345', name='c', disk_format='ami')['id']
     public = make('p', is_public='true')
 
     def ids(**params):
@@ -302,6 +326,7 @@ def test_list_filters(api):
     assert ids(status='active') == [c]
     assert ids(disk_format='qcow2') == [b]
     assert ids(container_format='bare') == [a]
+    assert ids(container_format='ami') == [c]
     assert ids(min_ram='512') == [a]
     assert ids(min_disk='2') == [b]
     assert ids(size_min='5', size_max='5') == [c]
@@ -386,7 +411,7 @@ def listed(client, **params):
 
 def test_images_of_a_project_stay_its_own(projects):
     alpha, beta = projects['alpha'], projects['beta']
-    mine = create(alpha, b'secret', name='mine')
+    mine = create(alpha, b'secret', name='mine', disk_format='raw', container_format='bare')
     assert mine['owner'] == 'alpha' and mine['is_public'] is False
     path = image_path(mine['id'])
     assert alpha.head(path).status_code == 200

@@ -27,7 +27,7 @@ def members(client, image_id):
 
 def test_members_can_share_and_shared_images(projects):
     alpha, beta, gamma = projects['alpha'], projects['beta'], projects['gamma']
-    image = create(alpha, b'shared bytes', name='shared')
+    image = create(alpha, b'shared bytes', name='shared', disk_format='raw', container_format='bare')
     image_path = '/v1/images/' + image['id']
     path = image_path + '/members/'
     assert alpha.put(path + 'beta').status_code == 204

@@ -8,7 +8,7 @@ from tests.unit.api.helpers import upload
 
 
 def test_deactivate_and_reactivate(api):
-    image = create(api)
+    image = create(api, disk_format='raw', container_format='bare')
     actions = '/v2/images/%s/actions/' % image['id']
     assert api.post(actions + 'deactivate').status_code == 403
     upload(api, image['id'], b'data')
@@ -22,7 +22,8 @@ def test_deactivate_and_reactivate(api):
 def test_deactivation_is_admin_only_and_blocks_downloads(make_api, data_api):
     api = make_api(flavor='trusted-auth', data_api=data_api)
     alpha, ops = as_project(api, 'alpha'), as_project(api, 'ops', 'admin')
-    image = alpha.post('/v2/images', json={}).json()
+    image = alpha.post('/v2/images', json={
+        'disk_format': 'raw', 'container_format': 'bare'}).json()
     path = '/v2/images/' + image['id']
     assert alpha.put(path + '/file', data=b'abc',
                      headers=OCTET).status_code == 204

@@ -34,6 +34,16 @@ def test_download_without_data_is_204(api):
     assert api.get(image['file']).status_code == 204
 
 
+def test_upload_needs_both_formats_first(api):
+    for body in ({}, {'disk_format': 'raw'}, {'container_format': 'bare'}):
+        image = create(api, **body)
+        response = upload(api, image['id'], b'abc')
+        assert response.status_code == 400
+        assert 'disk_format, container_format must be set' in response.text
+        assert show(api, image['id']).json()['status'] == 'queued'
+    assert api.stored_files() == []
+
+
 def test_upload_needs_octet_stream(api):
     image = create(api)
     response = api.put(image['file'], data=b'abc',
@@ -43,7 +53,7 @@ def test_upload_needs_octet_stream(api):
 
 def test_size_cap_while_streaming(make_api):
     api = make_api(conf={'DEFAULT': {'image_size_cap': 1000}})
-    image = create(api)
+    image = create(api, disk_format='raw', container_format='bare')
     response = upload(api, image['id'], iter([b'x' * 600, b'y' * 600]))
     assert response.status_code == 413
     assert show(api, image['id']).json()['status'] == 'queued'

@@ -88,7 +88,7 @@ def test_patch(api):
 
 
 def test_delete_removes_data_and_respects_protected(api):
-    image = create(api, protected=True)
+    image = create(api, protected=True, disk_format='raw', container_format='bare')
     assert upload(api, image['id'], b'x' * 1000).status_code == 204
     assert len(api.stored_files()) == 1
     path = '/v2/images/' + image['id']

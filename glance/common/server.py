@@ -1,4 +1,6 @@
-"""The eventlet WSGI server of glance-api and glance-registry.
+"""The processes of the eventlet WSGI server of glance-api and
+glance-registry: the master, its workers, their signals and the pid file.
+Each connection is served by glance.common.http_protocol.
 
 Process model, after gunicorn's arbiter:
 
@@ -34,18 +36,10 @@ imports anything else, so the app's sockets, locks and sleeps are green in
 the workers.  The app stays plain WSGI and runs unchanged under gunicorn or
 uWSGI (glance/wsgi/api.py).
 
-Downloads: ``environ['wsgi.file_wrapper']`` is FileRange.  A body that is
-a FileRange, or carries one as its ``file_range`` attribute (a middleware
-that wraps the body without needing its bytes, such as access_log), with
-a Content-Length (not for HEAD) is sent with os.sendfile, zero-copy; any
-other body is iterated.  gunicorn and uWSGI do the same with their own
-``wsgi.file_wrapper``, so an app that returns
-``environ['wsgi.file_wrapper'](fileobj)`` is zero-copy under all three.
 There is no TLS here: terminate it in front of the server.
 """
 
 import errno
-import functools
 import logging
 import os
 import signal
@@ -59,6 +53,7 @@ from eventlet.green import select as green_select
 from oslo_config import cfg
 
 from glance.common import exception
+from glance.common import http_protocol
 from glance.common import log
 from glance.common import pidfile
 
@@ -123,14 +118,9 @@ HEALTHY_WORKER_SECONDS = 5
 MAX_RESPAWN_DELAY = 30
 # How often the master and the workers look around without a signal.
 TICK_SECONDS = 1.0
-# Headers whose names keep their underscores (see HttpProtocol).
-V1_METADATA_HEADER_PREFIX = 'x-image-meta-'
 # How long a worker lets just-accepted connections start before it stops
 # accepting, at a graceful stop.
 STOP_SETTLE_SECONDS = 0.05
-# Read size when a FileRange is iterated rather than sent with sendfile:
-# under eventlet each chunk costs ~40 us, so smaller chunks cut throughput.
-FILE_BLOCK_SIZE = 1024 * 1024
 
 MASTER_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT,
                   signal.SIGHUP, signal.SIGUSR1, signal.SIGCHLD)
@@ -487,8 +477,9 @@ class _Worker:
         pool = _ConnectionPool(GREEN_POOL_SIZE)
         wsgi = eventlet.spawn(
             eventlet.wsgi.server, self._server.sock, self._call_app,
-            custom_pool=pool, protocol=HttpProtocol, log=_EventletLog(),
-            log_format='', debug=False, keepalive=CONF.http_keepalive,
+            custom_pool=pool, protocol=http_protocol.HttpProtocol,
+            log=_EventletLog(), log_format='', debug=False,
+            keepalive=CONF.http_keepalive,
             socket_timeout=CONF.client_socket_timeout or None,
             environ={'wsgi.multiprocess': self._master_pid is not None})
         while True:
@@ -517,7 +508,7 @@ class _Worker:
         LOG.info('Worker %d stopping gracefully: %d connections open',
                  os.getpid(), pool.running())
         # Connections accepted up to now start first and count as busy (see
-        # HttpProtocol.handle): stopping eventlet's server loop closes the
+        # _ConnectionPool): stopping eventlet's server loop closes the
         # idle ones.  Stopping it from a timer, not from inside the hub's
         # round of I/O callbacks, also keeps a stale callback from cutting
         # short its wait for the requests in flight.
@@ -557,67 +548,6 @@ class _EventletLog:
         self._logger.error(message, *args)
 
 
-class FileRange:
-    """``length`` bytes of a seekable file from ``offset``: a response body.
-
-    It is this server's ``environ['wsgi.file_wrapper']``; ``offset``
-    defaults to the file's position and ``length`` to the rest of the file.
-    This server sends it with os.sendfile when the response has a
-    Content-Length; elsewhere it is iterated in ``block_size`` reads.
-    webob answers a Range request from it through app_iter_range().
-    ``sent`` counts the bytes handed to the client either way, for the
-    access log.  Closing it closes the file.
-    """
-
-    # Tells an app this wsgi.file_wrapper takes ``offset`` and ``length``,
-    # so it can be handed a byte range of a file (see glance.api.image_body).
-    takes_range = True
-
-    def __init__(self, fileobj, block_size=FILE_BLOCK_SIZE, offset=None,
-                 length=None):
-        self.fileobj = fileobj
-        self.block_size = block_size
-        self.offset = fileobj.tell() if offset is None else offset
-        if length is None:
-            length = max(fileobj.seek(0, os.SEEK_END) - self.offset, 0)
-            fileobj.seek(self.offset)
-        self.length = length
-        self.sent = 0
-
-    @property
-    def file_range(self):
-        """Itself: what the server looks for on any body (module doc)."""
-        return self
-
-    def __iter__(self):
-        self.fileobj.seek(self.offset)
-        remaining = self.length
-        while remaining > 0:
-            chunk = self.fileobj.read(min(self.block_size, remaining))
-            if not chunk:
-                raise _ShortFile(remaining)
-            remaining -= len(chunk)
-            self.sent += len(chunk)
-            yield chunk
-
-    def app_iter_range(self, start, stop):
-        stop = self.length if stop is None else min(stop, self.length)
-        return FileRange(self.fileobj, self.block_size, self.offset + start,
-                         max(stop - start, 0))
-
-    def close(self):
-        self.fileobj.close()
-
-
-class _ShortFile(EOFError):
-    """The file ended before the response did: the connection is dropped
-    so the client sees a truncated body rather than waiting for the rest."""
-
-    def __init__(self, missing):
-        super().__init__('The file ended %d bytes short of the response'
-                         % missing)
-
-
 class _ConnectionPool(eventlet.GreenPool):
     """The pool of connection handlers, which marks new connections busy.
 
@@ -635,132 +565,6 @@ class _ConnectionPool(eventlet.GreenPool):
                 and connection[2] == eventlet.wsgi.STATE_IDLE:
             connection[2] = eventlet.wsgi.STATE_REQUEST
         return super().spawn(function, *args, **kwargs)
-
-
-class HttpProtocol(eventlet.wsgi.HttpProtocol):
-    """eventlet's HTTP/1.1 handler, with FileRange bodies sent by sendfile."""
-
-    def get_environ(self):
-        environ = super().get_environ()
-        environ['wsgi.file_wrapper'] = FileRange
-        return environ
-
-    def formalize_key_naming(self, k):
-        """Keep Image API v1 metadata headers that contain underscores.
-
-        eventlet drops every header with an underscore, lest ``X-A_B`` pass
-        for ``X-A-B``; v1 clients send ``x-image-meta-disk_format`` and the
-        like, and in those names ``_`` and ``-`` mean the same.
-        """
-        if k.lower().startswith(V1_METADATA_HEADER_PREFIX):
-            return k.replace('-', '_').upper()
-        return super().formalize_key_naming(k)
-
-    def handle_one_response(self):
-        self.application = functools.partial(
-            _call_with_sendfile, self._closing_on_request(self.application),
-            self.connection)
-        super().handle_one_response()
-
-    def _closing_on_request(self, app):
-        """``app``, whose ``Connection: close`` closes the connection.
-
-        eventlet would keep it alive, first reading and discarding the
-        rest of the request body, which after a refused upload may be
-        gigabytes.
-        """
-        def call(environ, start_response):
-            def closing_start_response(status, headers, exc_info=None):
-                kept = [(name, value) for name, value in headers
-                        if (name.lower(), value.lower()) !=
-                        ('connection', 'close')]
-                if len(kept) != len(headers):
-                    self.close_connection = 1
-                return start_response(status, kept, exc_info)
-            return app(environ, closing_start_response)
-        return call
-
-
-def _call_with_sendfile(app, connection, environ, start_response):
-    """``app``'s body, replaced by a _SendfileBody when it can be one."""
-    started = []
-
-    def recording_start_response(status, headers, exc_info=None):
-        write = start_response(status, headers, exc_info)
-        started[:] = [status, headers, write]
-        return write
-
-    body = app(environ, recording_start_response)
-    file_range = getattr(body, 'file_range', None)
-    if (not isinstance(file_range, FileRange) or not started
-            or environ['REQUEST_METHOD'] == 'HEAD'):
-        return body
-    status, headers, write = started
-    lengths = [value for name, value in headers
-               if name.lower() == 'content-length']
-    if not lengths or status[:3] in ('204', '304') \
-            or not _has_fileno(file_range.fileobj):
-        return body
-    return _SendfileBody(body, file_range, connection, write,
-                         int(lengths[0]))
-
-
-def _has_fileno(fileobj):
-    try:
-        fileobj.fileno()
-    except (AttributeError, OSError):
-        return False
-    return True
-
-
-class _SendfileBody:
-    """Sends the headers, then the file with os.sendfile, when iterated.
-
-    It yields nothing itself: eventlet has no hook for a zero-copy body, so
-    iterating it does the sending, waiting greenly whenever the socket
-    buffer is full.  Exactly Content-Length bytes are sent; a file too short
-    for that raises, which drops the connection.  Closing it closes
-    ``body``, the app's body that carries ``file_range``.
-    """
-
-    def __init__(self, body, file_range, connection, write, content_length):
-        self._body = body
-        self._range = file_range
-        self._connection = connection
-        self._write = write
-        self._content_length = content_length
-
-    def __iter__(self):
-        # eventlet sends the status line and headers with the first write.
-        self._write(b'')
-        count = min(self._content_length, self._range.length)
-        self._send(count)
-        if count < self._content_length:
-            raise _ShortFile(self._content_length - count)
-        return iter(())
-
-    def _send(self, count):
-        in_fd = self._range.fileobj.fileno()
-        out_fd = self._connection.fileno()
-        offset = self._range.offset
-        while count > 0:
-            try:
-                sent = os.sendfile(out_fd, in_fd, offset, count)
-            except BlockingIOError:
-                eventlet.hubs.trampoline(
-                    out_fd, write=True, timeout=self._connection.gettimeout(),
-                    timeout_exc=socket.timeout('timed out'))
-                continue
-            if sent == 0:
-                raise _ShortFile(count)
-            self._range.sent += sent
-            offset += sent
-            count -= sent
-
-    def close(self):
-        close = getattr(self._body, 'close', None)
-        if close is not None:
-            close()
 
 
 def _signal_process(pid, signum):

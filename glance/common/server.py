@@ -85,8 +85,8 @@ OPTS = [
                     'before it is closed; also how long an idle keep-alive '
                     'connection is kept.  0: wait forever.'),
     cfg.IntOpt('max_header_line', default=16384, min=1,
-               help='Longest request header line accepted.  Large Keystone '
-                    'tokens may need more.'),
+               help='Bytes from which a request header line is refused '
+                    '(400).  Large Keystone tokens may need more.'),
     cfg.BoolOpt('http_keepalive', default=True,
                 help='Keep client connections open between requests.  '
                      'False closes each connection after one response.'),

@@ -1,6 +1,7 @@
-"""glance-api's process model and signals, glance-control, and the WSGI
-entry point, with real processes serving the app of tests/functional/apps.py
-(not the Image API, so that these tests say only what the server does)."""
+"""glance-api's process model and signals, the requests it refuses,
+glance-control, and the WSGI entry point, with real processes serving the
+app of tests/functional/apps.py (not the Image API, so that these tests say
+only what the server does)."""
 
 import http.client
 import os
@@ -34,6 +35,19 @@ def test_app_server(make_api_server, tmp_path):
         return make_api_server(workers=workers, conf=conf,
                                paste_ini=str(paste), start=start)
     return make
+
+
+@pytest.fixture(scope='module')
+def shared_test_app_server(tmp_path_factory):
+    """One glance-api serving the test app, for tests that only send it
+    requests."""
+    directory = tmp_path_factory.mktemp('shared-test-app')
+    paste = directory / 'test-paste.ini'
+    paste.write_text(TEST_PASTE)
+    api = harness.ApiServer(directory / 'glance-api', paste_ini=str(paste))
+    api.start()
+    yield api
+    api.stop()
 
 
 def eventually(predicate, timeout=15):
@@ -345,3 +359,103 @@ def test_wsgi_entry_point_serves_the_app_without_eventlet(test_app_server):
                             capture_output=True, text=True, env=env,
                             timeout=60)
     assert result.stdout.split() == ['from-conf-dir', 'False'], result.stderr
+
+
+def exchange(api, data):
+    """Send the raw bytes ``data``; what the server answers until it closes
+    the connection (a server that never does fails the test)."""
+    received = b''
+    with socket.create_connection(('127.0.0.1', api.port), timeout=10) as sock:
+        try:
+            sock.sendall(data)
+            while chunk := sock.recv(MIB):
+                received += chunk
+        except ConnectionResetError:
+            pass  # after its answer, the server dropped what it did not read
+    return received
+
+
+def status_of(answer):
+    """The status code of a raw answer, and its body."""
+    head, _, body = answer.partition(b'\r\n\r\n')
+    return int(head.split(b' ')[1]), body
+
+
+@pytest.mark.parametrize('line', [
+    b'GARBAGE', b'GET', b'GET /', b'GET / HTTP/9.9', b'GET / HTTP/2.0',
+    b'GET / HTTP/1.1 extra', b'GET /pid\x00 HTTP/1.1', b'GET /\xff HTTP/1.1',
+])
+def test_a_malformed_request_line_gets_400_then_the_connection_closes(
+        shared_test_app_server, line):
+    answer = exchange(shared_test_app_server, line + b'\r\n\r\n')
+    assert answer.startswith(b'HTTP/1.1 400 Bad Request\r\n')
+    assert b'\r\nConnection: close\r\n' in answer
+    assert status_of(answer)[1].startswith(b'Bad request line')
+
+
+def test_a_refused_request_is_logged_not_served(shared_test_app_server):
+    api = shared_test_app_server
+    exchange(api, b'GARBAGE\r\n\r\n')
+    eventually(lambda: 'Refused a request from 127.0.0.1: 400 Bad request '
+                       'line' in api.read_log())
+    assert fetch(api, '/greeting').text == 'hello'
+
+
+def test_a_utf8_request_target_is_served(shared_test_app_server):
+    answer = exchange(shared_test_app_server,
+                      'GET /greeting?name=caf\u00e9 HTTP/1.1\r\n'
+                      'Connection: close\r\n\r\n'.encode('utf-8'))
+    assert status_of(answer) == (200, b'hello')
+
+
+def test_a_request_line_over_8_kib_gets_414(shared_test_app_server):
+    answer = exchange(shared_test_app_server,
+                      b'GET /' + b'a' * 8192 + b' HTTP/1.1\r\n\r\n')
+    assert status_of(answer)[0] == 414
+
+
+def headers(count, length=10):
+    return b''.join(b'X-Header-%d: %s\r\n' % (n, b'v' * length)
+                    for n in range(count))
+
+
+def test_up_to_99_header_lines_are_served(shared_test_app_server):
+    answer = exchange(shared_test_app_server,
+                      b'GET /greeting HTTP/1.1\r\nConnection: close\r\n'
+                      + headers(98) + b'\r\n')
+    assert status_of(answer) == (200, b'hello')
+
+
+def test_100_header_lines_get_431(shared_test_app_server):
+    answer = exchange(shared_test_app_server,
+                      b'GET /greeting HTTP/1.1\r\n' + headers(100) + b'\r\n')
+    assert status_of(answer) == (431, b'Too many headers\n')
+
+
+def test_a_header_line_of_max_header_line_bytes_gets_400(
+        shared_test_app_server):
+    answer = exchange(shared_test_app_server,
+                      b'GET /greeting HTTP/1.1\r\n' + headers(1, 16384)
+                      + b'\r\n')
+    assert answer.startswith(b'HTTP/1.0 400 Header Line Too Long\r\n')
+
+
+def test_more_than_64_kib_of_headers_gets_400(shared_test_app_server):
+    answer = exchange(shared_test_app_server,
+                      b'GET /greeting HTTP/1.1\r\n' + headers(20, 4000)
+                      + b'\r\n')
+    assert answer.startswith(b'HTTP/1.0 400 Headers Too Large\r\n')
+
+
+@pytest.mark.parametrize('content_length', [
+    b'99999999999999999999999', b'9223372036854775808', b'-1', b'+1',
+    b'1_0', b'0x1', b'one', b'1\r\nContent-Length: 1',
+])
+def test_a_bad_content_length_gets_400_before_the_app_runs(
+        shared_test_app_server, content_length):
+    answer = exchange(shared_test_app_server,
+                      b'POST /greeting HTTP/1.1\r\nContent-Length: %s\r\n'
+                      b'\r\nx' % content_length)
+    status, body = status_of(answer)
+    assert status == 400
+    assert b'Content-Length' in body

@@ -26,10 +26,19 @@ Process model, after gunicorn's arbiter:
 
 * With ``workers = 0`` one process serves, with the same signals; HUP swaps
   the rebuilt app in place.
+* Periodic maintenance (``Server(..., maintenance=callable)``) runs at
+  start and then every ``maintenance_interval`` seconds, one round at a
+  time (a round due while the last one still runs is skipped).  The master
+  runs each round in a short-lived child, forked like a worker, so that it
+  never runs the hub itself; a failing round is logged and the master
+  carries on.  A stop ends the round in progress: maintenance must be safe
+  to interrupt.  With ``workers = 0`` the rounds run in a green thread of
+  the one process.
 
 The app is built in the master and forked (gunicorn's "preload"): whatever
 must not be shared across a fork (database connections, native threads)
-must be created lazily in the worker, or reset with os.register_at_fork().
+must be created lazily in the worker (or maintenance child), or reset with
+os.register_at_fork().
 
 Monkey-patching: glance/cmd/api.py calls eventlet.monkey_patch() before it
 imports anything else, so the app's sockets, locks and sleeps are green in
@@ -40,6 +49,7 @@ There is no TLS here: terminate it in front of the server.
 """
 
 import errno
+import functools
 import logging
 import os
 import signal
@@ -100,14 +110,26 @@ OPTS = [
                     '0: wait for them however long they take.'),
 ]
 
+# Only where a program has maintenance (see list_api_opts in glance.opts).
+MAINTENANCE_OPTS = [
+    cfg.IntOpt('maintenance_interval', default=60, min=0,
+               help='Seconds between two rounds of periodic maintenance, '
+                    'the first at start.  The master process runs each '
+                    'round in a child process (with workers = 0, the one '
+                    'process runs it); a round due while the previous one '
+                    'still runs is skipped.  0: never.'),
+]
+
 CONF.register_opts(OPTS)
+CONF.register_opts(MAINTENANCE_OPTS)
 
 # Connections one worker serves at once.
 GREEN_POOL_SIZE = 1000
 MAX_DEFAULT_WORKERS = 8
 # How long start() waits for a busy address (a previous server closing).
 BIND_RETRY_SECONDS = 30
-# How long workers get to exit after a fast stop before they are killed.
+# How long workers, and a maintenance round, get to exit after a fast stop
+# before they are killed.
 FAST_STOP_SECONDS = 5
 # Extra time the master gives a gracefully stopping worker before killing
 # it, beyond graceful_shutdown_timeout which the worker enforces itself.
@@ -183,12 +205,16 @@ class Server:
 
     ``app_loader`` is called at start and again on each SIGHUP reload;
     ``default_port`` applies while ``bind_port`` is unset.
+    ``maintenance``, when given, is called without arguments for each
+    round of periodic maintenance.
     """
 
-    def __init__(self, app_loader, default_port, program_name='glance-api'):
+    def __init__(self, app_loader, default_port, program_name='glance-api',
+                 maintenance=None):
         self.app_loader = app_loader
         self.default_port = default_port
         self.program_name = program_name
+        self.maintenance = maintenance
         self.app = None
         self.sock = None
         self._pid_file = None
@@ -315,17 +341,21 @@ class _Master:
         self._stopping = False
         self._respawn_delay = 0
         self._respawn_at = 0
+        self._maintenance = _MaintenanceChildren(server, self._fork)
 
     def run(self):
         self._spawn_missing()
-        while not self._stopping or self._leaving:
-            signum = self._signals.get(TICK_SECONDS)
+        while not self._stopping or self._leaving \
+                or self._maintenance.running():
+            signum = self._signals.get(
+                self._maintenance.seconds_to_next_round(TICK_SECONDS))
             if signum is not None:
                 self._actions[signum]()
             self._reap()
             self._kill_overdue()
             if not self._stopping:
                 self._spawn_missing()
+                self._maintenance.start_when_due()
         LOG.info('All workers have exited; master %d exiting', os.getpid())
         return 0
 
@@ -344,25 +374,35 @@ class _Master:
             self._spawn()
 
     def _spawn(self):
-        # Signals wait until the child has installed its own handlers.
+        pid = self._fork(
+            lambda: _Worker(self._server, forked=True).run, 'Worker')
+        self._workers[pid] = _clock()
+        LOG.info('Started worker %d', pid)
+
+    def _fork(self, prepare, role):
+        """Fork a child; its pid.
+
+        In the child, ``prepare()`` installs its signal handlers while
+        signals wait, and returns the function whose result is the child's
+        exit status.  ``role`` names the child in the log.
+        """
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, MASTER_SIGNALS)
         pid = os.fork()
         if pid == 0:
             status = 1
             try:
                 eventlet.hubs.use_hub()  # a fresh hub, not the parent's
-                worker = _Worker(self._server, forked=True)
+                run = prepare()
                 self._signals.close()
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-                status = worker.run()
+                status = run()
             except Exception:
-                LOG.exception('Worker %d failed', os.getpid())
+                LOG.exception('%s %d failed', role, os.getpid())
             finally:
                 logging.shutdown()
                 os._exit(status)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        self._workers[pid] = _clock()
-        LOG.info('Started worker %d', pid)
+        return pid
 
     def _reap(self):
         while True:
@@ -372,7 +412,8 @@ class _Master:
                 return
             if pid == 0:
                 return
-            self._worker_exited(pid, _describe_exit(status))
+            if not self._maintenance.exited(pid, status):
+                self._worker_exited(pid, _describe_exit(status))
 
     def _worker_exited(self, pid, how):
         if pid in self._leaving:
@@ -413,6 +454,7 @@ class _Master:
                 LOG.warning('Worker %d did not exit in time; killing it', pid)
                 _signal_process(pid, signal.SIGKILL)
                 self._leaving[pid] = None
+        self._maintenance.kill_overdue()
 
     def _stop_gracefully(self):
         LOG.info('SIGTERM: stopping gracefully')
@@ -427,6 +469,7 @@ class _Master:
 
     def _begin_stop(self):
         self._stopping = True
+        self._maintenance.stop()
         if self._server.sock is not None:
             # Once the workers stop accepting, connections are refused
             # rather than left waiting in the backlog.
@@ -482,6 +525,18 @@ class _Worker:
             keepalive=CONF.http_keepalive,
             socket_timeout=CONF.client_socket_timeout or None,
             environ={'wsgi.multiprocess': self._master_pid is not None})
+        maintainer = None
+        if self._master_pid is None and self._server.maintenance:
+            maintainer = eventlet.spawn(_maintain_in_this_process,
+                                        self._server.maintenance)
+        try:
+            return self._serve(wsgi, pool)
+        finally:
+            if maintainer is not None:
+                maintainer.kill()
+
+    def _serve(self, wsgi, pool):
+        """Act on signals until told to stop; the exit status."""
         while True:
             signum = self._signals.get(TICK_SECONDS)
             if signum == signal.SIGTERM:
@@ -526,6 +581,124 @@ class _Worker:
                         'after %d s', os.getpid(), pool.running(),
                         CONF.graceful_shutdown_timeout)
         return 0
+
+
+class _MaintenanceSchedule:
+    """When the next maintenance round is due: at start, then every
+    maintenance_interval seconds (read each time, so a reload applies)."""
+
+    def __init__(self):
+        self._last_round = None
+
+    def seconds_left(self):
+        """Seconds until the next round, 0 when due; None: no rounds."""
+        interval = CONF.maintenance_interval
+        if not interval:
+            return None
+        if self._last_round is None:
+            return 0
+        return max(0, self._last_round + interval - _clock())
+
+    def round_started(self):
+        self._last_round = _clock()
+
+
+def _maintenance_round(maintenance):
+    """Run one round; its failure is logged.  The exit status of a child
+    that runs it."""
+    try:
+        maintenance()
+    except Exception:
+        LOG.exception('Maintenance failed')
+        return 1
+    return 0
+
+
+def _maintain_in_this_process(maintenance):
+    """Run maintenance rounds forever in this green thread (workers = 0)."""
+    schedule = _MaintenanceSchedule()
+    while True:
+        seconds_left = schedule.seconds_left()
+        if seconds_left == 0:
+            schedule.round_started()
+            _maintenance_round(maintenance)
+        else:
+            eventlet.sleep(TICK_SECONDS if seconds_left is None
+                           else min(seconds_left, TICK_SECONDS))
+
+
+class _MaintenanceChildren:
+    """The master's maintenance rounds, each in a child ``fork`` starts."""
+
+    def __init__(self, server, fork):
+        self._server = server
+        self._fork = fork
+        self._schedule = _MaintenanceSchedule()
+        self._pid = None
+        self._stopped = False
+        self._kill_at = None
+
+    def running(self):
+        return self._pid is not None
+
+    def _seconds_left(self):
+        if self._server.maintenance is None or self._stopped:
+            return None
+        return self._schedule.seconds_left()
+
+    def seconds_to_next_round(self, at_most):
+        """How long the master may wait for a signal, up to ``at_most``."""
+        seconds_left = self._seconds_left()
+        return at_most if seconds_left is None else min(seconds_left, at_most)
+
+    def start_when_due(self):
+        if self._seconds_left() != 0:
+            return
+        self._schedule.round_started()
+        if self._pid is not None:
+            LOG.warning('Maintenance round %d is still running; skipping '
+                        'the round due now', self._pid)
+            return
+        self._pid = self._fork(self._prepare_child, 'Maintenance round')
+        LOG.debug('Started maintenance round %d', self._pid)
+
+    def _prepare_child(self):
+        """In the child: signals' default actions (a stop ends the round at
+        once) and no listening socket, which would keep connections
+        waiting once the workers are gone."""
+        signal.set_wakeup_fd(-1)
+        for signum in MASTER_SIGNALS:
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+        if self._server.sock is not None:
+            self._server.sock.close()
+        return functools.partial(_maintenance_round,
+                                 self._server.maintenance)
+
+    def exited(self, pid, status):
+        """Whether ``pid`` was the round running, which ``status`` ended."""
+        if pid != self._pid:
+            return False
+        if status != 0 and not self._stopped:
+            LOG.error('Maintenance round %d %s', pid, _describe_exit(status))
+        self._pid = self._kill_at = None
+        return True
+
+    def stop(self):
+        """Start no more rounds; end the one running, if any (SIGKILL after
+        FAST_STOP_SECONDS)."""
+        self._stopped = True
+        if self._pid is not None:
+            _signal_process(self._pid, signal.SIGTERM)
+            self._kill_at = _clock() + FAST_STOP_SECONDS
+
+    def kill_overdue(self):
+        if self._kill_at is not None and _clock() > self._kill_at:
+            LOG.warning('Maintenance round %d did not exit in time; killing '
+                        'it', self._pid)
+            _signal_process(self._pid, signal.SIGKILL)
+            self._kill_at = None
 
 
 class _EventletLog:

@@ -26,14 +26,20 @@ MIB = 1024 * 1024
 
 @pytest.fixture
 def test_app_server(make_api_server, tmp_path):
-    """test_app_server(workers=0, conf=None, start=True): a glance-api
-    serving the test app."""
+    """test_app_server(workers=0, conf=None, start=True, maintenance=False):
+    a glance-api serving the test app; with ``maintenance``, whose periodic
+    maintenance is the test app's (tests/functional/api_with_maintenance.py).
+    """
     paste = tmp_path / 'test-paste.ini'
     paste.write_text(TEST_PASTE)
 
-    def make(workers=0, conf=None, start=True):
-        return make_api_server(workers=workers, conf=conf,
-                               paste_ini=str(paste), start=start)
+    def make(workers=0, conf=None, start=True, maintenance=False):
+        api = make_api_server(workers=workers, conf=conf,
+                              paste_ini=str(paste), start=False)
+        if maintenance:
+            api.command_line = [sys.executable, '-m',
+                                'tests.functional.api_with_maintenance']
+        return api.start() if start else api
     return make
 
 
@@ -208,6 +214,90 @@ def test_usr1_reopens_the_log_files_logrotate_moved(test_app_server):
     eventually(lambda: 'log files reopened' in api.read_log())
     eventually(lambda: not any(writes_to(pid, rotated) for pid in processes))
     assert all(writes_to(pid, api.log_path) for pid in processes)
+
+
+def maintained_server(test_app_server, workers, interval, **test_app):
+    """A started test app server with maintenance every ``interval``
+    seconds, which records its rounds in maintenance.log in the server's
+    directory; more [test_app] options in ``test_app``."""
+    api = test_app_server(workers=workers, maintenance=True, start=False)
+    test_app['maintenance_log'] = os.path.join(api.data_dir,
+                                               'maintenance.log')
+    api.update_conf({'DEFAULT': {'maintenance_interval': interval},
+                     'test_app': test_app})
+    return api.start()
+
+
+def maintenance_rounds(api, at_least=0):
+    """(pid, parent pid, start time) of each maintenance round so far, once
+    there are ``at_least``."""
+    def rounds():
+        try:
+            with open(os.path.join(api.data_dir, 'maintenance.log')) as f:
+                return [(int(pid), int(parent), float(started))
+                        for pid, parent, started in map(str.split, f)]
+        except FileNotFoundError:
+            return []
+    if at_least:
+        return eventually(lambda: len(found := rounds()) >= at_least
+                          and found)
+    return rounds()
+
+
+def test_maintenance_runs_every_interval_in_a_child_of_the_master(
+        test_app_server):
+    api = maintained_server(test_app_server, workers=2, interval=1)
+    workers = workers_of(api)
+    rounds = maintenance_rounds(api, at_least=4)
+    assert fetch(api, '/greeting').text == 'hello'
+    pids = [pid for pid, _, _ in rounds]
+    assert len(set(pids)) == len(pids)
+    assert not set(pids) & (workers | {api.pid})
+    assert {parent for _, parent, _ in rounds} == {api.pid}
+    starts = [started for _, _, started in rounds]
+    assert all(0.5 < later - earlier < 2
+               for earlier, later in zip(starts, starts[1:]))
+
+
+def test_maintenance_runs_in_the_one_process_without_workers(
+        test_app_server):
+    api = maintained_server(test_app_server, workers=0, interval=1)
+    rounds = maintenance_rounds(api, at_least=2)
+    assert {pid for pid, _, _ in rounds} == {api.pid}
+    assert fetch(api, '/greeting').text == 'hello'
+
+
+@pytest.mark.parametrize('workers', [0, 1])
+def test_no_maintenance_with_an_interval_of_0(test_app_server, workers):
+    api = maintained_server(test_app_server, workers=workers, interval=0)
+    time.sleep(2.5)
+    assert fetch(api, '/greeting').text == 'hello'
+    assert maintenance_rounds(api) == []
+
+
+def test_a_failing_maintenance_round_is_logged_and_the_next_ones_run(
+        test_app_server):
+    api = maintained_server(test_app_server, workers=1, interval=1,
+                            maintenance_fails=True)
+    rounds = maintenance_rounds(api, at_least=3)
+    eventually(lambda: 'Maintenance round %d exited with status 1'
+                       % rounds[0][0] in api.read_log())
+    assert 'RuntimeError: maintenance failed, as configured' \
+        in api.read_log()
+    assert fetch(api, '/greeting').text == 'hello'
+
+
+def test_rounds_due_while_one_runs_are_skipped_and_term_ends_it(
+        test_app_server):
+    api = maintained_server(test_app_server, workers=1, interval=1,
+                            maintenance_seconds=60)
+    [(running, _, _)] = maintenance_rounds(api, at_least=1)
+    eventually(lambda: 'Maintenance round %d is still running; skipping'
+                       % running in api.read_log())
+    assert len(maintenance_rounds(api)) == 1
+    api.signal(signal.SIGTERM)
+    assert api.process.wait(10) == 0
+    assert not os.path.exists('/proc/%d' % running)
 
 
 def test_a_missing_filter_fails_with_one_line_and_status_1(

@@ -90,3 +90,19 @@ def test_listen_waits_for_the_port_to_be_released():
     port = first.getsockname()[1]
     threading.Timer(0.3, first.close).start()
     server.listen(('127.0.0.1', port)).close()
+
+
+def test_maintenance_is_due_at_start_then_every_interval(override,
+                                                         monkeypatch):
+    now = [100.0]
+    monkeypatch.setattr(server, '_clock', lambda: now[0])
+    override('maintenance_interval', 60)
+    schedule = server._MaintenanceSchedule()
+    assert schedule.seconds_left() == 0
+    schedule.round_started()
+    now[0] += 45
+    assert schedule.seconds_left() == 15
+    override('maintenance_interval', 30)
+    assert schedule.seconds_left() == 0
+    override('maintenance_interval', 0)
+    assert schedule.seconds_left() is None

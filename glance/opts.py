@@ -23,7 +23,7 @@ def list_api_opts():
     return [
         (None, config.listing_opts + config.image_opts +
          config.context_opts + gateway.OPTS + registry_client.OPTS +
-         server.OPTS + log.OPTS),
+         server.OPTS + server.MAINTENANCE_OPTS + log.OPTS),
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
          http.http_opts),

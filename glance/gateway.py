@@ -71,3 +71,10 @@ def services(conf=CONF):
     """The Services wired to the configured repository and stores."""
     return build(image_repository(conf), store.StoreRegistry(conf),
                  policy.Authorizer(conf), conf)
+
+
+def run_maintenance():
+    """One round of glance.domain.maintenance with the configured services:
+    what glance-api's server runs every maintenance_interval seconds, and
+    ``glance-manage maintenance`` once."""
+    services().maintenance.run()

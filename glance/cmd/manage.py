@@ -35,10 +35,6 @@ def show_version():
     print(migration.db_version())
 
 
-def maintain():
-    gateway.services().maintenance.run()
-
-
 def add_command_parsers(subparsers):
     sync_help = ('Upgrade the database in place to VERSION, by default the '
                  'newest revision; existing data is kept.')
@@ -55,7 +51,7 @@ def add_command_parsers(subparsers):
     subparsers.add_parser(
         'maintenance', help='Run one round of maintenance: recover stalled '
         'uploads, remove the data of images left pending_delete.'
-    ).set_defaults(action=maintain)
+    ).set_defaults(action=gateway.run_maintenance)
 
 
 def add_sync_parser(subparsers, name, description):

@@ -130,6 +130,10 @@ class BadStoreUri(GlanceException):
     message = 'The store URI was malformed: %(uri)s'
 
 
+class DatabaseUnavailable(GlanceException):
+    message = 'The image database is unavailable: %(reason)s'
+
+
 class RegistryUnavailable(GlanceException):
     message = 'The image registry is unavailable: %(reason)s'
 

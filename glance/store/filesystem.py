@@ -30,8 +30,8 @@ import time
 from oslo_config import cfg
 
 from glance.common import exception
+from glance.common import ids
 from glance.common import offload
-from glance.domain import image
 from glance.store import base
 
 LOG = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ class FilesystemDriver(base.Driver):
         self._open_datadir_to_file_readers()
 
     def add(self, image_id, reader, size=None):
-        if not image.is_uuid(image_id):
+        if not ids.is_uuid(image_id):
             raise exception.InvalidParameterValue(
                 value=image_id, param='image_id', extra='not a UUID')
         final = os.path.join(self.datadir, image_id)
@@ -273,7 +273,7 @@ class FilesystemDriver(base.Driver):
         if os.path.dirname(path) != self._real_datadir:
             raise exception.Forbidden(
                 'The location is outside the filesystem store.')
-        if not image.is_uuid(os.path.basename(path)):
+        if not ids.is_uuid(os.path.basename(path)):
             raise exception.BadStoreUri(
                 'A filesystem store location ends in an image id.')
         return path

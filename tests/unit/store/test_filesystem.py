@@ -349,6 +349,15 @@ MEMORY_SCRIPT = textwrap.dedent('''
 ''')
 
 
+def test_the_store_imports_no_layer_above_it():
+    imported = helpers.run_python(
+        'import sys, glance.store, glance.store.filesystem\n'
+        'print(*sorted(name for name in sys.modules '
+        'if name.startswith("glance.")))').split()
+    assert [name for name in imported
+            if not name.startswith(('glance.common', 'glance.store'))] == []
+
+
 def test_memory_stays_flat_for_a_large_upload(tmp_path):
     growth_mib = helpers.run_python(MEMORY_SCRIPT, tmp_path)
     assert int(growth_mib) < 48

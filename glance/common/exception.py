@@ -97,6 +97,11 @@ class Duplicate(Conflict):
     message = 'An object with the same identifier already exists.'
 
 
+class UploadCancelled(Conflict):
+    message = ('The upload was cancelled: its partial data was removed, as '
+               'the image was deleted or its upload found stalled.')
+
+
 class InvalidImageStatusTransition(Conflict):
     message = 'Image status transition from %(cur_status)s to ' \
               '%(new_status)s is not allowed'
@@ -120,6 +125,10 @@ class StorageWriteDenied(GlanceException):
 
 class StoreUnavailable(GlanceException):
     message = 'The image store is unavailable: %(reason)s'
+
+
+class StoreDeleteFailed(StoreUnavailable):
+    message = 'The image store could not remove image data: %(reason)s'
 
 
 class UnknownScheme(GlanceException):

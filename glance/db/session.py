@@ -5,9 +5,11 @@ therefore runs in WAL mode (readers never block the writer), enforces
 foreign keys, and waits up to ``sqlite_busy_timeout`` for a busy database
 instead of failing at once with "database is locked": in short sleeps that
 let the other green threads of an eventlet worker run (see
-glance.db.sqlite_busy).  Transactions opened through ``writer(engine)``
-start with ``BEGIN IMMEDIATE``: they take the write lock first, so a
-read-then-write transaction never finds its snapshot stale half way.
+glance.db.sqlite_busy); as each waiting request holds a connection, the
+pool of a SQLite engine has no limit.  Transactions opened through
+``writer(engine)`` start with ``BEGIN IMMEDIATE``: they take the write lock
+first, so a read-then-write transaction never finds its snapshot stale half
+way.
 
 PostgreSQL and MySQL transactions run at READ COMMITTED whatever the
 server's default: a conditional UPDATE that waited for another writer's row
@@ -122,6 +124,10 @@ def create_engine(url, conf=CONF):
         # SQLite itself never waits (timeout 0): sqlite_busy.Connection does.
         kwargs['connect_args'] = {'factory': sqlite_busy.Connection,
                                   'timeout': 0}
+        if url.database not in (None, '', ':memory:'):
+            # Each request waiting for the write lock holds a connection:
+            # a bounded pool would leave none to the readers.
+            kwargs['max_overflow'] = -1
     try:
         engine = sa.create_engine(url, **kwargs)
     except (ImportError, sa.exc.NoSuchModuleError) as error:

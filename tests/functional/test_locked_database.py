@@ -14,6 +14,8 @@ import requests
 
 # Seconds a request not waiting for the lock may take on a busy machine.
 PROMPT = 5
+# Writes waiting together: more than a connection pool would hold.
+WRITERS = 20
 
 
 def hold_write_lock(server):
@@ -34,9 +36,9 @@ def test_writes_wait_for_the_lock_while_the_worker_answers_others(
     server = make_api_server()
     image_id = create(server).json()['id']
     holder = hold_write_lock(server)
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+    with concurrent.futures.ThreadPoolExecutor(WRITERS) as pool:
         try:
-            writes = [pool.submit(create, server) for _ in range(2)]
+            writes = [pool.submit(create, server) for _ in range(WRITERS)]
             time.sleep(1)
 
             for path in ('/', '/versions'):
@@ -52,9 +54,10 @@ def test_writes_wait_for_the_lock_while_the_worker_answers_others(
             holder.rollback()
             holder.close()
 
-        assert [write.result().status_code for write in writes] == [201, 201]
+        assert [write.result().status_code for write in writes] == \
+            [201] * WRITERS
     listed = requests.get(server.url + '/v2/images', timeout=PROMPT)
-    assert len(listed.json()['images']) == 3
+    assert len(listed.json()['images']) == WRITERS + 1
 
 
 def test_a_write_waiting_beyond_the_limit_is_refused_with_503(

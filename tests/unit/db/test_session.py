@@ -1,3 +1,4 @@
+import contextlib
 import socket
 import sqlite3
 import subprocess
@@ -92,6 +93,14 @@ def test_sqlite_writers_wait_for_another_writer_in_sleeps(
         connection.execute(sa.select(models.Image.id)).all()
 
     assert len(sleeps) == 3
+
+
+def test_sqlite_connections_are_never_short(sqlite_engine):
+    """Requests waiting for the write lock hold theirs: readers need more.
+    """
+    with contextlib.ExitStack() as stack:
+        for _ in range(40):
+            stack.enter_context(sqlite_engine.connect())
 
 
 def test_a_sqlite_writer_waiting_beyond_sqlite_busy_timeout_is_refused(

@@ -1,18 +1,21 @@
-"""Builds the domain service with its repository, stores and policy.
+"""Builds the domain services with their repository, stores and policy.
 
 ``data_api`` picks the image repository: the SQL one on the database of
 ``[database]`` (the default), or the registry one, which reaches the same
-SQL code through glance-registry.  The values are Glance's.
+SQL code through glance-registry.  The values are Glance's.  Only the
+chosen one is imported: glance-api in registry mode loads no SQL code.
 """
+
+import dataclasses
 
 from oslo_config import cfg
 
-from glance.db import repository as db_repository
-from glance.db import session as db_session
-from glance.domain import images
+from glance.domain import access as access_mod
+from glance.domain import data as data_mod
+from glance.domain import maintenance as maintenance_mod
+from glance.domain import members as members_mod
+from glance.domain import metadata as metadata_mod
 from glance.domain import policy
-from glance.registry import client as registry_client
-from glance.registry import repository as registry_repository
 from glance import store
 
 CONF = cfg.CONF
@@ -32,16 +35,46 @@ OPTS = [
 CONF.register_opts(OPTS)
 
 
+@dataclasses.dataclass(frozen=True)
+class Services:
+    """The domain, by concern: what the APIs and the tools call."""
+    images: metadata_mod.ImageMetadata
+    members: members_mod.ImageMembers
+    data: data_mod.ImageData
+    maintenance: maintenance_mod.Maintenance
+
+
 def image_repository(conf=CONF):
     """The ImageRepository ``data_api`` selects."""
     if conf.data_api == REGISTRY_API:
+        from glance.registry import client as registry_client
+        from glance.registry import repository as registry_repository
         return registry_repository.RegistryImageRepository(
             registry_client.RegistryClient.from_conf(conf))
+    from glance.db import repository as db_repository
+    from glance.db import session as db_session
     return db_repository.SqlImageRepository(db_session.get_engine())
 
 
-def image_service(conf=CONF):
-    """An ImageService wired to the configured repository and stores."""
-    stores = store.StoreRegistry(conf)
-    return images.ImageService(image_repository(conf), stores,
-                               policy.Authorizer(conf), conf)
+def build(repo, stores, authorizer, conf):
+    """The Services over a repository, a StoreRegistry and an Authorizer."""
+    access = access_mod.Access(repo, authorizer)
+    data = data_mod.ImageData(access, repo, stores, conf)
+    return Services(
+        images=metadata_mod.ImageMetadata(access, repo, data, conf),
+        members=members_mod.ImageMembers(access, repo, conf),
+        data=data,
+        maintenance=maintenance_mod.Maintenance(repo, stores, data, conf))
+
+
+def services(conf=CONF):
+    """The Services wired to the configured repository and stores."""
+    return build(image_repository(conf), store.StoreRegistry(conf),
+                 policy.Authorizer(conf), conf)
+
+
+def run_maintenance():
+    """One round of glance.domain.maintenance with the configured services:
+    what glance-api's server runs every maintenance_interval seconds, and
+    ``glance-manage maintenance`` once."""
+    services().maintenance.run()

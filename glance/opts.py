@@ -12,6 +12,7 @@ from glance.common import config
 from glance.common import log
 from glance.common import server
 from glance.db import session
+from glance.domain import maintenance
 from glance import gateway
 from glance.registry import client as registry_client
 from glance import store
@@ -23,7 +24,8 @@ def list_api_opts():
     return [
         (None, config.listing_opts + config.image_opts +
          config.context_opts + gateway.OPTS + registry_client.OPTS +
-         server.OPTS + log.OPTS),
+         server.OPTS + server.MAINTENANCE_OPTS + maintenance.OPTS +
+         log.OPTS),
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
          http.http_opts),

@@ -1,16 +1,12 @@
 """The root app: the versions document at `/`, the `/v1` and `/v2` routers."""
 
-import logging
-
 from glance.api import versions
 from glance.api.v1 import router as v1_router
 from glance.api.v2 import router as v2_router
 from glance.common import config
-from glance.common import exception
 from glance import gateway
 
 CONF = config.CONF
-LOG = logging.getLogger(__name__)
 
 
 class RootApp:
@@ -31,16 +27,10 @@ class RootApp:
 
 
 def app_factory(global_conf, **local_conf):
-    service = gateway.image_service()
-    try:
-        service.recover_stalled_uploads()
-    except (exception.RegistryUnavailable, exception.NotAuthenticated) as e:
-        # A registry not up yet, or one that wants a user's token, leaves
-        # the recovery to the next start; serving need not wait for it.
-        LOG.warning('Stalled uploads not recovered: %s', e)
+    services = gateway.services()
     apps = {}
     if CONF.enable_v1_api:
-        apps['/v1'] = v1_router.build(service)
+        apps['/v1'] = v1_router.build(services)
     if CONF.enable_v2_api:
-        apps['/v2'] = v2_router.build(service)
+        apps['/v2'] = v2_router.build(services)
     return RootApp(apps)

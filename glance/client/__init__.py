@@ -18,7 +18,8 @@ from glance.client.exceptions import (  # noqa: F401
     DataIntegrityError, Forbidden, HTTPError, MethodNotAllowed, NoImageData,
     NotAuthenticated, NotFound, RangeNotSatisfiable, RequestEntityTooLarge,
     ServerError, ServiceUnavailable, UnsupportedMediaType)
-from glance.client.http import DEFAULT_PORT, ImageData  # noqa: F401
+from glance.client.download import ImageData  # noqa: F401
+from glance.client.transport import DEFAULT_PORT  # noqa: F401
 from glance.client.v1 import V1Client
 from glance.client.v2 import V2Client  # noqa: F401
 

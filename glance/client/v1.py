@@ -10,8 +10,9 @@ with underscores).  ``copy_from`` becomes ``x-glance-api-copy-from``.
 
 import re
 
+from glance.client import download
 from glance.client import exceptions
-from glance.client import http
+from glance.client import transport
 
 META_PREFIX = 'x-image-meta-'
 PROPERTY_PREFIX = 'x-image-meta-property-'
@@ -88,7 +89,7 @@ def headers_to_meta(headers):
     return meta
 
 
-class V1Client(http.BaseClient):
+class V1Client(transport.BaseClient):
     """The Image API v1, as Glance's original client spoke it.
 
     Lists, members and the cache management API answer JSON; an image's
@@ -100,7 +101,7 @@ class V1Client(http.BaseClient):
     doc_root = '/v1'
 
     def _images(self, path, filters, limit, marker, sort_key, sort_dir):
-        query = {name: http.query_value(value)
+        query = {name: transport.query_value(value)
                  for name, value in (filters or {}).items()}
         for name, value in (('limit', limit), ('marker', marker),
                             ('sort_key', sort_key), ('sort_dir', sort_dir)):
@@ -127,31 +128,31 @@ class V1Client(http.BaseClient):
 
     def get_image(self, image_id, *, progress=None, verify=True):
         """(metadata, ImageData): the data streams as it is read."""
-        response = self.request('GET', http.path('images', image_id),
-                                headers={'Accept': http.OCTET_STREAM})
+        response = self.request('GET', transport.path('images', image_id),
+                                headers={'Accept': transport.OCTET_STREAM})
         meta = headers_to_meta(response.headers)
         checksum = meta.get('checksum') or \
             (response.headers.get('ETag') or '').strip('"') or None
-        return meta, http.ImageData(response, checksum=checksum,
-                                    progress=progress, verify=verify,
-                                    chunk_size=self.chunk_size)
+        return meta, download.ImageData(response, self.chunk_size,
+                                        checksum=checksum, progress=progress,
+                                        verify=verify)
 
     def download_image(self, image_id, destination, *, progress=None,
                        verify=True):
         """Stream the image's data into a path or a binary file; the number
         of bytes.  A path appears only once the data is complete and
         verified."""
-        return http.save(self.get_image(image_id, progress=progress,
-                                        verify=verify)[1], destination)
+        return download.save(self.get_image(image_id, progress=progress,
+                                            verify=verify)[1], destination)
 
     def get_image_meta(self, image_id):
         """The image's metadata (HEAD: no data moves)."""
-        response = self.request('HEAD', http.path('images', image_id))
+        response = self.request('HEAD', transport.path('images', image_id))
         response.read()
         return headers_to_meta(response.headers)
 
     def _send_image(self, method, path, headers, data, size, progress):
-        headers['Accept'] = http.JSON
+        headers['Accept'] = transport.JSON
         response = self.request(method, path, headers=headers, body=data,
                                 size=size, progress=progress)
         return response.json()['image']
@@ -175,26 +176,27 @@ class V1Client(http.BaseClient):
         headers = meta_to_headers(image_meta or {})
         if purge_props is not None:
             headers[PURGE_PROPS_HEADER] = _header_value(purge_props)
-        return self._send_image('PUT', http.path('images', image_id), headers,
-                                image_data, size, progress)
+        return self._send_image('PUT', transport.path('images', image_id),
+                                headers, image_data, size, progress)
 
     def delete_image(self, image_id):
-        self.request('DELETE', http.path('images', image_id)).read()
+        self.request('DELETE', transport.path('images', image_id)).read()
 
     def get_image_members(self, image_id):
         """``[{"member_id": ..., "can_share": ...}, ...]``"""
         return self.json_request(
-            'GET', http.path('images', image_id, 'members'))[1]['members']
+            'GET', transport.path('images', image_id, 'members'))[1]['members']
 
     def get_member_images(self, member_id):
         """Images shared with ``member_id``: ``[{"image_id", "can_share"}]``"""
         return self.json_request(
-            'GET', http.path('shared-images', member_id))[1]['shared_images']
+            'GET', transport.path('shared-images', member_id)
+        )[1]['shared_images']
 
     def replace_members(self, image_id, *memberships):
         """Make ``memberships`` (``{"member_id", "can_share"}`` dicts) the
         image's whole member list."""
-        self.json_request('PUT', http.path('images', image_id, 'members'),
+        self.json_request('PUT', transport.path('images', image_id, 'members'),
                           body={'memberships': list(memberships)})
 
     def add_member(self, image_id, member_id, can_share=None):
@@ -202,12 +204,12 @@ class V1Client(http.BaseClient):
         body = None if can_share is None \
             else {'member': {'can_share': can_share}}
         self.json_request(
-            'PUT', http.path('images', image_id, 'members', member_id),
+            'PUT', transport.path('images', image_id, 'members', member_id),
             body=body)
 
     def delete_member(self, image_id, member_id):
         self.json_request(
-            'DELETE', http.path('images', image_id, 'members', member_id))
+            'DELETE', transport.path('images', image_id, 'members', member_id))
 
     def get_cached_images(self):
         """``[{"image_id", "hits", "last_accessed", "last_modified",
@@ -219,17 +221,17 @@ class V1Client(http.BaseClient):
         return self.json_request('GET', '/queued_images')[1]['queued_images']
 
     def delete_cached_image(self, image_id):
-        self.json_request('DELETE', http.path('cached_images', image_id))
+        self.json_request('DELETE', transport.path('cached_images', image_id))
 
     def delete_all_cached_images(self):
         """Empty the cache; the number of entries deleted."""
         return self.json_request('DELETE', '/cached_images')[1]['num_deleted']
 
     def queue_image_for_caching(self, image_id):
-        self.json_request('PUT', http.path('queued_images', image_id))
+        self.json_request('PUT', transport.path('queued_images', image_id))
 
     def delete_queued_image(self, image_id):
-        self.json_request('DELETE', http.path('queued_images', image_id))
+        self.json_request('DELETE', transport.path('queued_images', image_id))
 
     def delete_all_queued_images(self):
         """Empty the queue; the number of entries deleted."""

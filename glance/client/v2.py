@@ -2,8 +2,9 @@
 
 import urllib.parse
 
+from glance.client import download
 from glance.client import exceptions
-from glance.client import http
+from glance.client import transport
 
 PATCH_MEDIA_TYPE = 'application/openstack-images-v2.1-json-patch'
 
@@ -17,7 +18,7 @@ def _list_query(filters, page_size, sort):
     query = []
     for name, value in (filters or {}).items():
         values = value if isinstance(value, (list, tuple, set)) else [value]
-        query += [(name, http.query_value(v)) for v in values]
+        query += [(name, transport.query_value(v)) for v in values]
     if page_size is not None:
         query.append(('limit', page_size))
     if sort is not None:
@@ -25,7 +26,7 @@ def _list_query(filters, page_size, sort):
     return query
 
 
-class V2Client(http.BaseClient):
+class V2Client(transport.BaseClient):
     """The Image API v2.
 
     Images are plain dicts, as the API returns them.  Data moves as streams:
@@ -70,7 +71,7 @@ class V2Client(http.BaseClient):
             'Unexpected link in the response: %r' % link)
 
     def get_image(self, image_id):
-        return self.json_request('GET', http.path('images', image_id))[1]
+        return self.json_request('GET', transport.path('images', image_id))[1]
 
     def create_image(self, **fields):
         """Create an image record (status ``queued``); the new image."""
@@ -87,12 +88,12 @@ class V2Client(http.BaseClient):
 
     def patch_image(self, image_id, operations):
         """Apply JSON-patch ``operations`` (``{"op", "path", "value"}``)."""
-        return self.json_request('PATCH', http.path('images', image_id),
+        return self.json_request('PATCH', transport.path('images', image_id),
                                  body=operations,
                                  content_type=PATCH_MEDIA_TYPE)[1]
 
     def delete_image(self, image_id):
-        self.json_request('DELETE', http.path('images', image_id))
+        self.json_request('DELETE', transport.path('images', image_id))
 
     def upload_image(self, image_id, data, *, size=None, progress=None):
         """Upload the data of a queued image.
@@ -102,18 +103,19 @@ class V2Client(http.BaseClient):
         goes chunked unless ``size`` is given.  ``progress(sent, total)``
         is called as the data goes out (``total`` None when unknown).
         """
-        self.request('PUT', http.path('images', image_id, 'file'),
+        self.request('PUT', transport.path('images', image_id, 'file'),
                      body=data, size=size, progress=progress).read()
 
     def image_data(self, image_id, *, progress=None, verify=True):
         """The image's data as a stream (ImageData); empty when the image
         has none yet.  ``progress(received, total)`` follows the reading."""
-        response = self.request('GET', http.path('images', image_id, 'file'),
-                                headers={'Accept': http.OCTET_STREAM})
-        return http.ImageData(response,
-                              checksum=response.headers.get('Content-MD5'),
-                              progress=progress, verify=verify,
-                              chunk_size=self.chunk_size)
+        response = self.request(
+            'GET', transport.path('images', image_id, 'file'),
+            headers={'Accept': transport.OCTET_STREAM})
+        return download.ImageData(
+            response, self.chunk_size,
+            checksum=response.headers.get('Content-MD5'), progress=progress,
+            verify=verify)
 
     def download_image(self, image_id, destination, *, progress=None,
                        verify=True):
@@ -124,48 +126,49 @@ class V2Client(http.BaseClient):
         if not data.has_data:
             data.close()
             raise exceptions.NoImageData('Image %s has no data' % image_id)
-        return http.save(data, destination)
+        return download.save(data, destination)
 
     def add_tag(self, image_id, tag):
-        self.request('PUT', http.path('images', image_id, 'tags', tag)).read()
+        self.request('PUT',
+                     transport.path('images', image_id, 'tags', tag)).read()
 
     def delete_tag(self, image_id, tag):
         self.request('DELETE',
-                     http.path('images', image_id, 'tags', tag)).read()
+                     transport.path('images', image_id, 'tags', tag)).read()
 
     def list_members(self, image_id):
         """The image's members: ``[{"member_id", "status", ...}]``."""
         return self.json_request(
-            'GET', http.path('images', image_id, 'members'))[1]['members']
+            'GET', transport.path('images', image_id, 'members'))[1]['members']
 
     def get_member(self, image_id, member_id):
         return self.json_request(
-            'GET', http.path('images', image_id, 'members', member_id))[1]
+            'GET', transport.path('images', image_id, 'members', member_id))[1]
 
     def add_member(self, image_id, member_id):
         """Share a ``shared`` image with a project (status ``pending``)."""
         return self.json_request(
-            'POST', http.path('images', image_id, 'members'),
+            'POST', transport.path('images', image_id, 'members'),
             body={'member': member_id})[1]
 
     def update_member(self, image_id, member_id, status):
         """The member's answer: ``accepted``, ``rejected`` or ``pending``."""
         return self.json_request(
-            'PUT', http.path('images', image_id, 'members', member_id),
+            'PUT', transport.path('images', image_id, 'members', member_id),
             body={'status': status})[1]
 
     def delete_member(self, image_id, member_id):
         self.json_request(
-            'DELETE', http.path('images', image_id, 'members', member_id))
+            'DELETE', transport.path('images', image_id, 'members', member_id))
 
     def deactivate_image(self, image_id):
-        self.request('POST', http.path('images', image_id, 'actions',
-                                       'deactivate')).read()
+        self.request('POST', transport.path('images', image_id, 'actions',
+                                            'deactivate')).read()
 
     def reactivate_image(self, image_id):
-        self.request('POST', http.path('images', image_id, 'actions',
-                                       'reactivate')).read()
+        self.request('POST', transport.path('images', image_id, 'actions',
+                                            'reactivate')).read()
 
     def get_schema(self, name):
         """A JSON schema: ``image``, ``images``, ..."""
-        return self.json_request('GET', http.path('schemas', name))[1]
+        return self.json_request('GET', transport.path('schemas', name))[1]

@@ -16,10 +16,11 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()
 
 from glance.cmd import serve  # noqa: E402
+from glance import gateway  # noqa: E402
 
 PROGRAM = 'glance-api'
 DEFAULT_PORT = 9292
 
 
 def main(argv=None):
-    return serve.run(PROGRAM, DEFAULT_PORT, argv)
+    return serve.run(PROGRAM, DEFAULT_PORT, argv, maintenance=gateway.run_maintenance)

@@ -1,10 +1,15 @@
-"""glance-manage: create and upgrade the image metadata database.
+"""glance-manage: create and upgrade the image metadata database, and run
+maintenance once.
 
     glance-manage [--config-file FILE] db_sync [VERSION]
     glance-manage [--config-file FILE] db_version
+    glance-manage [--config-file FILE] maintenance
 
 ``db sync``, ``db upgrade`` and ``db version`` are the same commands under
-Glance's other spelling.
+Glance's other spelling.  ``maintenance`` runs one round of what glance-api
+runs every ``maintenance_interval`` seconds (glance.domain.maintenance),
+for deployments whose server does not run it (uWSGI, gunicorn): run it
+from cron with glance-api's configuration file.
 """
 
 import sys
@@ -16,6 +21,7 @@ import sqlalchemy as sa
 from glance.common import config
 from glance.common import exception
 from glance.db import migration
+from glance import gateway
 
 CONF = cfg.CONF
 
@@ -42,6 +48,10 @@ def add_command_parsers(subparsers):
     add_sync_parser(db_commands, 'upgrade', sync_help)
     db_commands.add_parser('version', help=version_help).set_defaults(
         action=show_version)
+    subparsers.add_parser(
+        'maintenance', help='Run one round of maintenance: recover stalled '
+        'uploads, remove the data of images left pending_delete.'
+    ).set_defaults(action=gateway.run_maintenance)
 
 
 def add_sync_parser(subparsers, name, description):

@@ -17,13 +17,17 @@ from glance.common import log
 from glance.common import server
 
 
-def run(program, default_port, argv=None):
-    """Serve the paste app named ``program``; the exit status."""
+def run(program, default_port, argv=None, maintenance=None):
+    """Serve the paste app named ``program``; the exit status.
+
+    ``maintenance``: the program's periodic maintenance, a callable without
+    arguments (see glance.common.server), or None.
+    """
     try:
         config.parse_args(argv, prog=program)
         log.setup(program)
         daemon = server.Server(lambda: config.load_paste_app(program),
-                               default_port, program)
+                               default_port, program, maintenance)
         daemon.start()
     except (cfg.Error, exception.ConfigError, OSError) as e:
         sys.stderr.write('%s: %s\n' % (program, e))

@@ -1,7 +1,7 @@
 """Exceptions of the domain, stores and database layers.
 
-They carry no HTTP knowledge: ``glance.api.errors`` holds the one table that
-maps them to HTTP statuses.  The message is safe to show to a client.
+They carry no HTTP knowledge: ``glance.common.errors`` holds the one table
+that maps them to HTTP statuses.  The message is safe to show to a client.
 """
 
 
@@ -73,6 +73,10 @@ class InvalidFilterOperatorValue(Invalid):
 
 class InvalidFilterRangeValue(Invalid):
     message = 'Unable to filter using the specified range.'
+
+
+class InvalidSource(Invalid):
+    message = 'The image source %(uri)s cannot be read: %(reason)s'
 
 
 class BadRequest(Invalid):

@@ -1,4 +1,6 @@
-"""The eventlet WSGI server of glance-api and glance-registry.
+"""The processes of the eventlet WSGI server of glance-api and
+glance-registry: the master, its workers, their signals and the pid file.
+Each connection is served by glance.common.http_protocol.
 
 Process model, after gunicorn's arbiter:
 
@@ -24,23 +26,25 @@ Process model, after gunicorn's arbiter:
 
 * With ``workers = 0`` one process serves, with the same signals; HUP swaps
   the rebuilt app in place.
+* Periodic maintenance (``Server(..., maintenance=callable)``) runs at
+  start and then every ``maintenance_interval`` seconds, one round at a
+  time (a round due while the last one still runs is skipped).  The master
+  runs each round in a short-lived child, forked like a worker, so that it
+  never runs the hub itself; a failing round is logged and the master
+  carries on.  A stop ends the round in progress: maintenance must be safe
+  to interrupt.  With ``workers = 0`` the rounds run in a green thread of
+  the one process.
 
 The app is built in the master and forked (gunicorn's "preload"): whatever
 must not be shared across a fork (database connections, native threads)
-must be created lazily in the worker, or reset with os.register_at_fork().
+must be created lazily in the worker (or maintenance child), or reset with
+os.register_at_fork().
 
 Monkey-patching: glance/cmd/api.py calls eventlet.monkey_patch() before it
 imports anything else, so the app's sockets, locks and sleeps are green in
 the workers.  The app stays plain WSGI and runs unchanged under gunicorn or
 uWSGI (glance/wsgi/api.py).
 
-Downloads: ``environ['wsgi.file_wrapper']`` is FileRange.  A body that is
-a FileRange, or carries one as its ``file_range`` attribute (a middleware
-that wraps the body without needing its bytes, such as access_log), with
-a Content-Length (not for HEAD) is sent with os.sendfile, zero-copy; any
-other body is iterated.  gunicorn and uWSGI do the same with their own
-``wsgi.file_wrapper``, so an app that returns
-``environ['wsgi.file_wrapper'](fileobj)`` is zero-copy under all three.
 There is no TLS here: terminate it in front of the server.
 """
 
@@ -59,6 +63,7 @@ from eventlet.green import select as green_select
 from oslo_config import cfg
 
 from glance.common import exception
+from glance.common import http_protocol
 from glance.common import log
 from glance.common import pidfile
 
@@ -90,8 +95,8 @@ OPTS = [
                     'before it is closed; also how long an idle keep-alive '
                     'connection is kept.  0: wait forever.'),
     cfg.IntOpt('max_header_line', default=16384, min=1,
-               help='Longest request header line accepted.  Large Keystone '
-                    'tokens may need more.'),
+               help='Bytes from which a request header line is refused '
+                    '(400).  Large Keystone tokens may need more.'),
     cfg.BoolOpt('http_keepalive', default=True,
                 help='Keep client connections open between requests.  '
                      'False closes each connection after one response.'),
@@ -105,14 +110,26 @@ OPTS = [
                     '0: wait for them however long they take.'),
 ]
 
+# Only where a program has maintenance (see list_api_opts in glance.opts).
+MAINTENANCE_OPTS = [
+    cfg.IntOpt('maintenance_interval', default=60, min=0,
+               help='Seconds between two rounds of periodic maintenance, '
+                    'the first at start.  The master process runs each '
+                    'round in a child process (with workers = 0, the one '
+                    'process runs it); a round due while the previous one '
+                    'still runs is skipped.  0: never.'),
+]
+
 CONF.register_opts(OPTS)
+CONF.register_opts(MAINTENANCE_OPTS)
 
 # Connections one worker serves at once.
 GREEN_POOL_SIZE = 1000
 MAX_DEFAULT_WORKERS = 8
 # How long start() waits for a busy address (a previous server closing).
 BIND_RETRY_SECONDS = 30
-# How long workers get to exit after a fast stop before they are killed.
+# How long workers, and a maintenance round, get to exit after a fast stop
+# before they are killed.
 FAST_STOP_SECONDS = 5
 # Extra time the master gives a gracefully stopping worker before killing
 # it, beyond graceful_shutdown_timeout which the worker enforces itself.
@@ -123,14 +140,9 @@ HEALTHY_WORKER_SECONDS = 5
 MAX_RESPAWN_DELAY = 30
 # How often the master and the workers look around without a signal.
 TICK_SECONDS = 1.0
-# Headers whose names keep their underscores (see HttpProtocol).
-V1_METADATA_HEADER_PREFIX = 'x-image-meta-'
 # How long a worker lets just-accepted connections start before it stops
 # accepting, at a graceful stop.
 STOP_SETTLE_SECONDS = 0.05
-# Read size when a FileRange is iterated rather than sent with sendfile:
-# under eventlet each chunk costs ~40 us, so smaller chunks cut throughput.
-FILE_BLOCK_SIZE = 1024 * 1024
 
 MASTER_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT,
                   signal.SIGHUP, signal.SIGUSR1, signal.SIGCHLD)
@@ -193,12 +205,16 @@ class Server:
 
     ``app_loader`` is called at start and again on each SIGHUP reload;
     ``default_port`` applies while ``bind_port`` is unset.
+    ``maintenance``, when given, is called without arguments for each
+    round of periodic maintenance.
     """
 
-    def __init__(self, app_loader, default_port, program_name='glance-api'):
+    def __init__(self, app_loader, default_port, program_name='glance-api',
+                 maintenance=None):
         self.app_loader = app_loader
         self.default_port = default_port
         self.program_name = program_name
+        self.maintenance = maintenance
         self.app = None
         self.sock = None
         self._pid_file = None
@@ -325,17 +341,21 @@ class _Master:
         self._stopping = False
         self._respawn_delay = 0
         self._respawn_at = 0
+        self._maintenance = _MaintenanceChildren(server, self._fork)
 
     def run(self):
         self._spawn_missing()
-        while not self._stopping or self._leaving:
-            signum = self._signals.get(TICK_SECONDS)
+        while not self._stopping or self._leaving \
+                or self._maintenance.running():
+            signum = self._signals.get(
+                self._maintenance.seconds_to_next_round(TICK_SECONDS))
             if signum is not None:
                 self._actions[signum]()
             self._reap()
             self._kill_overdue()
             if not self._stopping:
                 self._spawn_missing()
+                self._maintenance.start_when_due()
         LOG.info('All workers have exited; master %d exiting', os.getpid())
         return 0
 
@@ -354,25 +374,35 @@ class _Master:
             self._spawn()
 
     def _spawn(self):
-        # Signals wait until the child has installed its own handlers.
+        pid = self._fork(
+            lambda: _Worker(self._server, forked=True).run, 'Worker')
+        self._workers[pid] = _clock()
+        LOG.info('Started worker %d', pid)
+
+    def _fork(self, prepare, role):
+        """Fork a child; its pid.
+
+        In the child, ``prepare()`` installs its signal handlers while
+        signals wait, and returns the function whose result is the child's
+        exit status.  ``role`` names the child in the log.
+        """
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, MASTER_SIGNALS)
         pid = os.fork()
         if pid == 0:
             status = 1
             try:
                 eventlet.hubs.use_hub()  # a fresh hub, not the parent's
-                worker = _Worker(self._server, forked=True)
+                run = prepare()
                 self._signals.close()
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-                status = worker.run()
+                status = run()
             except Exception:
-                LOG.exception('Worker %d failed', os.getpid())
+                LOG.exception('%s %d failed', role, os.getpid())
             finally:
                 logging.shutdown()
                 os._exit(status)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        self._workers[pid] = _clock()
-        LOG.info('Started worker %d', pid)
+        return pid
 
     def _reap(self):
         while True:
@@ -382,7 +412,8 @@ class _Master:
                 return
             if pid == 0:
                 return
-            self._worker_exited(pid, _describe_exit(status))
+            if not self._maintenance.exited(pid, status):
+                self._worker_exited(pid, _describe_exit(status))
 
     def _worker_exited(self, pid, how):
         if pid in self._leaving:
@@ -423,6 +454,7 @@ class _Master:
                 LOG.warning('Worker %d did not exit in time; killing it', pid)
                 _signal_process(pid, signal.SIGKILL)
                 self._leaving[pid] = None
+        self._maintenance.kill_overdue()
 
     def _stop_gracefully(self):
         LOG.info('SIGTERM: stopping gracefully')
@@ -437,6 +469,7 @@ class _Master:
 
     def _begin_stop(self):
         self._stopping = True
+        self._maintenance.stop()
         if self._server.sock is not None:
             # Once the workers stop accepting, connections are refused
             # rather than left waiting in the backlog.
@@ -487,10 +520,23 @@ class _Worker:
         pool = _ConnectionPool(GREEN_POOL_SIZE)
         wsgi = eventlet.spawn(
             eventlet.wsgi.server, self._server.sock, self._call_app,
-            custom_pool=pool, protocol=HttpProtocol, log=_EventletLog(),
-            log_format='', debug=False, keepalive=CONF.http_keepalive,
+            custom_pool=pool, protocol=http_protocol.HttpProtocol,
+            log=_EventletLog(), log_format='', debug=False,
+            keepalive=CONF.http_keepalive,
             socket_timeout=CONF.client_socket_timeout or None,
             environ={'wsgi.multiprocess': self._master_pid is not None})
+        maintainer = None
+        if self._master_pid is None and self._server.maintenance:
+            maintainer = eventlet.spawn(_maintain_in_this_process,
+                                        self._server.maintenance)
+        try:
+            return self._serve(wsgi, pool)
+        finally:
+            if maintainer is not None:
+                maintainer.kill()
+
+    def _serve(self, wsgi, pool):
+        """Act on signals until told to stop; the exit status."""
         while True:
             signum = self._signals.get(TICK_SECONDS)
             if signum == signal.SIGTERM:
@@ -517,7 +563,7 @@ class _Worker:
         LOG.info('Worker %d stopping gracefully: %d connections open',
                  os.getpid(), pool.running())
         # Connections accepted up to now start first and count as busy (see
-        # HttpProtocol.handle): stopping eventlet's server loop closes the
+        # _ConnectionPool): stopping eventlet's server loop closes the
         # idle ones.  Stopping it from a timer, not from inside the hub's
         # round of I/O callbacks, also keeps a stale callback from cutting
         # short its wait for the requests in flight.
@@ -535,6 +581,124 @@ class _Worker:
                         'after %d s', os.getpid(), pool.running(),
                         CONF.graceful_shutdown_timeout)
         return 0
+
+
+class _MaintenanceSchedule:
+    """When the next maintenance round is due: at start, then every
+    maintenance_interval seconds (read each time, so a reload applies)."""
+
+    def __init__(self):
+        self._last_round = None
+
+    def seconds_left(self):
+        """Seconds until the next round, 0 when due; None: no rounds."""
+        interval = CONF.maintenance_interval
+        if not interval:
+            return None
+        if self._last_round is None:
+            return 0
+        return max(0, self._last_round + interval - _clock())
+
+    def round_started(self):
+        self._last_round = _clock()
+
+
+def _maintenance_round(maintenance):
+    """Run one round; its failure is logged.  The exit status of a child
+    that runs it."""
+    try:
+        maintenance()
+    except Exception:
+        LOG.exception('Maintenance failed')
+        return 1
+    return 0
+
+
+def _maintain_in_this_process(maintenance):
+    """Run maintenance rounds forever in this green thread (workers = 0)."""
+    schedule = _MaintenanceSchedule()
+    while True:
+        seconds_left = schedule.seconds_left()
+        if seconds_left == 0:
+            schedule.round_started()
+            _maintenance_round(maintenance)
+        else:
+            eventlet.sleep(TICK_SECONDS if seconds_left is None
+                           else min(seconds_left, TICK_SECONDS))
+
+
+class _MaintenanceChildren:
+    """The master's maintenance rounds, each in a child ``fork`` starts."""
+
+    def __init__(self, server, fork):
+        self._server = server
+        self._fork = fork
+        self._schedule = _MaintenanceSchedule()
+        self._pid = None
+        self._stopped = False
+        self._kill_at = None
+
+    def running(self):
+        return self._pid is not None
+
+    def _seconds_left(self):
+        if self._server.maintenance is None or self._stopped:
+            return None
+        return self._schedule.seconds_left()
+
+    def seconds_to_next_round(self, at_most):
+        """How long the master may wait for a signal, up to ``at_most``."""
+        seconds_left = self._seconds_left()
+        return at_most if seconds_left is None else min(seconds_left, at_most)
+
+    def start_when_due(self):
+        if self._seconds_left() != 0:
+            return
+        self._schedule.round_started()
+        if self._pid is not None:
+            LOG.warning('Maintenance round %d is still running; skipping '
+                        'the round due now', self._pid)
+            return
+        self._pid = self._fork(self._prepare_child, 'Maintenance round')
+        LOG.debug('Started maintenance round %d', self._pid)
+
+    def _prepare_child(self):
+        """In the child: signals' default actions (a stop ends the round at
+        once) and no listening socket, which would keep connections
+        waiting once the workers are gone."""
+        signal.set_wakeup_fd(-1)
+        for signum in MASTER_SIGNALS:
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+        if self._server.sock is not None:
+            self._server.sock.close()
+        return functools.partial(_maintenance_round,
+                                 self._server.maintenance)
+
+    def exited(self, pid, status):
+        """Whether ``pid`` was the round running, which ``status`` ended."""
+        if pid != self._pid:
+            return False
+        if status != 0 and not self._stopped:
+            LOG.error('Maintenance round %d %s', pid, _describe_exit(status))
+        self._pid = self._kill_at = None
+        return True
+
+    def stop(self):
+        """Start no more rounds; end the one running, if any (SIGKILL after
+        FAST_STOP_SECONDS)."""
+        self._stopped = True
+        if self._pid is not None:
+            _signal_process(self._pid, signal.SIGTERM)
+            self._kill_at = _clock() + FAST_STOP_SECONDS
+
+    def kill_overdue(self):
+        if self._kill_at is not None and _clock() > self._kill_at:
+            LOG.warning('Maintenance round %d did not exit in time; killing '
+                        'it', self._pid)
+            _signal_process(self._pid, signal.SIGKILL)
+            self._kill_at = None
 
 
 class _EventletLog:
@@ -557,67 +721,6 @@ class _EventletLog:
         self._logger.error(message, *args)
 
 
-class FileRange:
-    """``length`` bytes of a seekable file from ``offset``: a response body.
-
-    It is this server's ``environ['wsgi.file_wrapper']``; ``offset``
-    defaults to the file's position and ``length`` to the rest of the file.
-    This server sends it with os.sendfile when the response has a
-    Content-Length; elsewhere it is iterated in ``block_size`` reads.
-    webob answers a Range request from it through app_iter_range().
-    ``sent`` counts the bytes handed to the client either way, for the
-    access log.  Closing it closes the file.
-    """
-
-    # Tells an app this wsgi.file_wrapper takes ``offset`` and ``length``,
-    # so it can be handed a byte range of a file (see glance.api.image_body).
-    takes_range = True
-
-    def __init__(self, fileobj, block_size=FILE_BLOCK_SIZE, offset=None,
-                 length=None):
-        self.fileobj = fileobj
-        self.block_size = block_size
-        self.offset = fileobj.tell() if offset is None else offset
-        if length is None:
-            length = max(fileobj.seek(0, os.SEEK_END) - self.offset, 0)
-            fileobj.seek(self.offset)
-        self.length = length
-        self.sent = 0
-
-    @property
-    def file_range(self):
-        """Itself: what the server looks for on any body (module doc)."""
-        return self
-
-    def __iter__(self):
-        self.fileobj.seek(self.offset)
-        remaining = self.length
-        while remaining > 0:
-            chunk = self.fileobj.read(min(self.block_size, remaining))
-            if not chunk:
-                raise _ShortFile(remaining)
-            remaining -= len(chunk)
-            self.sent += len(chunk)
-            yield chunk
-
-    def app_iter_range(self, start, stop):
-        stop = self.length if stop is None else min(stop, self.length)
-        return FileRange(self.fileobj, self.block_size, self.offset + start,
-                         max(stop - start, 0))
-
-    def close(self):
-        self.fileobj.close()
-
-
-class _ShortFile(EOFError):
-    """The file ended before the response did: the connection is dropped
-    so the client sees a truncated body rather than waiting for the rest."""
-
-    def __init__(self, missing):
-        super().__init__('The file ended %d bytes short of the response'
-                         % missing)
-
-
 class _ConnectionPool(eventlet.GreenPool):
     """The pool of connection handlers, which marks new connections busy.
 
@@ -635,132 +738,6 @@ class _ConnectionPool(eventlet.GreenPool):
                 and connection[2] == eventlet.wsgi.STATE_IDLE:
             connection[2] = eventlet.wsgi.STATE_REQUEST
         return super().spawn(function, *args, **kwargs)
-
-
-class HttpProtocol(eventlet.wsgi.HttpProtocol):
-    """eventlet's HTTP/1.1 handler, with FileRange bodies sent by sendfile."""
-
-    def get_environ(self):
-        environ = super().get_environ()
-        environ['wsgi.file_wrapper'] = FileRange
-        return environ
-
-    def formalize_key_naming(self, k):
-        """Keep Image API v1 metadata headers that contain underscores.
-
-        eventlet drops every header with an underscore, lest ``X-A_B`` pass
-        for ``X-A-B``; v1 clients send ``x-image-meta-disk_format`` and the
-        like, and in those names ``_`` and ``-`` mean the same.
-        """
-        if k.lower().startswith(V1_METADATA_HEADER_PREFIX):
-            return k.replace('-', '_').upper()
-        return super().formalize_key_naming(k)
-
-    def handle_one_response(self):
-        self.application = functools.partial(
-            _call_with_sendfile, self._closing_on_request(self.application),
-            self.connection)
-        super().handle_one_response()
-
-    def _closing_on_request(self, app):
-        """``app``, whose ``Connection: close`` closes the connection.
-
-        eventlet would keep it alive, first reading and discarding the
-        rest of the request body, which after a refused upload may be
-        gigabytes.
-        """
-        def call(environ, start_response):
-            def closing_start_response(status, headers, exc_info=None):
-                kept = [(name, value) for name, value in headers
-                        if (name.lower(), value.lower()) !=
-                        ('connection', 'close')]
-                if len(kept) != len(headers):
-                    self.close_connection = 1
-                return start_response(status, kept, exc_info)
-            return app(environ, closing_start_response)
-        return call
-
-
-def _call_with_sendfile(app, connection, environ, start_response):
-    """``app``'s body, replaced by a _SendfileBody when it can be one."""
-    started = []
-
-    def recording_start_response(status, headers, exc_info=None):
-        write = start_response(status, headers, exc_info)
-        started[:] = [status, headers, write]
-        return write
-
-    body = app(environ, recording_start_response)
-    file_range = getattr(body, 'file_range', None)
-    if (not isinstance(file_range, FileRange) or not started
-            or environ['REQUEST_METHOD'] == 'HEAD'):
-        return body
-    status, headers, write = started
-    lengths = [value for name, value in headers
-               if name.lower() == 'content-length']
-    if not lengths or status[:3] in ('204', '304') \
-            or not _has_fileno(file_range.fileobj):
-        return body
-    return _SendfileBody(body, file_range, connection, write,
-                         int(lengths[0]))
-
-
-def _has_fileno(fileobj):
-    try:
-        fileobj.fileno()
-    except (AttributeError, OSError):
-        return False
-    return True
-
-
-class _SendfileBody:
-    """Sends the headers, then the file with os.sendfile, when iterated.
-
-    It yields nothing itself: eventlet has no hook for a zero-copy body, so
-    iterating it does the sending, waiting greenly whenever the socket
-    buffer is full.  Exactly Content-Length bytes are sent; a file too short
-    for that raises, which drops the connection.  Closing it closes
-    ``body``, the app's body that carries ``file_range``.
-    """
-
-    def __init__(self, body, file_range, connection, write, content_length):
-        self._body = body
-        self._range = file_range
-        self._connection = connection
-        self._write = write
-        self._content_length = content_length
-
-    def __iter__(self):
-        # eventlet sends the status line and headers with the first write.
-        self._write(b'')
-        count = min(self._content_length, self._range.length)
-        self._send(count)
-        if count < self._content_length:
-            raise _ShortFile(self._content_length - count)
-        return iter(())
-
-    def _send(self, count):
-        in_fd = self._range.fileobj.fileno()
-        out_fd = self._connection.fileno()
-        offset = self._range.offset
-        while count > 0:
-            try:
-                sent = os.sendfile(out_fd, in_fd, offset, count)
-            except BlockingIOError:
-                eventlet.hubs.trampoline(
-                    out_fd, write=True, timeout=self._connection.gettimeout(),
-                    timeout_exc=socket.timeout('timed out'))
-                continue
-            if sent == 0:
-                raise _ShortFile(count)
-            self._range.sent += sent
-            offset += sent
-            count -= sent
-
-    def close(self):
-        close = getattr(self._body, 'close', None)
-        if close is not None:
-            close()
 
 
 def _signal_process(pid, signum):

@@ -13,7 +13,7 @@ import webob
 import webob.dec
 import webob.exc
 
-from glance.api import errors
+from glance.common import errors
 from glance import context as context_mod
 
 JSON_CONTENT_TYPE = 'application/json'

@@ -10,37 +10,23 @@ import operator
 
 import sqlalchemy as sa
 
-from glance.common import exception
 from glance.db import models
+from glance.domain import visibility
 
 Image = models.Image
-
-ATTRIBUTE_FILTERS = frozenset({
-    'name', 'status', 'visibility', 'owner', 'disk_format',
-    'container_format', 'protected', 'os_hidden', 'id', 'checksum',
-    'min_disk', 'min_ram'})
-
-RANGE_ATTRIBUTES = frozenset({'size', 'created_at', 'updated_at'})
 
 RANGE_OPERATORS = {'eq': operator.eq, 'neq': operator.ne, 'gt': operator.gt,
                    'gte': operator.ge, 'lt': operator.lt, 'lte': operator.le}
 
-SORT_DIRECTIONS = ('asc', 'desc')
-
 
 def conditions(query):
-    """WHERE clauses selecting the images ``query`` lists, on any page."""
-    clauses = [_live_or_changed(query)]
-    if query.is_public is not None:
-        clauses.append(Image.visibility == 'public' if query.is_public
-                       else Image.visibility != 'public')
+    """WHERE clauses selecting the images a checked ``query`` lists, on any
+    page."""
+    clauses = [_live_or_changed(query),
+               visibility_clause(query.rule(), query.viewer)]
     if 'os_hidden' not in query.filters:
         clauses.append(Image.os_hidden == sa.false())
-    clauses.append(_visibility_clause(query))
     for attribute, values in query.filters.items():
-        if attribute not in ATTRIBUTE_FILTERS:
-            raise exception.InvalidParameterValue(
-                param=attribute, value=values, extra='not a filter')
         if attribute != 'visibility':
             clauses.append(getattr(Image, attribute).in_(values))
     for name, values in query.property_filters.items():
@@ -51,10 +37,6 @@ def conditions(query):
         clauses.append(_has_live_child(models.ImageTag,
                                        models.ImageTag.value == tag))
     for attribute, operator_name, value in query.ranges:
-        if attribute not in RANGE_ATTRIBUTES:
-            raise exception.InvalidFilterRangeValue()
-        if operator_name not in RANGE_OPERATORS:
-            raise exception.InvalidFilterOperatorValue()
         compare = RANGE_OPERATORS[operator_name]
         clauses.append(compare(getattr(Image, attribute), value))
     return clauses
@@ -63,7 +45,7 @@ def conditions(query):
 def marker_conditions(query):
     """WHERE clauses finding the marker: an image the viewer may see."""
     return [Image.id == query.marker, _live_or_changed(query),
-            _visibility_rule('all', query)]
+            visibility_clause(visibility.sees(), query.viewer)]
 
 
 def _live_or_changed(query):
@@ -73,73 +55,38 @@ def _live_or_changed(query):
     return Image.updated_at > query.changes_since
 
 
-def _visibility_clause(query):
-    if 'visibility' not in query.filters:
-        return _listed_by_default(query)
-    return sa.or_(*(_visibility_rule(visibility, query)
-                    for visibility in query.filters['visibility']))
-
-
-def _listed_by_default(query):
-    if query.viewer_is_admin:
-        return sa.or_(Image.visibility != 'community', _owned(query))
-    return sa.or_(Image.visibility == 'public', _owned(query),
-                  sa.and_(Image.visibility == 'shared', _member_of(query)))
-
-
-def _visibility_rule(visibility, query):
-    """Images of ``visibility`` the viewer could see; 'all' for any."""
-    sees_all = sa.true() if query.viewer_is_admin else sa.false()
-    if visibility in ('public', 'community'):
-        return Image.visibility == visibility
-    if visibility == 'private':
-        return sa.and_(Image.visibility == 'private',
-                       sa.or_(sees_all, _owned(query)))
-    if visibility == 'shared':
-        return sa.and_(Image.visibility == 'shared',
-                       sa.or_(sees_all, _owned(query), _member_of(query)))
-    if visibility == 'all':
-        return sa.or_(_listed_by_default(query),
-                      Image.visibility == 'community')
-    raise exception.InvalidParameterValue(
-        param='visibility', value=visibility,
-        extra='expected all, community, private, public or shared')
-
-
-def _owned(query):
-    # Without the guard, "owner = NULL" would be rendered "owner IS NULL".
-    if query.viewer_owner is None:
-        return sa.false()
-    return Image.owner == query.viewer_owner
-
-
-def _member_of(query):
-    if query.viewer_owner is None:
-        return sa.false()
-    member = models.ImageMember
-    clauses = [member.member == query.viewer_owner]
-    if query.member_status != 'all':
-        clauses.append(member.status == query.member_status)
-    return _has_live_child(member, *clauses)
+def visibility_clause(term, viewer):
+    """The SQL of a glance.domain.visibility term for ``viewer``."""
+    kind = type(term)
+    if kind is visibility.Admin:
+        return sa.true() if viewer.is_admin else sa.false()
+    if kind is visibility.VisibilityIn:
+        return Image.visibility.in_(term.values)
+    # Without the guards, "owner = NULL" would be rendered "owner IS NULL".
+    if kind is visibility.Owned:
+        if viewer.owner is None:
+            return sa.false()
+        return Image.owner == viewer.owner
+    if kind is visibility.Member:
+        if viewer.owner is None:
+            return sa.false()
+        member = models.ImageMember
+        clauses = [member.member == viewer.owner]
+        if term.statuses is not None:
+            clauses.append(member.status.in_(term.statuses))
+        return _has_live_child(member, *clauses)
+    if kind is visibility.AnyOf:
+        return sa.or_(*(visibility_clause(t, viewer) for t in term.terms))
+    if kind is visibility.AllOf:
+        return sa.and_(*(visibility_clause(t, viewer) for t in term.terms))
+    if kind is visibility.Not:
+        return sa.not_(visibility_clause(term.term, viewer))
+    raise TypeError('not a visibility term: %r' % (term,))
 
 
 def _has_live_child(model, *clauses):
     return sa.exists().where(model.image_id == Image.id,
                              model.deleted == sa.false(), *clauses)
-
-
-def sort_keys(query):
-    """``query.sort`` checked, with id appended to make the order total."""
-    keys = []
-    for key, direction in query.sort:
-        if key not in models.SORT_KEYS:
-            raise exception.InvalidSortKey(key=key)
-        if direction not in SORT_DIRECTIONS:
-            raise exception.InvalidSortDir(direction=direction)
-        keys.append((key, direction))
-    if 'id' not in {key for key, _ in keys}:
-        keys.append(('id', keys[-1][1] if keys else 'desc'))
-    return keys
 
 
 def order_by(keys, explicit_nulls):

@@ -29,15 +29,14 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.dialects import mysql
 
+from glance.domain import repository
+
 # InnoDB with utf8mb4: 4 bytes a character, 3072 bytes an index entry.
 TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
 
 # Characters of a property value MySQL indexes; it cannot index TEXT whole.
 PROPERTY_VALUE_INDEX_LENGTH = 255
 
-SORT_KEYS = ('name', 'status', 'container_format', 'disk_format', 'size',
-             'id', 'created_at', 'updated_at', 'visibility', 'owner',
-             'min_disk', 'min_ram', 'virtual_size', 'protected', 'os_hidden')
 
 
 # To the microsecond everywhere; MySQL's DATETIME alone keeps whole seconds.
@@ -166,7 +165,7 @@ class ImageMember(ImageChildMixin, Base):
 
 def _index_sort_keys(table):
     """The ``(key, id)`` index of every sort key, NULL first."""
-    for key in SORT_KEYS:
+    for key in repository.SORT_KEYS:
         if key == 'id':
             continue
         name, column = 'ix_images_%s_id' % key, table.c[key]

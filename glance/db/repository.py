@@ -4,13 +4,11 @@ Every status change is one conditional UPDATE (``WHERE status = <from>``),
 so of two writers racing from the same status, in one process or several,
 exactly one wins and the other gets Conflict.
 
-``save`` writes only what changed since the image was read from this
-repository (each Image returned carries a private copy of its stored
-state): two requests that read the same image and change different
-attributes, properties or tags, in one process or several, both keep their
-change instead of the later one writing back what the earlier one changed.
-Its first statement updates the image row, which locks it until the commit,
-so saves of one image are applied one after the other.
+``save`` writes the ImageChanges the domain computed, not the whole image:
+two requests that read the same image and change different attributes,
+properties or tags, in one process or several, both keep their change.
+Its first statement updates the image row, which locks it until the
+commit, so saves of one image are applied one after the other.
 """
 
 import collections
@@ -32,32 +30,8 @@ IMAGE_COLUMNS = tuple(
     field.name for field in dataclasses.fields(domain.Image)
     if field.name not in ('extra_properties', 'tags', 'locations'))
 
-# What ``transition`` may set besides status, locations and deleted.
-TRANSITION_COLUMNS = frozenset({'size', 'virtual_size', 'checksum',
-                                'os_hash_algo', 'os_hash_value'})
-
 # Bulk UPDATEs here never touch objects loaded in the same session.
 UNSYNCHRONIZED = {'synchronize_session': False}
-
-# The attribute of an Image holding its state as this repository read it.
-_AS_READ = '_sql_repository_as_read'
-
-
-@dataclasses.dataclass(frozen=True)
-class _AsRead:
-    attributes: dict
-    properties: dict
-    tags: frozenset
-
-    @classmethod
-    def of(cls, image):
-        return cls({name: getattr(image, name) for name in domain.MUTABLE},
-                   dict(image.extra_properties), frozenset(image.tags))
-
-
-def _remember(image):
-    setattr(image, _AS_READ, _AsRead.of(image))
-    return image
 
 
 def _refused_values_are_invalid(method):
@@ -91,7 +65,7 @@ class SqlImageRepository(repository.ImageRepository):
 
     @_refused_values_are_invalid
     def list(self, query):
-        keys = listing.sort_keys(query)
+        keys = query.sort_keys()
         statement = sa.select(models.Image).where(
             *listing.conditions(query))
         with self._reader() as session:
@@ -116,41 +90,34 @@ class SqlImageRepository(repository.ImageRepository):
             except sa.exc.IntegrityError:
                 raise exception.Duplicate(
                     'Image with ID %s already exists.' % image.id) from None
-            _sync_children(session, image, None, image.created_at)
+            _write_children(session, image.id, image.created_at,
+                            domain.ImageChanges(
+                                set_properties=image.extra_properties,
+                                added_tags=frozenset(image.tags)))
             _insert_locations(session, image.id, image.locations,
                               image.created_at)
-        _remember(image)
 
     @_refused_values_are_invalid
-    def save(self, image, require_status=None):
+    def save(self, image_id, changes, require_status=None):
         now = domain.utcnow()
-        conditions = [_live(image.id)]
+        conditions = [_live(image_id)]
         if require_status is not None:
             conditions.append(models.Image.status == require_status)
-        as_read = getattr(image, _AS_READ, None)
-        values = {attribute: getattr(image, attribute)
-                  for attribute in domain.MUTABLE
-                  if as_read is None or
-                  getattr(image, attribute) != as_read.attributes[attribute]}
         with self._writer.begin() as session:
             result = session.execute(
                 sa.update(models.Image).where(*conditions).values(
-                    updated_at=now, **values),
+                    updated_at=now, **changes.attributes),
                 execution_options=UNSYNCHRONIZED)
             if result.rowcount == 0:
-                _raise_gone_or_changed(session, image.id, require_status)
-            _sync_children(session, image, as_read, now)
-        image.updated_at = now
-        _remember(image)
+                _raise_gone_or_changed(session, image_id, require_status)
+            _write_children(session, image_id, now, changes)
         return now
 
     def transition(self, image_id, from_status, to_status, **values):
+        # Only deleted and pending_delete images are soft deleted, so the
+        # status alone tells whether the row may still change.
         locations = values.pop('locations', None)
         deleted = values.pop('deleted', False)
-        unknown = set(values) - TRANSITION_COLUMNS
-        if unknown:
-            raise TypeError('transition cannot set %s'
-                            % ', '.join(sorted(unknown)))
         now = domain.utcnow()
         values.update(status=to_status, updated_at=now)
         if deleted:
@@ -158,7 +125,7 @@ class SqlImageRepository(repository.ImageRepository):
         with self._writer.begin() as session:
             result = session.execute(
                 sa.update(models.Image).where(
-                    _live(image_id),
+                    models.Image.id == image_id,
                     models.Image.status == from_status).values(**values),
                 execution_options=UNSYNCHRONIZED)
             if result.rowcount == 0:
@@ -250,7 +217,6 @@ class SqlImageRepository(repository.ImageRepository):
             rows = session.scalars(sa.select(models.Image).where(
                 models.Image.status == status,
                 models.Image.updated_at < older_than,
-                models.Image.deleted == sa.false(),
             ).order_by(models.Image.updated_at, models.Image.id)).all()
             return _to_images(session, rows)
 
@@ -299,44 +265,29 @@ def _raise_gone_or_changed(session, image_id, expected_status):
         % (image_id, status, expected_status))
 
 
-def _sync_children(session, image, as_read, now):
-    """Write the image's properties and tags: those that changed since
-    ``as_read``, or with None, exactly the image's."""
-    properties = {name: {'value': value}
-                  for name, value in image.extra_properties.items()}
-    tags = {tag: {} for tag in image.tags}
-    removed_properties = removed_tags = None
-    if as_read is not None:
-        properties = {name: columns for name, columns in properties.items()
-                      if as_read.properties.get(name, _ABSENT)
-                      != columns['value']}
-        tags = {tag: {} for tag in image.tags - as_read.tags}
-        removed_properties = as_read.properties.keys() - \
-            image.extra_properties.keys()
-        removed_tags = as_read.tags - image.tags
-    _sync_rows(session, models.ImageProperty, 'name', image.id, now,
-               properties, removed_properties)
-    _sync_rows(session, models.ImageTag, 'value', image.id, now, tags,
-               removed_tags)
-
-
-_ABSENT = object()
+def _write_children(session, image_id, now, changes):
+    """Write the properties and tags an ImageChanges sets and removes."""
+    _sync_rows(session, models.ImageProperty, 'name', image_id, now,
+               {name: {'value': value}
+                for name, value in changes.set_properties.items()},
+               changes.removed_properties)
+    _sync_rows(session, models.ImageTag, 'value', image_id, now,
+               {tag: {} for tag in changes.added_tags}, changes.removed_tags)
 
 
 def _sync_rows(session, model, key, image_id, now, wanted, unwanted):
     """Make live the rows of ``model`` for the image that ``wanted`` names
-    and delete those ``unwanted`` names (with None: all others).
+    and delete those ``unwanted`` names.
 
     ``wanted`` maps each row's ``key`` to its other column values.  A row
     that goes is soft deleted and revived if it comes back, as
     ``(image_id, key)`` is unique among deleted rows too.
     """
-    statement = sa.select(model).where(model.image_id == image_id)
-    if unwanted is not None:
-        if not wanted and not unwanted:
-            return
-        statement = statement.where(
-            getattr(model, key).in_([*wanted, *unwanted]))
+    if not wanted and not unwanted:
+        return
+    statement = sa.select(model).where(
+        model.image_id == image_id,
+        getattr(model, key).in_([*wanted, *unwanted]))
     rows = {getattr(row, key): row for row in session.scalars(statement)}
     for key_value, columns in wanted.items():
         row = rows.get(key_value)
@@ -380,7 +331,7 @@ def _to_images(session, rows):
     tags = _live_children(session, models.ImageTag, ids)
     locations = _live_children(session, models.ImageLocation, ids)
     return [
-        _remember(domain.Image(
+        domain.Image(
             **{column: getattr(row, column) for column in IMAGE_COLUMNS},
             extra_properties={prop.name: prop.value
                               for prop in properties[row.id]},
@@ -389,7 +340,7 @@ def _to_images(session, rows):
                                        metadata=json.loads(
                                            location.meta_data or '{}'),
                                        status=location.status)
-                       for location in locations[row.id]]))
+                       for location in locations[row.id]])
         for row in rows]
 
 

@@ -29,6 +29,14 @@ RESERVED = frozenset({'owner_id', 'is_public', 'location', 'deleted',
 MUTABLE = ('name', 'visibility', 'protected', 'os_hidden', 'owner',
            'disk_format', 'container_format', 'min_disk', 'min_ram')
 
+# What describes stored data: set only by a status transition, never by
+# a client (see ImageRepository.transition).
+DATA_ATTRIBUTES = ('size', 'virtual_size', 'checksum', 'os_hash_algo',
+                   'os_hash_value')
+
+# Longest extra property name and value, and tag, as Glance stores them.
+MAX_PROPERTY_LENGTH = 255
+
 # Formats of Amazon kernel, ramdisk and machine images: an image using one
 # of them as disk or container format must use it as both.
 AMAZON_FORMATS = ('aki', 'ari', 'ami')
@@ -38,24 +46,10 @@ def is_uuid(value):
     return isinstance(value, str) and bool(UUID_RE.match(value))
 
 
-def visibility_for_is_public(is_public, current=None):
-    """The visibility Image API v1's ``is_public`` asks for.
-
-    True is public.  False keeps a non-public visibility as it is and
-    makes a public (or new) image shared, as Glance mapped it, so that v1
-    members still see it.
-    """
-    if is_public:
-        return 'public'
-    if current is None or current == 'public':
-        return 'shared'
-    return current
-
-
 def utcnow():
-    """Naive UTC now, truncated to whole seconds as Glance reports it."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(
-        tzinfo=None, microsecond=0)
+    """Naive UTC now, to the microsecond: images created within one second
+    still list in the order they came (views show whole seconds)."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 @dataclasses.dataclass
@@ -93,10 +87,53 @@ class Image:
     deleted: bool = False
     deleted_at: datetime.datetime | None = None
 
+    def __post_init__(self):
+        self.mark_stored()
+
     @property
     def is_public(self):
         """Image API v1's view of the visibility."""
         return self.visibility == 'public'
+
+    def mark_stored(self):
+        """Remember the current state as the stored one; ``changes`` is
+        what differs from it.  An Image starts out as stored: repositories
+        build them from what they read."""
+        self._stored = (
+            {name: getattr(self, name) for name in MUTABLE},
+            dict(self.extra_properties), frozenset(self.tags))
+
+    def changes(self):
+        """An ImageChanges: what differs from the stored state."""
+        attributes, properties, tags = self._stored
+        return ImageChanges(
+            attributes={name: getattr(self, name) for name in MUTABLE
+                        if getattr(self, name) != attributes[name]},
+            set_properties={
+                name: value for name, value in self.extra_properties.items()
+                if properties.get(name, _ABSENT) != value},
+            removed_properties=frozenset(
+                properties.keys() - self.extra_properties.keys()),
+            added_tags=frozenset(self.tags - tags),
+            removed_tags=frozenset(tags - self.tags))
+
+
+_ABSENT = object()
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageChanges:
+    """What a save writes: the client-mutable attributes that changed,
+    the extra properties set and removed, the tags added and removed.
+
+    Writing only changes lets two requests that read the same image and
+    change different things both keep their change.
+    """
+    attributes: dict = dataclasses.field(default_factory=dict)
+    set_properties: dict = dataclasses.field(default_factory=dict)
+    removed_properties: frozenset = frozenset()
+    added_tags: frozenset = frozenset()
+    removed_tags: frozenset = frozenset()
 
 
 @dataclasses.dataclass

@@ -1,48 +1,55 @@
-"""What the domain needs from image metadata storage.
+"""What the domain needs from image metadata storage, and the one
+vocabulary of image lists.
 
-Two implementations serve this interface: the SQL one (``glance.db``) and,
-later, the registry client.  The domain never sees SQL or HTTP.
+Two implementations serve this interface: the SQL one (``glance.db``) and
+the registry one (``glance.registry.repository``).  The domain never sees
+SQL or HTTP; the repositories hold no rule of their own.
 """
 
 import abc
 import dataclasses
 import datetime
 
+from glance.common import exception
+from glance.domain import image as image_mod
+from glance.domain import visibility
+
+# Base attributes a list may filter on with a list of values.
+FILTER_ATTRIBUTES = frozenset({
+    'name', 'status', 'visibility', 'owner', 'disk_format',
+    'container_format', 'protected', 'os_hidden', 'id', 'checksum',
+    'os_hash_value', 'min_disk', 'min_ram'})
+# Attributes a list may compare with RANGE_OPERATORS.
+RANGE_ATTRIBUTES = frozenset({'size', 'created_at', 'updated_at'})
+RANGE_OPERATORS = ('eq', 'neq', 'gt', 'gte', 'lt', 'lte')
+# Keys a list may sort on; the database has a (key, id) index for each.
+SORT_KEYS = ('name', 'status', 'container_format', 'disk_format', 'size',
+             'id', 'created_at', 'updated_at', 'visibility', 'owner',
+             'min_disk', 'min_ram', 'virtual_size', 'protected', 'os_hidden')
+SORT_DIRECTIONS = ('asc', 'desc')
+MEMBER_STATUSES = image_mod.MEMBER_STATUSES + (visibility.ANY_STATUS,)
+
 
 @dataclasses.dataclass
 class ImageQuery:
-    """A validated image list request.
+    """An image list request.
 
-    ``filters`` maps a base attribute (name, status, visibility, owner,
-    disk_format, container_format, protected, os_hidden, id, checksum,
-    min_disk, min_ram) to the list of values it may take (several values come
-    from the ``in:`` operator).  ``property_filters`` does the same for
-    extra properties.  ``tags``: every tag must be on the image.  ``ranges``
-    are ``(attribute, operator, value)`` with operator one of eq, neq, gt,
-    gte, lt, lte, on size, created_at and updated_at.  ``sort`` is a list of
-    ``(key, 'asc'|'desc')``; the repository appends ``id`` to make paging
-    total.  ``marker`` is the id of the last image of the previous page.
+    ``filters`` maps a base attribute of FILTER_ATTRIBUTES to the list of
+    values it may take (several values come from the ``in:`` operator).
+    ``property_filters`` does the same for extra properties.  ``tags``:
+    every tag must be on the image.  ``ranges`` are ``(attribute, operator,
+    value)`` on RANGE_ATTRIBUTES.  ``sort`` is a list of ``(key,
+    'asc'|'desc')``; ``id`` is appended to make paging total.  ``marker``
+    is the id of the last image of the previous page.
 
-    ``viewer_owner`` and ``viewer_is_admin`` describe the caller.  When
-    ``filters`` has no visibility:
-      - an admin sees every image except community images not its own;
-      - anyone else sees public images, their own images, and shared
-        images of which they are a member whose status is
-        ``member_status`` ('accepted' by default, 'all' for any).
-    With a visibility filter, only images of that visibility the caller
-    could see (community: all community images).
+    Which images are listed is ``visibility.listed`` for ``viewer`` (set
+    by the domain from the caller), the ``visibility`` filter and
+    ``member_status`` ('accepted' by default, 'all' for any).
     ``os_hidden`` defaults to False: hidden images are listed only when
-    the filter asks for them.
-
-    Image API v1 adds three features:
-      - ``admin_as_user``: the domain lists for an admin as for anyone
-        else (v1's default listing);
-      - ``is_public``: True keeps only public images, False only the
-        others, among those listed;
-      - ``changes_since``: only images whose updated_at is later than
-        this naive UTC datetime, deleted images included (they come back
-        with ``deleted`` True and ``deleted_at`` set); the marker may
-        then name a deleted image too.
+    the filter asks for them.  ``changes_since``: only images whose
+    updated_at is later than this naive UTC datetime, deleted images
+    included (they come back with ``deleted`` True and ``deleted_at``
+    set); the marker may then name a deleted image too.
     """
     filters: dict = dataclasses.field(default_factory=dict)
     property_filters: dict = dataclasses.field(default_factory=dict)
@@ -53,11 +60,53 @@ class ImageQuery:
     limit: int = 25
     marker: str | None = None
     member_status: str = 'accepted'
-    admin_as_user: bool = False
-    is_public: bool | None = None
     changes_since: datetime.datetime | None = None
-    viewer_owner: str | None = None
-    viewer_is_admin: bool = False
+    viewer: visibility.Viewer = dataclasses.field(
+        default_factory=visibility.Viewer)
+
+    def check(self):
+        """Raise Invalid unless every filter, range, sort and status is
+        one of the vocabulary above."""
+        for attribute, values in self.filters.items():
+            if attribute not in FILTER_ATTRIBUTES:
+                raise exception.InvalidParameterValue(
+                    param=attribute, value=values, extra='not a filter')
+        for value in self.filters.get('visibility', ()):
+            if value not in image_mod.VISIBILITIES:
+                raise exception.InvalidParameterValue(
+                    param='visibility', value=value,
+                    extra='expected one of %s'
+                          % ', '.join(image_mod.VISIBILITIES))
+        for attribute, operator, _ in self.ranges:
+            if attribute not in RANGE_ATTRIBUTES:
+                raise exception.InvalidFilterRangeValue()
+            if operator not in RANGE_OPERATORS:
+                raise exception.InvalidFilterOperatorValue()
+        for key, direction in self.sort:
+            if key not in SORT_KEYS:
+                raise exception.InvalidSortKey(key=key)
+            if direction not in SORT_DIRECTIONS:
+                raise exception.InvalidSortDir(direction=direction)
+        if self.member_status not in MEMBER_STATUSES:
+            raise exception.InvalidParameterValue(
+                param='member_status', value=self.member_status,
+                extra='must be one of %s' % ', '.join(MEMBER_STATUSES))
+        if self.limit < 0:
+            raise exception.InvalidParameterValue(
+                param='limit', value=self.limit, extra='must not be negative')
+        return self
+
+    def sort_keys(self):
+        """``sort`` with id appended to make the order total."""
+        keys = list(self.sort)
+        if 'id' not in {key for key, _ in keys}:
+            keys.append(('id', keys[-1][1] if keys else 'desc'))
+        return keys
+
+    def rule(self):
+        """The visibility term selecting the images listed."""
+        return visibility.listed(self.filters.get('visibility'),
+                                 self.member_status)
 
 
 class ImageRepository(abc.ABC):
@@ -86,14 +135,13 @@ class ImageRepository(abc.ABC):
         """
 
     @abc.abstractmethod
-    def save(self, image, require_status=None):
-        """Persist the client-mutable attributes, properties and tags.
+    def save(self, image_id, changes, require_status=None):
+        """Write an ImageChanges to the stored image, atomically.
 
-        Status, size, hashes and locations are not written here: they
-        change only through ``transition``.  With ``require_status`` the
-        write happens only if the stored status still equals it, else
-        Conflict.  Sets and returns the new ``updated_at``.
-        Raises ImageNotFound if the image is gone.
+        Status and data attributes are not written here: they change only
+        through ``transition``.  With ``require_status`` the write happens
+        only if the stored status still equals it, else Conflict.  Returns
+        the new ``updated_at``.  Raises ImageNotFound if the image is gone.
         """
 
     @abc.abstractmethod
@@ -101,8 +149,8 @@ class ImageRepository(abc.ABC):
         """Move an image from one status to another, atomically.
 
         ``UPDATE ... SET status=to_status, <values> WHERE id=image_id AND
-        status=from_status``.  ``values`` may set size, virtual_size,
-        checksum, os_hash_algo, os_hash_value; ``locations`` (a list of
+        status=from_status``.  ``values`` may set the DATA_ATTRIBUTES of
+        glance.domain.image; ``locations`` (a list of
         Location) replaces the image's locations; ``deleted=True`` soft
         deletes the row.  Returns the updated Image.  Raises Conflict when
         the stored status is not ``from_status`` and ImageNotFound when the

@@ -1,8 +1,9 @@
 """The registry server: the Glance registry REST API over the SQL repository.
 
-Each action translates one request into one or two calls of
-``glance.db.repository.SqlImageRepository`` and its answer back to JSON; the
-queries live there only.  Routes (see doc/registry.md for the bodies):
+Each action translates one request into one call of
+``glance.db.repository.SqlImageRepository`` and its answer back to JSON:
+one route per repository operation.  Routes (see doc/registry.md for the
+bodies):
 
 ====== ======================================= ==============================
 GET    ``/``, ``/images``                      brief list (id, name, size,
@@ -13,12 +14,15 @@ GET    ``/images/stalled``                     images in ``status`` not
                                                updated since ``older_than``
 POST   ``/images``                             add an image
 GET    ``/images/{id}``                        one image
-PUT    ``/images/{id}``                        change attributes, properties
-                                               and tags; change the status
-                                               (with ``from_state``: only if
-                                               it still is that); or, with
-                                               neither, touch updated_at
-DELETE ``/images/{id}``                        soft delete
+PUT    ``/images/{id}``                        save changes of attributes,
+                                               properties and tags
+PUT    ``/images/{id}/status``                 change the status, only if it
+                                               still is ``from``
+PUT    ``/images/{id}/heartbeat``              touch updated_at, only while
+                                               the status is ``status``
+DELETE ``/images/{id}``                        soft delete: the image waits
+                                               in pending_delete for its data
+                                               to be removed
 GET    ``/images/{id}/members``                the members
 PUT    ``/images/{id}/members``                replace the members
 GET    ``/images/{id}/members/{member}``       one membership
@@ -31,23 +35,25 @@ Errors carry ``{"error": {"code", "title", "message", "type"}}``, ``type``
 naming the exception of ``glance.common.exception`` raised, so that the
 client raises the very same one in glance-api.
 
-Who may do what to an image is decided in glance-api's domain, not here: a
-registry caller reaches every image.  The caller's identity is used to
-authenticate it (keystone and trusted-auth pipelines), to refuse writes from
-read-only callers, and as the viewer of image lists: only a caller that is an
-administrator here may list on behalf of the viewer it names.
+Who may change an image is decided in glance-api's domain; the registry
+applies the same visibility (glance.domain.visibility) for the identity it
+is given: an image the caller may not see is not found, by any route.  The
+caller's identity also refuses writes from read-only callers, and is the
+viewer of image lists: only a caller that is an administrator here may
+list on behalf of the viewer it names.
 """
 
 import datetime
 
-from glance.api import errors
 from glance.common import config
+from glance.common import errors
 from glance.common import exception
 from glance.common import wsgi
 from glance.db import repository as db_repository
 from glance.db import session as db_session
 from glance.domain import image as domain
 from glance.domain import lifecycle
+from glance.domain import visibility
 from glance.registry import query as query_mod
 from glance.registry import wire
 
@@ -55,14 +61,6 @@ CONF = config.CONF
 
 BRIEF_FIELDS = ('id', 'name', 'size', 'disk_format', 'container_format',
                 'checksum')
-VIEWER_PARAMS = ('viewer_owner', 'viewer_is_admin')
-# What PUT /images/{id} changes through a status transition.
-TRANSITION_ATTRIBUTES = db_repository.TRANSITION_COLUMNS | {
-    'status', 'location_data', 'deleted'}
-# Changes of a save that name properties or tags to drop or add.
-NAME_LISTS = ('remove_properties', 'add_tags', 'remove_tags')
-SAVED_ATTRIBUTES = frozenset(domain.MUTABLE) | {'properties', 'tags'} | \
-    frozenset(NAME_LISTS)
 
 
 def _writable(req):
@@ -78,23 +76,52 @@ def _object(body, key):
     return value
 
 
+def _text(body, key, required=True):
+    value = body.get(key) if isinstance(body, dict) else None
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise exception.BadRequest('%s must be a string.' % key)
+    return value
+
+
 def _image_response(image):
     return wsgi.json_response({'image': wire.image_to_dict(image)})
 
 
-class ImagesController:
+def _viewer(context):
+    return visibility.Viewer(owner=context.owner, is_admin=context.is_admin)
+
+
+class _Visible:
+    """What every image route shares: the image as the caller may see it."""
 
     def __init__(self, repo):
         self.repo = repo
 
+    def _sees(self, context, image):
+        return visibility.matches(
+            visibility.sees(), _viewer(context), image,
+            lambda: self.repo.member_status(image.id, context.owner))
+
+    def _visible(self, req, image_id):
+        """The image ``image_id``; ImageNotFound unless the caller sees it.
+        """
+        if not domain.is_uuid(image_id):
+            raise exception.ImageNotFound(image_id=image_id)
+        image = self.repo.get(image_id)
+        if not self._sees(req.context, image):
+            raise exception.ImageNotFound(image_id=image_id)
+        return image
+
+
+class ImagesController(_Visible):
+
     def _list(self, req):
         query = query_mod.decode(req.params.items(), CONF.limit_param_default,
                                  CONF.api_limit_max)
-        context = req.context
-        names_viewer = any(name in req.params for name in VIEWER_PARAMS)
-        if not (context.is_admin and names_viewer):
-            query.viewer_owner = context.owner
-            query.viewer_is_admin = context.is_admin
+        if not (req.context.is_admin and query_mod.names_viewer(req.params)):
+            query.viewer = _viewer(req.context)
         return self.repo.list(query)
 
     def index(self, req):
@@ -114,11 +141,11 @@ class ImagesController:
                                     req.params['older_than'])
         return wsgi.json_response({'images': [
             wire.image_to_dict(image)
-            for image in self.repo.stalled(req.params['status'],
-                                           older_than)]})
+            for image in self.repo.stalled(req.params['status'], older_than)
+            if self._sees(req.context, image)]})
 
     def show(self, req, image_id):
-        return _image_response(self.repo.get(image_id))
+        return _image_response(self._visible(req, image_id))
 
     def create(self, req):
         _writable(req)
@@ -131,92 +158,55 @@ class ImagesController:
         self.repo.add(image)
         return _image_response(image)
 
-    def update(self, req, image_id):
+    def save(self, req, image_id):
+        """``{"changes": {...}, "require_status": ...}``: an ImageChanges
+        (see registry.wire), written only while the status is
+        ``require_status`` when one is given."""
         _writable(req)
-        request = req.json_body_or_400()
-        body = _object(request, 'image')
-        from_state = request.get('from_state')
-        unknown = set(body) - SAVED_ATTRIBUTES - TRANSITION_ATTRIBUTES
-        if unknown:
-            raise exception.BadRequest(
-                'These attributes cannot be changed: %s'
-                % ', '.join(sorted(unknown)))
-        saved = {k: v for k, v in body.items() if k in SAVED_ATTRIBUTES}
-        changes = {k: v for k, v in body.items() if k not in saved}
-        image = None
-        if saved:
-            image = self.repo.get(image_id)
-            purge = req.headers.get(wire.PURGE_PROPS_HEADER) == 'true'
-            _apply(image, saved, purge)
-            self.repo.save(image, require_status=from_state)
-        if changes:
-            image = self._transition(image_id, from_state, changes)
-        if image is None:
-            image = self._touch(image_id, from_state)
-        return _image_response(image)
+        body = req.json_body_or_400()
+        changes = wire.changes_from_dict(_object(body, 'changes'))
+        self._visible(req, image_id)
+        updated_at = self.repo.save(
+            image_id, changes, _text(body, 'require_status', required=False))
+        return wsgi.json_response({'updated_at': wire.to_text(updated_at)})
 
-    def _current_status(self, image_id, from_state):
-        if from_state is not None:
-            return from_state
-        return self.repo.get(image_id).status
-
-    def _transition(self, image_id, from_state, changes):
-        from_state = self._current_status(image_id, from_state)
+    def transition(self, req, image_id):
+        """``{"from", "to", "values", "location_data", "deleted"}``."""
+        _writable(req)
+        body = req.json_body_or_400()
         values = {name: wire.image_attribute(name, value)
-                  for name, value in changes.items()
-                  if name in db_repository.TRANSITION_COLUMNS}
-        if 'location_data' in changes:
+                  for name, value in _object(body, 'values').items()
+                  if name in domain.DATA_ATTRIBUTES}
+        if body.get('location_data') is not None:
             values['locations'] = wire.locations_from_list(
-                changes['location_data'] or ())
-        if changes.get('deleted'):
+                body['location_data'])
+        if body.get('deleted'):
             values['deleted'] = True
-        return self.repo.transition(image_id, from_state,
-                                    changes.get('status', from_state),
-                                    **values)
+        self._visible(req, image_id)
+        return _image_response(self.repo.transition(
+            image_id, _text(body, 'from'), _text(body, 'to'), **values))
 
-    def _touch(self, image_id, from_state):
-        status = self._current_status(image_id, from_state)
-        touched = self.repo.touch(image_id, status)
-        image = self.repo.get(image_id)
-        if not touched:
+    def heartbeat(self, req, image_id):
+        """``{"status"}``: 204, or 409 once the image left that status."""
+        _writable(req)
+        status = _text(req.json_body_or_400(), 'status')
+        self._visible(req, image_id)
+        if not self.repo.touch(image_id, status):
             raise exception.Conflict(
-                'The status of image %s changed: it is %s, no longer %s.'
-                % (image_id, image.status, status))
-        return image
+                'Image %s is no longer %s.' % (image_id, status))
+        return wsgi.empty_response()
 
     def delete(self, req, image_id):
         _writable(req)
-        image = self.repo.get(image_id)
+        image = self._visible(req, image_id)
         return _image_response(self.repo.transition(
-            image_id, image.status, lifecycle.DELETED, deleted=True))
+            image_id, image.status, lifecycle.PENDING_DELETE, deleted=True))
 
 
-def _apply(image, saved, purge_props):
-    """Make the changes of a PUT to ``image``: attributes; properties
-    merged or (purge_props) replacing all, then ``remove_properties``;
-    ``tags`` replacing all, then ``add_tags`` and ``remove_tags``."""
-    for name in domain.MUTABLE:
-        if name in saved:
-            setattr(image, name, wire.image_attribute(name, saved[name]))
-    names = {name: wire.string_set(saved, name) for name in NAME_LISTS}
-    if 'properties' in saved:
-        properties = wire.properties_from_json(saved)
-        if not purge_props:
-            properties = dict(image.extra_properties, **properties)
-        image.extra_properties = properties
-    for name in names['remove_properties']:
-        image.extra_properties.pop(name, None)
-    if 'tags' in saved:
-        image.tags = wire.string_set(saved, 'tags')
-    image.tags = (image.tags | names['add_tags']) - names['remove_tags']
-
-
-class MembersController:
-
-    def __init__(self, repo):
-        self.repo = repo
+class MembersController(_Visible):
 
     def index(self, req, image_id):
+        self._visible(req, image_id)
         return wsgi.json_response({'members': [
             wire.member_to_dict(member)
             for member in self.repo.members(image_id)]})
@@ -233,6 +223,7 @@ class MembersController:
                 for m in memberships):
             raise exception.BadRequest(
                 'The body must be {"memberships": [{"member_id": ...}]}.')
+        self._visible(req, image_id)
         existing = self._by_member(image_id)
         members = [self._merged(image_id, m['member_id'], m, existing)
                    for m in memberships]
@@ -240,6 +231,7 @@ class MembersController:
         return wsgi.empty_response()
 
     def show(self, req, image_id, member_id):
+        self._visible(req, image_id)
         member = self._by_member(image_id).get(member_id)
         if member is None:
             raise exception.MemberNotFound(image_id=image_id,
@@ -252,6 +244,7 @@ class MembersController:
         _writable(req)
         body = req.json_body_or_400() if req.body else {'member': {}}
         values = _object(body, 'member')
+        self._visible(req, image_id)
         member = self._merged(image_id, member_id, values,
                               self._by_member(image_id))
         return wsgi.json_response(
@@ -259,13 +252,15 @@ class MembersController:
 
     def delete(self, req, image_id, member_id):
         _writable(req)
+        self._visible(req, image_id)
         self.repo.remove_member(image_id, member_id)
         return wsgi.empty_response()
 
     def shared(self, req, member_id):
         return wsgi.json_response({'shared_images': [
             wire.member_to_dict(member)
-            for member in self.repo.member_images(member_id)]})
+            for member in self.repo.member_images(member_id)
+            if self._sees(req.context, self.repo.get(member.image_id))]})
 
     def _by_member(self, image_id):
         return {member.member_id: member
@@ -302,7 +297,9 @@ def build(repo):
     router.add('/images/detail', images, {'GET': 'detail'})
     router.add('/images/stalled', images, {'GET': 'stalled'})
     router.add('/images/{image_id}', images,
-               {'GET': 'show', 'PUT': 'update', 'DELETE': 'delete'})
+               {'GET': 'show', 'PUT': 'save', 'DELETE': 'delete'})
+    router.add('/images/{image_id}/status', images, {'PUT': 'transition'})
+    router.add('/images/{image_id}/heartbeat', images, {'PUT': 'heartbeat'})
     members = MembersController(repo)
     router.add('/images/{image_id}/members', members,
                {'GET': 'index', 'PUT': 'update_all'})

@@ -13,10 +13,12 @@ Glance's registry parameters, extended to carry the whole ImageQuery:
                                Glance's spellings of size gte/lte
 ``sort_key=<key>``,            the sort, in order; one sort_dir applies to
 ``sort_dir=asc|desc``          every key
+``viewer_owner=<id>``,         the viewer (see glance.domain.visibility),
+``viewer_is_admin=true|false`` which only an administrator may name
 ``<field>=<value>``            any other ImageQuery field (limit, marker,
-                               member_status, viewer_owner, viewer_is_admin,
-                               and whatever fields are added later), typed
-                               by its annotation
+                               member_status, changes_since, and whatever
+                               fields are added later), typed by its
+                               annotation
 ============================== ==============================================
 
 Values are typed as the Image attribute they filter (booleans as
@@ -28,14 +30,16 @@ question.
 import dataclasses
 
 from glance.common import exception
-from glance.db import listing
 from glance.domain import image as domain
 from glance.domain import repository
+from glance.domain import visibility
 from glance.registry import wire
 
 # ImageQuery fields with an encoding of their own; every other one is a
 # scalar sent as <field>=<value>.
-STRUCTURED = ('filters', 'property_filters', 'tags', 'ranges', 'sort')
+STRUCTURED = ('filters', 'property_filters', 'tags', 'ranges', 'sort',
+              'viewer')
+VIEWER_FIELDS = {'viewer_owner': 'owner', 'viewer_is_admin': 'is_admin'}
 PROPERTY_PREFIX = 'property-'
 GLANCE_SIZE_RANGES = {'size_min': 'gte', 'size_max': 'lte'}
 
@@ -65,7 +69,16 @@ def encode(query):
         value = getattr(query, name)
         if value is not None:
             params.append((name, wire.to_text(value)))
+    for param, field in VIEWER_FIELDS.items():
+        value = getattr(query.viewer, field)
+        if value is not None:
+            params.append((param, wire.to_text(value)))
     return params
+
+
+def names_viewer(params):
+    """Whether the parameters name a viewer (not the caller)."""
+    return any(name in params for name in VIEWER_FIELDS)
 
 
 def decode(params, default_limit, max_limit):
@@ -76,6 +89,7 @@ def decode(params, default_limit, max_limit):
     or a value of the wrong type.
     """
     query = repository.ImageQuery(limit=default_limit)
+    viewer = {}
     sort_keys, sort_dirs = [], []
     for name, text in params:
         if name == 'sort_key':
@@ -92,9 +106,12 @@ def decode(params, default_limit, max_limit):
                                  wire.from_text(int, name, text)))
         elif name == 'range':
             query.ranges.append(_range(text))
-        elif name in listing.ATTRIBUTE_FILTERS:
+        elif name in repository.FILTER_ATTRIBUTES:
             query.filters.setdefault(name, []).append(
                 wire.from_text(IMAGE_TYPES.get(name, str), name, text))
+        elif name in VIEWER_FIELDS:
+            viewer[VIEWER_FIELDS[name]] = wire.from_text(
+                bool if name == 'viewer_is_admin' else str, name, text)
         elif name in SCALAR_FIELDS:
             setattr(query, name,
                     wire.from_text(SCALAR_FIELDS[name], name, text))
@@ -103,10 +120,8 @@ def decode(params, default_limit, max_limit):
                 param=name, value=text, extra='not a registry list parameter')
     if sort_keys:
         query.sort = list(zip(sort_keys, _directions(sort_keys, sort_dirs)))
-    if query.limit < 0:
-        raise exception.InvalidParameterValue(
-            param='limit', value=query.limit, extra='must not be negative')
-    query.limit = min(query.limit, max_limit)
+    query.viewer = visibility.Viewer(**viewer)
+    query.limit = min(query.check().limit, max_limit)
     return query
 
 

@@ -4,57 +4,16 @@ The second ImageRepository: each method is one registry request (see
 glance.registry.api), and raises what the SQL repository would raise, as the
 registry names the exception in its error answers.  The domain cannot tell
 the two apart.
-
-As with the SQL repository, ``save`` writes only what changed since the
-image was read from this repository (each Image returned carries a private
-copy of its state as read): the registry applies those changes to the image
-as it is stored, so concurrent saves of different changes all keep theirs.
 """
 
+import datetime
 import urllib.parse
 
 from glance.common import exception
-from glance.db import repository as db_repository
 from glance.domain import image as domain
 from glance.domain import repository
 from glance.registry import query as query_mod
 from glance.registry import wire
-
-
-# The attribute of an Image holding its state as this repository read it.
-_AS_READ = '_registry_repository_as_read'
-
-
-def _remember(image):
-    setattr(image, _AS_READ, (
-        {name: getattr(image, name) for name in domain.MUTABLE},
-        dict(image.extra_properties), frozenset(image.tags)))
-    return image
-
-
-def _save_request(image):
-    """The body and headers of PUT /images/{id} saving ``image``: what
-    changed since it was read, or for an image not read here, its whole
-    state (properties purged: the ones it lacks go)."""
-    as_read = getattr(image, _AS_READ, None)
-    if as_read is None:
-        body = {name: getattr(image, name) for name in domain.MUTABLE}
-        body.update(properties=image.extra_properties,
-                    tags=sorted(image.tags))
-        return body, {wire.PURGE_PROPS_HEADER: 'true'}
-    attributes, properties, tags = as_read
-    body = {name: getattr(image, name) for name in domain.MUTABLE
-            if getattr(image, name) != attributes[name]}
-    # Always there, so that the request saves even when nothing changed.
-    body['properties'] = {
-        name: value for name, value in image.extra_properties.items()
-        if name not in properties or properties[name] != value}
-    changes = {'remove_properties': properties.keys() -
-               image.extra_properties.keys(),
-               'add_tags': image.tags - tags, 'remove_tags': tags - image.tags}
-    body.update({name: sorted(names)
-                 for name, names in changes.items() if names})
-    return body, {}
 
 
 def _segment(value):
@@ -75,15 +34,14 @@ class RegistryImageRepository(repository.ImageRepository):
     def __init__(self, client):
         self.client = client
 
-    def _image(self, method, path, body=None, idempotent=True, **kwargs):
+    def _image(self, method, path, body=None, idempotent=True):
         answer = self.client.request(method, path, body=body,
-                                     idempotent=idempotent, **kwargs)
-        return _remember(wire.image_from_dict(answer['image']))
+                                     idempotent=idempotent)
+        return wire.image_from_dict(answer['image'])
 
     def _images(self, path, params):
         answer = self.client.request('GET', path, params=params)
-        return [_remember(wire.image_from_dict(image))
-                for image in answer['images']]
+        return [wire.image_from_dict(image) for image in answer['images']]
 
     def get(self, image_id):
         return self._image('GET', _image_path(image_id))
@@ -95,40 +53,33 @@ class RegistryImageRepository(repository.ImageRepository):
         self.client.request('POST', '/images',
                             body={'image': wire.image_to_dict(image)},
                             idempotent=False)
-        _remember(image)
 
-    def save(self, image, require_status=None):
-        body, headers = _save_request(image)
-        saved = self._image(
-            'PUT', _image_path(image.id),
-            {'image': body, 'from_state': require_status}, headers=headers)
-        image.updated_at = saved.updated_at
-        _remember(image)
-        return saved.updated_at
+    def save(self, image_id, changes, require_status=None):
+        answer = self.client.request(
+            'PUT', _image_path(image_id),
+            body={'changes': wire.changes_to_dict(changes),
+                  'require_status': require_status})
+        return wire.from_text(datetime.datetime, 'updated_at',
+                              answer['updated_at'])
 
     def transition(self, image_id, from_status, to_status, **values):
         locations = values.pop('locations', None)
-        deleted = values.pop('deleted', False)
-        unknown = set(values) - db_repository.TRANSITION_COLUMNS
-        if unknown:
-            raise TypeError('transition cannot set %s'
-                            % ', '.join(sorted(unknown)))
-        body = dict(values, status=to_status)
+        body = {'from': from_status, 'to': to_status,
+                'deleted': values.pop('deleted', False),
+                'values': {name: wire.to_json(value)
+                           for name, value in values.items()}}
         if locations is not None:
             body['location_data'] = [wire.location_to_dict(location)
                                      for location in locations]
-        if deleted:
-            body['deleted'] = True
         # Not idempotent: once carried out, a second try would conflict.
-        return self._image('PUT', _image_path(image_id),
-                           {'image': body, 'from_state': from_status},
+        return self._image('PUT', _image_path(image_id, 'status'), body,
                            idempotent=False)
 
     def touch(self, image_id, status):
         """Returns whether the image was still in ``status``."""
         try:
-            self.client.request('PUT', _image_path(image_id),
-                                body={'image': {}, 'from_state': status})
+            self.client.request('PUT', _image_path(image_id, 'heartbeat'),
+                                body={'status': status})
         except (exception.NotFound, exception.Conflict):
             return False
         return True

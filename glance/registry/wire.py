@@ -22,9 +22,6 @@ CHILDREN = {'extra_properties': 'properties', 'tags': 'tags',
             'locations': 'location_data'}
 # Fields of the wire image that are derived, never read back.
 DERIVED = ('is_public', 'location')
-# "true" on PUT /images/{id}: the properties sent replace all of them
-# rather than being merged into them.
-PURGE_PROPS_HEADER = 'X-Glance-Registry-Purge-Props'
 
 IMAGE_FIELDS = {field.name: field.type for field in dataclasses.fields(
     domain.Image) if field.name not in CHILDREN}
@@ -73,7 +70,7 @@ def _base_type(annotation):
     return kinds[0] if len(kinds) == 1 else str
 
 
-def _json_value(value):
+def to_json(value):
     return value.isoformat() if isinstance(value, datetime.datetime) \
         else value
 
@@ -106,7 +103,7 @@ def member_attribute(name, value):
 
 
 def image_to_dict(image):
-    body = {name: _json_value(getattr(image, name)) for name in IMAGE_FIELDS}
+    body = {name: to_json(getattr(image, name)) for name in IMAGE_FIELDS}
     body['properties'] = dict(image.extra_properties)
     body['tags'] = sorted(image.tags)
     body['location_data'] = [location_to_dict(location)
@@ -167,8 +164,39 @@ def string_set(body, key):
     return set(strings)
 
 
+def changes_to_dict(changes):
+    """An ImageChanges as JSON: attributes under their names, properties
+    under ``set_properties``, names lists sorted."""
+    return {'attributes': {name: to_json(value)
+                           for name, value in changes.attributes.items()},
+            'set_properties': dict(changes.set_properties),
+            'removed_properties': sorted(changes.removed_properties),
+            'added_tags': sorted(changes.added_tags),
+            'removed_tags': sorted(changes.removed_tags)}
+
+
+def changes_from_dict(body):
+    """The ImageChanges of ``changes_to_dict``; BadRequest when malformed.
+    """
+    attributes = body.get('attributes') or {}
+    if not isinstance(attributes, dict) or \
+            not set(attributes) <= set(domain.MUTABLE):
+        raise exception.BadRequest(
+            'attributes must be an object of %s' % ', '.join(domain.MUTABLE))
+    set_properties = body.get('set_properties') or {}
+    if not isinstance(set_properties, dict):
+        raise exception.BadRequest('set_properties must be a JSON object.')
+    return domain.ImageChanges(
+        attributes={name: image_attribute(name, value)
+                    for name, value in attributes.items()},
+        set_properties=set_properties,
+        **{name: frozenset(string_set(body, name))
+           for name in ('removed_properties', 'added_tags',
+                        'removed_tags')})
+
+
 def member_to_dict(member):
-    return {name: _json_value(getattr(member, name))
+    return {name: to_json(getattr(member, name))
             for name in MEMBER_FIELDS}
 
 

@@ -9,6 +9,9 @@ Routes (GET):
 * ``/file?path=P``: the file P through ``environ['wsgi.file_wrapper']``,
   with Content-Length and Range support (webob); ``&chunked=1`` leaves the
   Content-Length out.
+
+``maintenance`` is the periodic maintenance of the servers
+tests/functional/api_with_maintenance.py runs: it records each round.
 """
 
 import os
@@ -20,9 +23,16 @@ import webob.exc
 from oslo_config import cfg
 
 CONF = cfg.CONF
-CONF.register_opts([cfg.StrOpt('greeting', default='hello',
-                               help='What /greeting answers.')],
-                   group='test_app')
+CONF.register_opts([
+    cfg.StrOpt('greeting', default='hello', help='What /greeting answers.'),
+    cfg.StrOpt('maintenance_log',
+               help='File each maintenance round appends a line to: its '
+                    'pid, its parent\'s pid and the time it started.'),
+    cfg.FloatOpt('maintenance_seconds', default=0,
+                 help='How long a maintenance round takes.'),
+    cfg.BoolOpt('maintenance_fails', default=False,
+                help='Whether a maintenance round raises once recorded.'),
+], group='test_app')
 
 CHUNK = 64 * 1024
 
@@ -65,3 +75,12 @@ def file_response(req):
     if not req.params.get('chunked'):
         response.content_length = os.path.getsize(path)
     return response
+
+
+def maintenance():
+    """One round of maintenance: see the [test_app] maintenance options."""
+    with open(CONF.test_app.maintenance_log, 'a') as f:
+        f.write('%d %d %f\n' % (os.getpid(), os.getppid(), time.time()))
+    time.sleep(CONF.test_app.maintenance_seconds)
+    if CONF.test_app.maintenance_fails:
+        raise RuntimeError('maintenance failed, as configured')

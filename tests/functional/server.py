@@ -116,6 +116,9 @@ class GlanceServer:
         self.log_path = self._path(self.program + '.log')
         self.pid_path = self._path(self.program + '.pid')
         self.stderr_path = self._path(self.program + '.stderr')
+        # What runs the program, before its --config-file: a test may put
+        # another entry point here before start().
+        self.command_line = [command(self.program)]
         self.process = None
         self.flavor = flavor
         paste_deploy = {'config_file': paste_ini or os.path.join(
@@ -178,7 +181,7 @@ class GlanceServer:
         """Start the process, without waiting for it to serve."""
         with open(self.stderr_path, 'ab') as output:
             self.process = subprocess.Popen(
-                [command(self.program), '--config-file', self.conf_path],
+                self.command_line + ['--config-file', self.conf_path],
                 stdin=subprocess.DEVNULL, stdout=output, stderr=output,
                 env=self.environ(), cwd=self.data_dir,
                 start_new_session=True)
@@ -194,7 +197,7 @@ class GlanceServer:
         CompletedProcess, with text stdout and stderr."""
         self.db_sync()
         return subprocess.run(
-            [command(self.program), '--config-file', self.conf_path],
+            self.command_line + ['--config-file', self.conf_path],
             capture_output=True, text=True, env=self.environ(),
             cwd=self.data_dir, timeout=timeout)
 

@@ -1,6 +1,7 @@
-"""glance-api's process model and signals, glance-control, and the WSGI
-entry point, with real processes serving the app of tests/functional/apps.py
-(not the Image API, so that these tests say only what the server does)."""
+"""glance-api's process model and signals, the requests it refuses,
+glance-control, and the WSGI entry point, with real processes serving the
+app of tests/functional/apps.py (not the Image API, so that these tests say
+only what the server does)."""
 
 import http.client
 import os
@@ -25,15 +26,34 @@ MIB = 1024 * 1024
 
 @pytest.fixture
 def test_app_server(make_api_server, tmp_path):
-    """test_app_server(workers=0, conf=None, start=True): a glance-api
-    serving the test app."""
+    """test_app_server(workers=0, conf=None, start=True, maintenance=False):
+    a glance-api serving the test app; with ``maintenance``, whose periodic
+    maintenance is the test app's (tests/functional/api_with_maintenance.py).
+    """
     paste = tmp_path / 'test-paste.ini'
     paste.write_text(TEST_PASTE)
 
-    def make(workers=0, conf=None, start=True):
-        return make_api_server(workers=workers, conf=conf,
-                               paste_ini=str(paste), start=start)
+    def make(workers=0, conf=None, start=True, maintenance=False):
+        api = make_api_server(workers=workers, conf=conf,
+                              paste_ini=str(paste), start=False)
+        if maintenance:
+            api.command_line = [sys.executable, '-m',
+                                'tests.functional.api_with_maintenance']
+        return api.start() if start else api
     return make
+
+
+@pytest.fixture(scope='module')
+def shared_test_app_server(tmp_path_factory):
+    """One glance-api serving the test app, for tests that only send it
+    requests."""
+    directory = tmp_path_factory.mktemp('shared-test-app')
+    paste = directory / 'test-paste.ini'
+    paste.write_text(TEST_PASTE)
+    api = harness.ApiServer(directory / 'glance-api', paste_ini=str(paste))
+    api.start()
+    yield api
+    api.stop()
 
 
 def eventually(predicate, timeout=15):
@@ -196,6 +216,90 @@ def test_usr1_reopens_the_log_files_logrotate_moved(test_app_server):
     assert all(writes_to(pid, api.log_path) for pid in processes)
 
 
+def maintained_server(test_app_server, workers, interval, **test_app):
+    """A started test app server with maintenance every ``interval``
+    seconds, which records its rounds in maintenance.log in the server's
+    directory; more [test_app] options in ``test_app``."""
+    api = test_app_server(workers=workers, maintenance=True, start=False)
+    test_app['maintenance_log'] = os.path.join(api.data_dir,
+                                               'maintenance.log')
+    api.update_conf({'DEFAULT': {'maintenance_interval': interval},
+                     'test_app': test_app})
+    return api.start()
+
+
+def maintenance_rounds(api, at_least=0):
+    """(pid, parent pid, start time) of each maintenance round so far, once
+    there are ``at_least``."""
+    def rounds():
+        try:
+            with open(os.path.join(api.data_dir, 'maintenance.log')) as f:
+                return [(int(pid), int(parent), float(started))
+                        for pid, parent, started in map(str.split, f)]
+        except FileNotFoundError:
+            return []
+    if at_least:
+        return eventually(lambda: len(found := rounds()) >= at_least
+                          and found)
+    return rounds()
+
+
+def test_maintenance_runs_every_interval_in_a_child_of_the_master(
+        test_app_server):
+    api = maintained_server(test_app_server, workers=2, interval=1)
+    workers = workers_of(api)
+    rounds = maintenance_rounds(api, at_least=4)
+    assert fetch(api, '/greeting').text == 'hello'
+    pids = [pid for pid, _, _ in rounds]
+    assert len(set(pids)) == len(pids)
+    assert not set(pids) & (workers | {api.pid})
+    assert {parent for _, parent, _ in rounds} == {api.pid}
+    starts = [started for _, _, started in rounds]
+    assert all(0.5 < later - earlier < 2
+               for earlier, later in zip(starts, starts[1:]))
+
+
+def test_maintenance_runs_in_the_one_process_without_workers(
+        test_app_server):
+    api = maintained_server(test_app_server, workers=0, interval=1)
+    rounds = maintenance_rounds(api, at_least=2)
+    assert {pid for pid, _, _ in rounds} == {api.pid}
+    assert fetch(api, '/greeting').text == 'hello'
+
+
+@pytest.mark.parametrize('workers', [0, 1])
+def test_no_maintenance_with_an_interval_of_0(test_app_server, workers):
+    api = maintained_server(test_app_server, workers=workers, interval=0)
+    time.sleep(2.5)
+    assert fetch(api, '/greeting').text == 'hello'
+    assert maintenance_rounds(api) == []
+
+
+def test_a_failing_maintenance_round_is_logged_and_the_next_ones_run(
+        test_app_server):
+    api = maintained_server(test_app_server, workers=1, interval=1,
+                            maintenance_fails=True)
+    rounds = maintenance_rounds(api, at_least=3)
+    eventually(lambda: 'Maintenance round %d exited with status 1'
+                       % rounds[0][0] in api.read_log())
+    assert 'RuntimeError: maintenance failed, as configured' \
+        in api.read_log()
+    assert fetch(api, '/greeting').text == 'hello'
+
+
+def test_rounds_due_while_one_runs_are_skipped_and_term_ends_it(
+        test_app_server):
+    api = maintained_server(test_app_server, workers=1, interval=1,
+                            maintenance_seconds=60)
+    [(running, _, _)] = maintenance_rounds(api, at_least=1)
+    eventually(lambda: 'Maintenance round %d is still running; skipping'
+                       % running in api.read_log())
+    assert len(maintenance_rounds(api)) == 1
+    api.signal(signal.SIGTERM)
+    assert api.process.wait(10) == 0
+    assert not os.path.exists('/proc/%d' % running)
+
+
 def test_a_missing_filter_fails_with_one_line_and_status_1(
         make_api_server, tmp_path):
     paste = tmp_path / 'broken-paste.ini'
@@ -345,3 +449,103 @@ def test_wsgi_entry_point_serves_the_app_without_eventlet(test_app_server):
                             capture_output=True, text=True, env=env,
                             timeout=60)
     assert result.stdout.split() == ['from-conf-dir', 'False'], result.stderr
+
+
+def exchange(api, data):
+    """Send the raw bytes ``data``; what the server answers until it closes
+    the connection (a server that never does fails the test)."""
+    received = b''
+    with socket.create_connection(('127.0.0.1', api.port), timeout=10) as sock:
+        try:
+            sock.sendall(data)
+            while chunk := sock.recv(MIB):
+                received += chunk
+        except ConnectionResetError:
+            pass  # after its answer, the server dropped what it did not read
+    return received
+
+
+def status_of(answer):
+    """The status code of a raw answer, and its body."""
+    head, _, body = answer.partition(b'\r\n\r\n')
+    return int(head.split(b' ')[1]), body
+
+
+@pytest.mark.parametrize('line', [
+    b'GARBAGE', b'GET', b'GET /', b'GET / HTTP/9.9', b'GET / HTTP/2.0',
+    b'GET / HTTP/1.1 extra', b'GET /pid\x00 HTTP/1.1', b'GET /\xff HTTP/1.1',
+])
+def test_a_malformed_request_line_gets_400_then_the_connection_closes(
+        shared_test_app_server, line):
+    answer = exchange(shared_test_app_server, line + b'\r\n\r\n')
+    assert answer.startswith(b'HTTP/1.1 400 Bad Request\r\n')
+    assert b'\r\nConnection: close\r\n' in answer
+    assert status_of(answer)[1].startswith(b'Bad request line')
+
+
+def test_a_refused_request_is_logged_not_served(shared_test_app_server):
+    api = shared_test_app_server
+    exchange(api, b'GARBAGE\r\n\r\n')
+    eventually(lambda: 'Refused a request from 127.0.0.1: 400 Bad request '
+                       'line' in api.read_log())
+    assert fetch(api, '/greeting').text == 'hello'
+
+
+def test_a_utf8_request_target_is_served(shared_test_app_server):
+    answer = exchange(shared_test_app_server,
+                      'GET /greeting?name=caf\u00e9 HTTP/1.1\r\n'
+                      'Connection: close\r\n\r\n'.encode('utf-8'))
+    assert status_of(answer) == (200, b'hello')
+
+
+def test_a_request_line_over_8_kib_gets_414(shared_test_app_server):
+    answer = exchange(shared_test_app_server,
+                      b'GET /' + b'a' * 8192 + b' HTTP/1.1\r\n\r\n')
+    assert status_of(answer)[0] == 414
+
+
+def headers(count, length=10):
+    return b''.join(b'X-Header-%d: %s\r\n' % (n, b'v' * length)
+                    for n in range(count))
+
+
+def test_up_to_99_header_lines_are_served(shared_test_app_server):
+    answer = exchange(shared_test_app_server,
+                      b'GET /greeting HTTP/1.1\r\nConnection: close\r\n'
+                      + headers(98) + b'\r\n')
+    assert status_of(answer) == (200, b'hello')
+
+
+def test_100_header_lines_get_431(shared_test_app_server):
+    answer = exchange(shared_test_app_server,
+                      b'GET /greeting HTTP/1.1\r\n' + headers(100) + b'\r\n')
+    assert status_of(answer) == (431, b'Too many headers\n')
+
+
+def test_a_header_line_of_max_header_line_bytes_gets_400(
+        shared_test_app_server):
+    answer = exchange(shared_test_app_server,
+                      b'GET /greeting HTTP/1.1\r\n' + headers(1, 16384)
+                      + b'\r\n')
+    assert answer.startswith(b'HTTP/1.0 400 Header Line Too Long\r\n')
+
+
+def test_more_than_64_kib_of_headers_gets_400(shared_test_app_server):
+    answer = exchange(shared_test_app_server,
+                      b'GET /greeting HTTP/1.1\r\n' + headers(20, 4000)
+                      + b'\r\n')
+    assert answer.startswith(b'HTTP/1.0 400 Headers Too Large\r\n')
+
+
+@pytest.mark.parametrize('content_length', [
+    b'99999999999999999999999', b'9223372036854775808', b'-1', b'+1',
+    b'1_0', b'0x1', b'one', b'1\r\nContent-Length: 1',
+])
+def test_a_bad_content_length_gets_400_before_the_app_runs(
+        shared_test_app_server, content_length):
+    answer = exchange(shared_test_app_server,
+                      b'POST /greeting HTTP/1.1\r\nContent-Length: %s\r\n'
+                      b'\r\nx' % content_length)
+    status, body = status_of(answer)
+    assert status == 400
+    assert b'Content-Length' in body

@@ -22,7 +22,7 @@ import time
 import pytest
 
 from glance import client
-from glance.client import http as client_http
+from glance.client import transport
 from glance.client import v1
 
 
@@ -148,17 +148,17 @@ def v2(fake):
                          b'"No image found with ID x", "code": 404}}'),
 ])
 def test_error_message_of_each_body_format(content_type, body):
-    assert client_http.error_message(body, content_type, 404,
-                                     'Not Found') == 'No image found with ID x'
+    assert transport.error_message(body, content_type, 404,
+                                   'Not Found') == 'No image found with ID x'
 
 
 def test_error_message_falls_back_to_the_reason():
-    assert client_http.error_message(b'', None, 410, 'Gone') == 'Gone'
-    assert client_http.error_message(b'{"versions": []}', 'application/json',
-                                     300, 'Multiple Choices') == \
+    assert transport.error_message(b'', None, 410, 'Gone') == 'Gone'
+    assert transport.error_message(b'{"versions": []}', 'application/json',
+                                   300, 'Multiple Choices') == \
         'Multiple Choices'
-    assert client_http.error_message(b'413 images over quota', 'text/plain',
-                                     400, 'Bad Request') == \
+    assert transport.error_message(b'413 images over quota', 'text/plain',
+                                   400, 'Bad Request') == \
         '413 images over quota'
 
 

@@ -16,6 +16,10 @@ Which images are listed:
     others the caller sees (for an admin, every non-public image);
   - ``is_public=none``: for an admin, images of every project; for others,
     the default.
+
+``parse`` returns the ImageQuery and whether the caller's administrator
+rights apply (``as_admin``): v1 lists for an admin with a project as for
+anyone else unless ``is_public`` is given.
 """
 
 from glance.api import parsing
@@ -23,12 +27,12 @@ from glance.common import config
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
 from glance.domain import repository
+from glance.domain import visibility
 
 CONF = config.CONF
 
 SORT_KEYS = ('name', 'status', 'container_format', 'disk_format', 'size',
              'id', 'created_at', 'updated_at')
-SORT_DIRS = ('asc', 'desc')
 EXACT_FILTERS = ('name', 'container_format', 'disk_format')
 INTEGER_FILTERS = ('min_ram', 'min_disk')
 PROPERTY_PREFIX = 'property-'
@@ -38,9 +42,9 @@ LISTED_STATUSES = [status for status in lifecycle.STATUSES
 
 
 def parse(params):
-    """An ImageQuery for a webob MultiDict of query parameters."""
+    """``(query, as_admin)`` for a webob MultiDict of query parameters."""
     query = repository.ImageQuery(sort=[_sort(params)],
-                                  member_status='all', admin_as_user=True)
+                                  member_status=visibility.ANY_STATUS)
     limit = params.get('limit')
     query.limit = min(CONF.api_limit_max, CONF.limit_param_default
                       if limit is None else parsing.parse_int('limit', limit))
@@ -56,7 +60,11 @@ def parse(params):
             _add_filter(query, param, value)
     if 'status' not in query.filters and query.changes_since is None:
         query.filters['status'] = list(LISTED_STATUSES)
-    return query
+    is_public = params.get('is_public')
+    if is_public is not None and is_public.lower() != 'none':
+        query.filters['visibility'] = ['public'] if parsing.parse_bool(
+            'is_public', is_public) else ['private', 'shared']
+    return query, is_public is not None
 
 
 def _sort(params):
@@ -65,7 +73,7 @@ def _sort(params):
         raise parsing.invalid('sort_key', key,
                               'must be one of %s' % ', '.join(SORT_KEYS))
     direction = params.get('sort_dir', 'desc')
-    if direction not in SORT_DIRS:
+    if direction not in repository.SORT_DIRECTIONS:
         raise parsing.invalid('sort_dir', direction, 'must be asc or desc')
     return key, direction
 
@@ -87,11 +95,3 @@ def _add_filter(query, param, value):
         query.ranges.append(('size', 'lte', parsing.parse_int(param, value)))
     elif param == 'changes-since':
         query.changes_since = parsing.parse_time(param, value)
-    elif param == 'is_public':
-        _set_is_public(query, value)
-
-
-def _set_is_public(query, value):
-    query.admin_as_user = False
-    if value.lower() != 'none':
-        query.is_public = parsing.parse_bool('is_public', value)

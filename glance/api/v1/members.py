@@ -43,13 +43,13 @@ class Controller:
         self.service = service
 
     def index(self, req, image_id):
-        members = self.service.list_members(req.context, image_id)
+        members = self.service.list(req.context, image_id)
         return wsgi.json_response({'members': [
             {'member_id': member.member_id, 'can_share': member.can_share}
             for member in members]})
 
     def update_all(self, req, image_id):
-        self.service.replace_members(req.context, image_id,
+        self.service.replace(req.context, image_id,
                                      _memberships(req.json_body_or_400()))
         return wsgi.empty_response()
 
@@ -63,12 +63,11 @@ class Controller:
                     'Invalid membership association: the body must be '
                     '{"member": {"can_share": ...}}.')
             can_share = _can_share(member, 'member')
-        self.service.add_member(req.context, image_id, member_id, can_share,
-                                update_existing=True)
+        self.service.put(req.context, image_id, member_id, can_share)
         return wsgi.empty_response()
 
     def delete(self, req, image_id, member_id):
-        self.service.remove_member(req.context, image_id, member_id)
+        self.service.remove(req.context, image_id, member_id)
         return wsgi.empty_response()
 
     def index_shared_images(self, req, member_id):

@@ -5,17 +5,17 @@ from glance.api.v1 import members
 from glance.common import wsgi
 
 
-def build(service):
+def build(services):
     """The v1 WSGI app."""
     router = wsgi.Router()
-    images_controller = images.Controller(service)
+    images_controller = images.Controller(services)
     router.add('/images', images_controller,
                {'GET': 'index', 'POST': 'create'})
     router.add('/images/detail', images_controller, {'GET': 'detail'})
     router.add('/images/{image_id}', images_controller,
                {'HEAD': 'meta', 'GET': 'show', 'PUT': 'update',
                 'DELETE': 'delete'})
-    members_controller = members.Controller(service)
+    members_controller = members.Controller(services.members)
     router.add('/images/{image_id}/members', members_controller,
                {'GET': 'index', 'PUT': 'update_all'})
     router.add('/images/{image_id}/members/{member_id}', members_controller,

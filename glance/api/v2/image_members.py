@@ -28,25 +28,25 @@ class Controller:
         self.service = service
 
     def index(self, req, image_id):
-        members = self.service.list_members(req.context, image_id)
+        members = self.service.list(req.context, image_id)
         return wsgi.json_response(
             {'members': [member_view(member) for member in members],
              'schema': '/v2/schemas/members'})
 
     def create(self, req, image_id):
-        member = self.service.add_member(req.context, image_id,
+        member = self.service.add(req.context, image_id,
                                          _body_field(req, 'member'))
         return wsgi.json_response(member_view(member))
 
     def show(self, req, image_id, member_id):
         return wsgi.json_response(member_view(
-            self.service.get_member(req.context, image_id, member_id)))
+            self.service.get(req.context, image_id, member_id)))
 
     def update(self, req, image_id, member_id):
-        member = self.service.set_member_status(
+        member = self.service.set_status(
             req.context, image_id, member_id, _body_field(req, 'status'))
         return wsgi.json_response(member_view(member))
 
     def delete(self, req, image_id, member_id):
-        self.service.remove_member(req.context, image_id, member_id)
+        self.service.remove(req.context, image_id, member_id)
         return wsgi.empty_response()

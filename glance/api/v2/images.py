@@ -98,5 +98,7 @@ class Controller:
         return wsgi.json_response(image_view(image))
 
     def delete(self, req, image_id):
-        self.service.delete(req.context, image_id)
-        return wsgi.empty_response()
+        """204 once the data is removed; 202 while the image waits in
+        pending_delete for a store to let its data go."""
+        done = self.service.delete(req.context, image_id)
+        return wsgi.empty_response(204 if done else 202)

@@ -14,7 +14,7 @@ import webob.exc
 from glance.api.v2 import schemas
 from glance.common import exception
 from glance.domain import image as image_mod
-from glance.domain.images import Change
+from glance.domain.metadata import Change
 
 MEDIA_TYPES = ('application/openstack-images-v2.1-json-patch',
                'application/openstack-images-v2.0-json-patch')

@@ -19,17 +19,9 @@ from glance.domain import repository
 
 CONF = config.CONF
 
-SORT_KEYS = ('name', 'status', 'container_format', 'disk_format', 'size',
-             'id', 'created_at', 'updated_at', 'visibility', 'owner',
-             'min_disk', 'min_ram', 'virtual_size', 'protected', 'os_hidden')
-SORT_DIRS = ('asc', 'desc')
-MEMBER_STATUSES = ('pending', 'accepted', 'rejected', 'all')
-EXACT_FILTERS = ('id', 'name', 'status', 'owner', 'disk_format',
-                 'container_format', 'checksum', 'os_hash_value',
-                 'min_disk', 'min_ram')
 BOOLEAN_FILTERS = ('protected', 'os_hidden')
+INTEGER_FILTERS = ('min_disk', 'min_ram')
 TIME_FILTERS = ('created_at', 'updated_at')
-RANGE_OPERATORS = ('eq', 'neq', 'gt', 'gte', 'lt', 'lte')
 PAGING_PARAMS = ('limit', 'marker', 'sort', 'sort_key', 'sort_dir',
                  'member_status')
 
@@ -51,7 +43,7 @@ def _time_ranges(param, value):
     ranges = []
     for part in value.split(','):
         operator, sep, operand = part.partition(':')
-        if not sep or operator not in RANGE_OPERATORS:
+        if not sep or operator not in repository.RANGE_OPERATORS:
             operator, operand = 'eq', part
         ranges.append((param, operator, parsing.parse_time(param, operand)))
     return ranges
@@ -77,11 +69,6 @@ def _sort(params):
                 'The number of sort_dir values must be one or match the '
                 'number of sort_key values.')
         pairs = list(zip(keys, dirs))
-    for key, direction in pairs:
-        if key not in SORT_KEYS:
-            raise exception.InvalidSortKey(key=key)
-        if direction not in SORT_DIRS:
-            raise exception.InvalidSortDir(direction=direction)
     return pairs
 
 
@@ -93,11 +80,7 @@ def parse(params):
         parsing.parse_int('limit', limit)
     query.limit = min(query.limit, CONF.api_limit_max)
     query.marker = params.get('marker')
-    member_status = params.get('member_status', 'accepted')
-    if member_status not in MEMBER_STATUSES:
-        raise parsing.invalid('member_status', member_status,
-                       'must be one of %s' % ', '.join(MEMBER_STATUSES))
-    query.member_status = member_status
+    query.member_status = params.get('member_status', 'accepted')
     query.tags = params.getall('tag')
     for param, value in params.items():
         if param in PAGING_PARAMS or param == 'tag':
@@ -122,13 +105,13 @@ def _add_filter(query, param, value):
                 raise parsing.invalid(param, status,
                                       'not a known image status')
         query.filters[param] = statuses
-    elif param in ('min_disk', 'min_ram'):
+    elif param in INTEGER_FILTERS:
         query.filters[param] = [parsing.parse_int(param, v)
                                 for v in _values(param, value)]
-    elif param in EXACT_FILTERS:
-        query.filters[param] = _values(param, value)
     elif param in BOOLEAN_FILTERS:
         query.filters[param] = [parsing.parse_bool(param, value)]
+    elif param in repository.FILTER_ATTRIBUTES:
+        query.filters[param] = _values(param, value)
     elif param in TIME_FILTERS:
         query.ranges.extend(_time_ranges(param, value))
     elif param == 'size_min':

@@ -9,26 +9,26 @@ from glance.api.v2 import schemas
 from glance.common import wsgi
 
 
-def build(service):
+def build(services):
     """The v2 WSGI app, mounted at ``/v2``."""
     router = wsgi.Router()
     router.add('/schemas/{name}', schemas.Controller(), {'GET': 'show'})
-    images_controller = images.Controller(service)
+    images_controller = images.Controller(services.images)
     router.add('/images', images_controller,
                {'GET': 'index', 'POST': 'create'})
     router.add('/images/{image_id}', images_controller,
                {'GET': 'show', 'PATCH': 'update', 'DELETE': 'delete'})
-    router.add('/images/{image_id}/file', image_data.Controller(service),
+    router.add('/images/{image_id}/file', image_data.Controller(services.data),
                {'GET': 'download', 'PUT': 'upload'})
     router.add('/images/{image_id}/tags/{tag_value}',
-               image_tags.Controller(service),
+               image_tags.Controller(services.images),
                {'PUT': 'update', 'DELETE': 'delete'})
-    members = image_members.Controller(service)
+    members = image_members.Controller(services.members)
     router.add('/images/{image_id}/members', members,
                {'GET': 'index', 'POST': 'create'})
     router.add('/images/{image_id}/members/{member_id}', members,
                {'GET': 'show', 'PUT': 'update', 'DELETE': 'delete'})
-    actions = image_actions.Controller(service)
+    actions = image_actions.Controller(services.images)
     router.add('/images/{image_id}/actions/deactivate', actions,
                {'POST': 'deactivate'})
     router.add('/images/{image_id}/actions/reactivate', actions,

@@ -9,7 +9,6 @@ import webob
 from glance import context
 from glance.db import repository as db_repository
 from glance.registry import api
-from glance.registry import wire
 
 ADMIN = context.RequestContext(project_id='ops', roles=['admin'],
                                is_admin=True)
@@ -83,67 +82,100 @@ def test_an_image_without_status_is_active_and_ids_are_uuids(app):
     assert response.status_int == 400
 
 
-def test_put_merges_properties_unless_purged(app):
-    image = create(app, properties={'a': '1', 'b': '2'}, tags=['x'])
+def test_put_saves_the_changes_it_names_only(app):
+    image = create(app, properties={'a': '1', 'b': '2', 'c': '3'},
+                   tags=['x', 'y'])
     path = '/images/' + image['id']
-    merged = call(app, 'PUT', path, json={'image': {
-        'properties': {'b': '3'}, 'tags': ['y'], 'name': 'n'}}).json['image']
-    assert merged['properties'] == {'a': '1', 'b': '3'}
-    assert merged['tags'] == ['y'] and merged['name'] == 'n'
-    purged = call(app, 'PUT', path, headers={wire.PURGE_PROPS_HEADER: 'true'},
-                  json={'image': {'properties': {'c': '4'}}}).json['image']
-    assert purged['properties'] == {'c': '4'} and purged['name'] == 'n'
-    assert call(app, 'GET', path).json['image'] == purged
+    saved = call(app, 'PUT', path, json={'changes': {
+        'attributes': {'name': 'n', 'min_ram': 64},
+        'set_properties': {'b': '20', 'd': '4'},
+        'removed_properties': ['c'], 'added_tags': ['z'],
+        'removed_tags': ['x']}})
+    assert saved.status_int == 200, saved.text
+    stored = call(app, 'GET', path).json['image']
+    assert stored['updated_at'] == saved.json['updated_at']
+    assert (stored['name'], stored['min_ram']) == ('n', 64)
+    assert stored['properties'] == {'a': '1', 'b': '20', 'd': '4'}
+    assert stored['tags'] == ['y', 'z']
 
 
-def test_put_changes_the_status_only_from_the_stated_one(app):
+def test_put_saves_only_in_the_required_status(app):
+    image = create(app, status='queued', name='before')
+    path = '/images/' + image['id']
+    refused = call(app, 'PUT', path, json={
+        'changes': {'attributes': {'name': 'after'}},
+        'require_status': 'active'})
+    assert refused.status_int == 409 and error_type(refused) == 'Conflict'
+    assert call(app, 'GET', path).json['image']['name'] == 'before'
+
+
+def test_status_changes_only_from_the_stated_one(app):
     image = create(app, status='queued')
-    path = '/images/' + image['id']
-    stale = call(app, 'PUT', path, json={'image': {'status': 'active'},
-                                         'from_state': 'saving'})
+    path = '/images/%s/status' % image['id']
+    stale = call(app, 'PUT', path, json={'from': 'saving', 'to': 'active',
+                                         'values': {}})
     assert stale.status_int == 409 and error_type(stale) == 'Conflict'
     moved = call(app, 'PUT', path, json={
-        'image': {'status': 'active', 'size': 3,
-                  'location_data': [{'url': 'file:///x',
-                                     'metadata': {'k': 'v'}}]},
-        'from_state': 'queued'}).json['image']
+        'from': 'queued', 'to': 'active', 'values': {'size': 3},
+        'location_data': [{'url': 'file:///x', 'metadata': {'k': 'v'}}]})
+    moved = moved.json['image']
     assert moved['status'] == 'active' and moved['size'] == 3
     assert moved['location'] == 'file:///x'
     assert moved['location_data'][0]['metadata'] == {'k': 'v'}
 
 
-def test_an_empty_put_touches_the_image_in_the_stated_status(app):
+def test_a_heartbeat_touches_the_image_in_the_stated_status(app):
     image = create(app, status='saving', updated_at='2020-01-01T00:00:00')
-    path = '/images/' + image['id']
-    touched = call(app, 'PUT', path, json={'image': {},
-                                           'from_state': 'saving'})
-    assert touched.status_int == 200
-    assert datetime.datetime.fromisoformat(
-        touched.json['image']['updated_at']).year > 2020
-    other = call(app, 'PUT', path, json={'image': {}, 'from_state': 'active'})
+    path = '/images/%s/heartbeat' % image['id']
+    assert call(app, 'PUT', path, json={'status': 'saving'}).status_int == 204
+    assert datetime.datetime.fromisoformat(call(
+        app, 'GET', '/images/' + image['id']).json['image'][
+            'updated_at']).year > 2020
+    other = call(app, 'PUT', path, json={'status': 'active'})
     assert other.status_int == 409
-    gone = call(app, 'PUT', '/images/%s' % uuid.uuid4(),
-                json={'image': {}, 'from_state': 'saving'})
+    gone = call(app, 'PUT', '/images/%s/heartbeat' % uuid.uuid4(),
+                json={'status': 'saving'})
     assert gone.status_int == 404 and error_type(gone) == 'ImageNotFound'
 
 
 @pytest.mark.parametrize('body', [
-    {'image': {'created_at': '2020-01-01T00:00:00'}}, {'image': []},
-    {'nothing': {}}, {'image': {'min_ram': 'lots'}}])
+    {'changes': {'attributes': {'created_at': '2020-01-01T00:00:00'}}},
+    {'changes': []}, {'nothing': {}},
+    {'changes': {'attributes': {'min_ram': 'lots'}}},
+    {'changes': {'added_tags': 'x'}}])
 def test_put_refuses_what_it_cannot_change(app, body):
     image = create(app)
     response = call(app, 'PUT', '/images/' + image['id'], json=body)
     assert response.status_int == 400, response.text
 
 
-def test_delete_is_a_soft_delete(app):
+def test_delete_leaves_the_image_pending_delete_and_hidden(app):
     image = create(app)
     path = '/images/' + image['id']
     deleted = call(app, 'DELETE', path)
-    assert deleted.json['image']['status'] == 'deleted'
+    assert deleted.json['image']['status'] == 'pending_delete'
     assert call(app, 'GET', path).status_int == 404
     again = call(app, 'POST', '/images', json={'image': {'id': image['id']}})
     assert again.status_int == 409 and error_type(again) == 'Duplicate'
+
+
+@pytest.mark.parametrize('method, suffix, body', [
+    ('GET', '', None), ('GET', '/members', None),
+    ('PUT', '', {'changes': {'attributes': {'name': 'mine'}}}),
+    ('PUT', '/status', {'from': 'active', 'to': 'deactivated',
+                        'values': {}}),
+    ('PUT', '/heartbeat', {'status': 'active'}), ('DELETE', '', None),
+    ('PUT', '/members/alice', {'member': {}})])
+def test_a_caller_reaches_no_image_it_may_not_see(app, method, suffix,
+                                                  body):
+    image = create(app, name='secret', visibility='private', owner='ops',
+                   location_data=[{'url': 'file:///secret'}])
+    response = call(app, method, '/images/%s%s' % (image['id'], suffix),
+                    ALICE, json=body)
+    assert response.status_int == 404, response.text
+    assert 'secret' not in response.text
+    assert call(app, 'GET', '/images/' + image['id']).json['image'][
+        'status'] == 'active'
 
 
 def test_members_keep_what_a_request_leaves_out(app):

@@ -8,6 +8,7 @@ import pytest
 
 from glance.common import exception
 from glance.domain.repository import ImageQuery
+from glance.domain.visibility import Viewer
 from glance.registry import query as query_mod
 
 T0 = datetime.datetime(2024, 1, 2, 3, 4, 5, 678901)
@@ -46,6 +47,8 @@ def full_query():
     for field in dataclasses.fields(ImageQuery):
         if field.name not in query_mod.STRUCTURED:
             setattr(query, field.name, scalar_value(field.type))
+    query.member_status = 'pending'
+    query.viewer = Viewer(owner='p2', is_admin=True)
     return query
 
 
@@ -97,6 +100,10 @@ def test_bad_parameters_are_invalid(params):
         decode(params)
 
 
-def test_ranges_keep_what_the_repository_judges():
-    query = decode([('range', 'name:eq:x'), ('range', 'size:like:3')])
-    assert query.ranges == [('name', 'eq', 'x'), ('size', 'like', 3)]
+@pytest.mark.parametrize('params', [
+    [('range', 'name:eq:x')], [('range', 'size:like:3')],
+    [('sort_key', 'checksum')], [('visibility', 'everyone')],
+    [('member_status', 'maybe')]])
+def test_what_no_list_can_ask_is_refused(params):
+    with pytest.raises(exception.Invalid):
+        decode(params)

@@ -11,15 +11,16 @@ KILLED_HIDDEN = ('queued', 'saving', 'active', 'deleted', 'pending_delete',
 
 
 def parse(*pairs):
-    return list_query.parse(MultiDict(pairs))
+    return list_query.parse(MultiDict(pairs))[0]
 
 
 def test_defaults_list_as_a_user_without_killed_images():
-    query = parse()
+    query, as_admin = list_query.parse(MultiDict())
     assert query.sort == [('created_at', 'desc')]
     assert query.limit == 25 and query.marker is None
-    assert query.member_status == 'all' and query.admin_as_user
-    assert query.is_public is None and query.changes_since is None
+    assert query.member_status == 'all' and not as_admin
+    assert 'visibility' not in query.filters
+    assert query.changes_since is None
     assert sorted(query.filters['status']) == sorted(KILLED_HIDDEN)
     assert query.property_filters == {} and query.ranges == []
 
@@ -45,12 +46,14 @@ def test_changes_since_shows_every_status():
     assert 'status' not in query.filters
 
 
-@pytest.mark.parametrize('value, is_public', [
-    ('true', True), ('True', True), ('1', True), ('false', False),
-    ('0', False), ('none', None), ('None', None)])
-def test_is_public(value, is_public):
-    query = parse(('is_public', value))
-    assert query.is_public is is_public and not query.admin_as_user
+@pytest.mark.parametrize('value, visibilities', [
+    ('true', ['public']), ('True', ['public']), ('1', ['public']),
+    ('false', ['private', 'shared']), ('0', ['private', 'shared']),
+    ('none', None), ('None', None)])
+def test_is_public_filters_visibility_with_admin_rights(value,
+                                                        visibilities):
+    query, as_admin = list_query.parse(MultiDict([('is_public', value)]))
+    assert query.filters.get('visibility') == visibilities and as_admin
 
 
 def test_sort_and_paging():

@@ -8,7 +8,8 @@ from glance.common import exception
 
 
 def parse(*pairs):
-    return list_query.parse(MultiDict(pairs))
+    """The query a request asks for, checked as the domain checks it."""
+    return list_query.parse(MultiDict(pairs)).check()
 
 
 def test_defaults():

@@ -1,27 +1,24 @@
-"""The HTTP layer shared by V1Client and V2Client (standard library only).
+"""The transport shared by V1Client and V2Client (standard library only):
+connections, requests, responses and errors.
 
 A client keeps a few idle keep-alive connections and reuses them; one that
 the server closed while idle is noticed before use and replaced, and a
 request that meets a connection closed under it is sent again once when its
-body can be replayed.  Request bodies stream: bytes as they are, regular
-files through ``sendfile`` with a Content-Length, other files and iterators
-in chunked transfer encoding unless the caller gives their size.  Response
-bodies stream through ImageData.  Sharing a client between threads is safe:
-each request takes an idle connection or opens one.
+body can be replayed.  Request bodies stream through
+glance.client.request_body, response bodies through glance.client.download.
+Sharing a client between threads is safe: each request takes an idle
+connection or opens one.
 """
 
-import hashlib
 import http.client
 import json
-import os
 import re
-import secrets
 import select
 import ssl
-import stat
 import urllib.parse
 
 from glance.client import exceptions
+from glance.client import request_body
 from glance import version
 
 DEFAULT_PORT = 9292
@@ -36,179 +33,12 @@ REQUEST_ID_HEADER = 'x-openstack-request-id'
 USER_AGENT = 'glance-client/%s' % version.version_string
 
 
-class _SendFailed(Exception):
-    """Writing to the socket failed (the server may have answered early)."""
-
-    def __init__(self, error):
-        super().__init__(error)
-        self.error = error
-
-
 class _NoResponse(Exception):
     """A request got no response; ``error`` says why."""
 
     def __init__(self, error):
         super().__init__(error)
         self.error = error
-
-
-def _sendall(conn, data):
-    try:
-        conn.sock.sendall(data)
-    except OSError as error:
-        raise _SendFailed(error) from error
-
-
-def _file_size(fileobj):
-    """Bytes left from the current position, or None if unknowable."""
-    try:
-        info = os.fstat(fileobj.fileno())
-        if stat.S_ISREG(info.st_mode):
-            return info.st_size - fileobj.tell()
-    except (AttributeError, OSError, ValueError):
-        pass
-    try:
-        position = fileobj.tell()
-        end = fileobj.seek(0, os.SEEK_END)
-        fileobj.seek(position)
-        return end - position
-    except (AttributeError, OSError, ValueError):
-        return None
-
-
-def _is_regular_file(fileobj):
-    try:
-        return stat.S_ISREG(os.fstat(fileobj.fileno()).st_mode)
-    except (AttributeError, OSError, ValueError):
-        return False
-
-
-def _position(fileobj):
-    try:
-        return fileobj.tell() if fileobj.seekable() else None
-    except (AttributeError, OSError, ValueError):
-        return None
-
-
-class Upload:
-    """A request body: bytes, a binary file or an iterable of bytes.
-
-    ``length`` is the Content-Length, or None for chunked transfer
-    encoding.  A given ``size`` must match what the data holds: a body
-    shorter or longer than announced aborts the request (ValueError).
-    """
-
-    def __init__(self, data, size=None, chunk_size=CHUNK_SIZE):
-        self.chunk_size = chunk_size
-        self._view = self._file = self._iterator = None
-        if isinstance(data, str):
-            raise TypeError('image data must be bytes, a binary file or an '
-                            'iterable of bytes, not str')
-        if isinstance(data, (bytes, bytearray, memoryview)):
-            self._view = memoryview(data).cast('B')
-            self.length = self._view.nbytes
-            if size is not None and size != self.length:
-                raise ValueError('size %d given for %d bytes of data'
-                                 % (size, self.length))
-        elif hasattr(data, 'read'):
-            self._file = data
-            self._start = _position(data)
-            self.length = _file_size(data) if size is None else size
-        else:
-            try:
-                self._iterator = iter(data)
-            except TypeError:
-                raise TypeError('image data must be bytes, a binary file or '
-                                'an iterable of bytes, not %s'
-                                % type(data).__name__) from None
-            self.length = size
-
-    def rewind(self):
-        """Get ready to send the body again; False if it cannot be."""
-        if self._view is not None:
-            return True
-        if self._file is not None and self._start is not None:
-            self._file.seek(self._start)
-            return True
-        return False
-
-    def send(self, conn, progress=None):
-        """Write the body to conn's socket, reporting each step."""
-        sent = 0
-        for count in self._transmit(conn):
-            sent += count
-            if progress is not None:
-                progress(sent, self.length)
-
-    def _transmit(self, conn):
-        if self._view is not None:
-            for start in range(0, self.length, self.chunk_size):
-                piece = self._view[start:start + self.chunk_size]
-                _sendall(conn, piece)
-                yield len(piece)
-        elif self._file is None:
-            yield from self._frames(conn, self._iterator)
-        elif (self.length is not None and _is_regular_file(self._file)
-              and not isinstance(conn.sock, ssl.SSLSocket)):
-            yield from self._sendfile(conn)
-        else:
-            yield from self._frames(conn, self._read_file())
-
-    def _read_file(self):
-        remaining = self.length
-        while remaining is None or remaining > 0:
-            wanted = self.chunk_size if remaining is None \
-                else min(self.chunk_size, remaining)
-            data = self._file.read(wanted)
-            if not data:
-                return
-            if remaining is not None:
-                remaining -= len(data)
-            yield data
-
-    def _sendfile(self, conn):
-        remaining = self.length
-        while remaining > 0:
-            try:
-                count = conn.sock.sendfile(
-                    self._file, offset=self._file.tell(),
-                    count=min(self.chunk_size, remaining))
-            except OSError as error:
-                raise _SendFailed(error) from error
-            if not count:
-                raise ValueError('file ended %d bytes short of the size %d'
-                                 % (remaining, self.length))
-            remaining -= count
-            yield count
-
-    def _frames(self, conn, chunks):
-        """Send chunks as they are (Content-Length) or in chunked framing."""
-        sent = 0
-        for chunk in chunks:
-            try:
-                chunk = memoryview(chunk).cast('B')
-            except TypeError:
-                raise TypeError('image data chunks must be bytes, not %s'
-                                % type(chunk).__name__) from None
-            count = len(chunk)
-            if not count:
-                continue
-            if self.length is None:
-                _sendall(conn, b'%x\r\n' % count)
-                _sendall(conn, chunk)
-                _sendall(conn, b'\r\n')
-            elif sent + count > self.length:
-                raise ValueError('data is longer than the size %d'
-                                 % self.length)
-            else:
-                _sendall(conn, chunk)
-            sent += count
-            yield count
-        if self.length is None:
-            _sendall(conn, b'0\r\n\r\n')
-        elif sent != self.length:
-            raise ValueError('data ended after %d bytes of the size %d'
-                             % (sent, self.length))
 
 
 _HTML_HEADINGS = re.compile(r'<(title|h1)>.*?</\1>', re.I | re.S)
@@ -312,139 +142,6 @@ class Response:
             self.conn.close()
             self.raw.close()
         self.conn = None
-
-
-class ImageData:
-    """Image data as it streams from the server.
-
-    Iterate over it for chunks of bytes, or write_to() a binary file.  A
-    transfer cut short raises CommunicationError; at the end, when
-    ``verify`` and the server announced one, the MD5 checksum is checked:
-    DataIntegrityError on a mismatch.  ``size`` is the announced length
-    (None if unknown), ``checksum`` the announced MD5, and ``has_data`` is
-    False when the image has no data yet.  Use it in a with block, or
-    close() it, when stopping early: the connection is then dropped rather
-    than reused.
-    """
-
-    def __init__(self, response, checksum=None, progress=None, verify=True,
-                 chunk_size=CHUNK_SIZE):
-        self._response = response
-        length = response.headers.get('Content-Length')
-        self.size = int(length) if length is not None else None
-        self.has_data = response.status != 204
-        if not self.has_data:
-            self.size = 0
-        self.checksum = checksum
-        self.headers = response.headers
-        self._progress = progress
-        self._md5 = hashlib.md5(usedforsecurity=False) \
-            if verify and checksum else None
-        self._chunk_size = chunk_size
-        self.received = 0
-        self._started = False
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-
-    def close(self):
-        """Stop reading; a connection not read to the end is dropped."""
-        self._response.finish()
-
-    def __iter__(self):
-        self._start()
-        return self._chunks()
-
-    def _start(self):
-        if self._started:
-            raise RuntimeError('image data can be read only once')
-        self._started = True
-
-    def _chunks(self):
-        try:
-            while True:
-                chunk = self._read(self._response.raw.read, self._chunk_size)
-                if not chunk:
-                    break
-                self._account(chunk)
-                yield chunk
-            self._check()
-        finally:
-            self.close()
-
-    def write_to(self, fileobj):
-        """Write all the data to a binary file; the number of bytes."""
-        self._start()
-        view = memoryview(bytearray(self._chunk_size))
-        try:
-            while True:
-                count = self._read(self._response.raw.readinto, view)
-                if not count:
-                    break
-                piece = view[:count]
-                while piece:
-                    piece = piece[fileobj.write(piece):]
-                self._account(view[:count])
-            self._check()
-        finally:
-            self.close()
-        return self.received
-
-    def _read(self, method, argument):
-        try:
-            return method(argument)
-        except (OSError, http.client.HTTPException) as error:
-            raise exceptions.CommunicationError(
-                'Download interrupted after %d bytes: %s'
-                % (self.received, error),
-                request_id=self._response.request_id) from error
-
-    def _account(self, data):
-        self.received += len(data)
-        if self._md5 is not None:
-            self._md5.update(data)
-        if self._progress is not None:
-            self._progress(self.received, self.size)
-
-    def _check(self):
-        request_id = self._response.request_id
-        if self.size is not None and self.received != self.size:
-            raise exceptions.CommunicationError(
-                'Download interrupted after %d of %d bytes'
-                % (self.received, self.size), request_id=request_id)
-        if self._md5 is not None and self._md5.hexdigest() != self.checksum:
-            raise exceptions.DataIntegrityError(
-                'Checksum of the data is %s, expected %s'
-                % (self._md5.hexdigest(), self.checksum),
-                request_id=request_id)
-
-
-def save(data, destination):
-    """Write ImageData to a path or a binary file; the number of bytes.
-
-    A path is written under a temporary name beside it and renamed into
-    place only once the data is complete and verified, so a failure never
-    leaves a partial file behind.
-    """
-    if hasattr(destination, 'write'):
-        return data.write_to(destination)
-    path = os.fspath(destination)
-    partial = '%s.%s.part' % (path, secrets.token_hex(4))
-    try:
-        with open(partial, 'xb') as fileobj:
-            received = data.write_to(fileobj)
-        os.replace(partial, path)
-    except BaseException:
-        data.close()
-        try:
-            os.unlink(partial)
-        except FileNotFoundError:
-            pass
-        raise
-    return received
 
 
 def path(*segments):
@@ -611,8 +308,8 @@ class BaseClient:
         for a status below 300 and raises the HTTPError of any other.
         """
         url = self._url(path, query)
-        upload = None if body is None else Upload(body, size,
-                                                  self.chunk_size)
+        upload = None if body is None \
+            else request_body.Upload(body, size, self.chunk_size)
         header_list = self._request_headers(method, headers, upload)
         for attempt in (1, 2):
             conn, reused = self._acquire()
@@ -647,7 +344,7 @@ class BaseClient:
                 send_error = error
             if send_error is None and upload is not None:
                 upload.send(conn, progress)
-        except _SendFailed as failure:
+        except request_body.SendFailed as failure:
             send_error = failure.error
         except BaseException:
             # A half-sent request (bad data, failing source): the

@@ -1,0 +1,66 @@
+"""The one access check: the only way from a caller to an image.
+
+``image(context, image_id, rule)`` fetches the image, decides visibility
+(glance.domain.visibility: an image the caller may not see is not found,
+whatever the route), applies the policy rule by name on the image as a
+target, and with ``change`` also requires that the caller may change it.
+Show, list, download, members, tags, and every later feature go through
+here, so each rule is decided once.
+"""
+
+from glance.common import exception
+from glance.domain import image as image_mod
+from glance.domain import visibility
+
+
+class Access:
+
+    def __init__(self, repo, authorizer):
+        self.repo = repo
+        self.authorizer = authorizer
+
+    def authorize(self, context, rule, image=None):
+        """Raise Forbidden unless policy ``rule`` lets ``context`` act (on
+        ``image``)."""
+        self.authorizer.authorize(context, rule, image)
+
+    @staticmethod
+    def viewer(context):
+        return visibility.Viewer(owner=context.owner,
+                                 is_admin=context.is_admin)
+
+    def sees(self, context, image):
+        """Whether ``context`` may see ``image`` at all."""
+        return visibility.matches(
+            visibility.sees(), self.viewer(context), image,
+            lambda: self.repo.member_status(image.id, context.owner))
+
+    def image(self, context, image_id, rule, change=None):
+        """The image ``image_id`` as ``context`` may reach it.
+
+        ImageNotFound unless the id is a UUID of an image the caller sees;
+        Forbidden unless policy ``rule`` allows the action on it, and, with
+        ``change`` (the verb for the message: 'modify', 'delete', ...),
+        unless the caller may change the image.
+        """
+        if not image_mod.is_uuid(image_id):
+            raise exception.ImageNotFound(image_id=image_id)
+        image = self.repo.get(image_id)
+        if not self.sees(context, image):
+            raise exception.ImageNotFound(image_id=image_id)
+        self.authorize(context, rule, image)
+        if change is not None:
+            self.require_change(context, image, change)
+        return image
+
+    @staticmethod
+    def may_change(context, image):
+        """Owners and administrators change images; read-only callers
+        change nothing."""
+        return not context.read_only and (context.is_admin or (
+            image.owner is not None and image.owner == context.owner))
+
+    def require_change(self, context, image, action):
+        if not self.may_change(context, image):
+            raise exception.Forbidden(
+                'You are not permitted to %s this image.' % action)

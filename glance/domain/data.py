@@ -1,0 +1,297 @@
+"""Image data: upload, copy from a URL, external locations, download,
+and the removal of data when an image goes.
+
+Every status change goes through ``transition``: legal per the lifecycle
+table, and a conditional update in the repository, so of two uploads of one
+image exactly one wins.  A failed upload leaves no data stored; data is
+removed before an image is marked deleted, so nothing is left behind in a
+store: an image whose data could not be removed waits in pending_delete
+until maintenance (glance.domain.maintenance) removes it.
+"""
+
+import logging
+import time
+
+from glance.common import exception
+from glance.common import hashing
+from glance.domain import image as image_mod
+from glance.domain import lifecycle
+from glance import store
+
+LOG = logging.getLogger(__name__)
+
+# How often an upload proves it is alive (see maintenance).
+UPLOAD_HEARTBEAT_SECONDS = 30
+
+
+class ImageData:
+
+    def __init__(self, access, repo, stores, conf):
+        self.access = access
+        self.repo = repo
+        self.stores = stores
+        self.conf = conf
+
+    def transition(self, image_id, from_status, to_status, **values):
+        """Every status change: legal per the table, atomic in the repo."""
+        lifecycle.check_transition(from_status, to_status)
+        unknown = set(values) - set(image_mod.DATA_ATTRIBUTES) - {
+            'locations', 'deleted'}
+        if unknown:
+            raise TypeError('a transition cannot set %s'
+                            % ', '.join(sorted(unknown)))
+        return self.repo.transition(image_id, from_status, to_status,
+                                    **values)
+
+    # -- in ---------------------------------------------------------------
+
+    def upload(self, context, image_id, source, size=None, checksum=None,
+               store_name=None):
+        """Store image data streamed from ``source`` and activate the image.
+
+        Exactly one of several concurrent uploads wins the queued -> saving
+        transition; the others get Conflict.  ``size`` is the declared size
+        and ``checksum`` the md5 the data must have: a mismatch removes the
+        data, kills the image and raises ChecksumMismatch.  Any other
+        failure leaves no data stored and returns the image to queued.
+        ``store_name`` picks a writable store other than the default one.
+        """
+        image = self._queued(context, image_id, 'upload_image')
+        driver = self.stores.driver_for_upload(store_name)
+        self.transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
+        return self._save(image.id, driver, source, size, checksum)
+
+    def copy_from(self, context, image_id, source_uri, checksum=None,
+                  store_name=None):
+        """Store the data found at an external ``source_uri``.
+
+        The source is streamed into the store through the same path as an
+        upload, with its hashing, checksum check and size cap; failures end
+        as for ``upload``.  A source that cannot be read is Invalid.
+        """
+        image = self._queued(context, image_id, 'upload_image')
+        self.check_source(context, source_uri, copy=True)
+        driver = self.stores.driver_for_upload(store_name)
+        self.transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
+        try:
+            data = _read_source(self.stores.get, source_uri)
+        except BaseException:
+            self._abandon_upload(image.id)
+            raise
+        with data:
+            return self._save(image.id, driver, _DataReader(data),
+                              data.size, checksum)
+
+    def set_location(self, context, image_id, uri, size=None, checksum=None):
+        """Activate a queued image whose data stays at ``uri``.
+
+        Nothing is copied; downloads read from there, so a store must read
+        ``uri`` (else Invalid).  The size is the one the store reports when
+        it can (``size``, if given, must match it, else Conflict), else
+        ``size``.  ``checksum`` is recorded as given.
+        """
+        image = self._queued(context, image_id, 'modify_image')
+        self.check_source(context, uri, copy=False)
+        if not self.stores.reads(uri):
+            raise exception.BadStoreUri(
+                "No enabled store reads '%s'." % uri.partition('://')[0])
+        stored_size = _read_source(self.stores.get_size, uri)
+        if None not in (size, stored_size) and size != stored_size:
+            raise exception.Conflict(
+                'Provided image size must match the stored image size. '
+                '(provided size: %d, stored size: %d)' % (size, stored_size))
+        return self.transition(
+            image.id, lifecycle.QUEUED, lifecycle.ACTIVE,
+            size=size if stored_size is None else stored_size,
+            checksum=checksum, locations=[image_mod.Location(uri)])
+
+    def check_source(self, context, uri, copy):
+        """Refuse an external source the caller may not use.
+
+        ``copy``: the data is to be copied (policy ``copy_from``), else
+        registered as the image's location (``set_image_location``).  Only
+        http(s), swift and s3 sources are accepted (BadStoreUri).
+        """
+        self.access.authorize(
+            context, 'copy_from' if copy else 'set_image_location')
+        store.check_external_source(uri)
+
+    def check_store(self, store_name):
+        """Refuse a store name no upload could go to (InvalidParameterValue).
+        """
+        self.stores.driver_for_upload(store_name)
+
+    def kill(self, context, image_id):
+        """Mark a queued image killed: its data will not come.  An image no
+        longer queued is left as it is."""
+        image = self.access.image(context, image_id, 'upload_image')
+        if image.status == lifecycle.QUEUED:
+            self.transition_quietly(image.id, lifecycle.QUEUED,
+                                    lifecycle.KILLED)
+
+    def _queued(self, context, image_id, rule):
+        image = self.access.image(context, image_id, rule,
+                                  change='upload data to')
+        if image.status not in lifecycle.UPLOADABLE:
+            raise exception.Conflict(
+                'Image status must be queued to upload data, not %s.'
+                % image.status)
+        if image.disk_format is None or image.container_format is None:
+            raise exception.Invalid(
+                'Properties disk_format, container_format must be set prior '
+                'to saving data.')
+        return image
+
+    def _save(self, image_id, driver, source, size, checksum):
+        """Stream ``source`` into ``driver`` for an image in saving."""
+        reader = stored = None
+        try:
+            reader = hashing.HashingReader(
+                _Heartbeat(source, lambda: self.repo.touch(
+                    image_id, lifecycle.SAVING)),
+                expected_size=size, size_cap=self.conf.image_size_cap,
+                algorithms=('md5', self.conf.hashing_algorithm))
+            stored = driver.add(image_id, reader, size)
+            size, md5, os_hash = reader.finish()
+            if checksum is not None and checksum != md5:
+                raise exception.ChecksumMismatch(supplied=checksum,
+                                                 computed=md5)
+        except BaseException as error:
+            if reader is not None:
+                reader.abort()
+            if stored is not None:
+                self._remove_quietly(stored.uri)
+            self._abandon_upload(image_id, kill=isinstance(
+                error, exception.ChecksumMismatch))
+            raise
+        try:
+            return self.transition(
+                image_id, lifecycle.SAVING, lifecycle.ACTIVE,
+                size=size, checksum=md5,
+                os_hash_algo=self.conf.hashing_algorithm,
+                os_hash_value=os_hash,
+                locations=[image_mod.Location(stored.uri)])
+        except BaseException:
+            self._remove_quietly(stored.uri)
+            raise
+
+    def _remove_quietly(self, uri):
+        try:
+            self.stores.delete(uri)
+        except Exception:
+            LOG.exception('Could not remove the data of a failed upload at '
+                          '%s; maintenance removes it later', uri)
+
+    def _abandon_upload(self, image_id, kill=False):
+        """End a failed upload: back to queued, or killed."""
+        self.transition_quietly(image_id, lifecycle.SAVING,
+                  lifecycle.KILLED if kill else lifecycle.QUEUED)
+
+    def transition_quietly(self, image_id, from_status, to_status):
+        """A transition that may find the image gone or changed: logged."""
+        try:
+            self.transition(image_id, from_status, to_status)
+        except (exception.NotFound, exception.Conflict):
+            LOG.info('Image %s left %s meanwhile; left as it is',
+                     image_id, from_status)
+
+    # -- out --------------------------------------------------------------
+
+    def download(self, context, image_id, choose_range=None):
+        """The image and an ImageData for its bytes, or None if no data.
+
+        ``choose_range(size)``, called once the image is known to have
+        ``size`` > 0 bytes the caller may read, returns the ``(offset,
+        length)`` to read or None for all of them; it may raise to refuse.
+        """
+        self.access.authorize(context, 'get_image')
+        image = self.access.image(context, image_id, 'download_image')
+        if image.status == lifecycle.DEACTIVATED and not context.is_admin:
+            raise exception.Forbidden(
+                'The requested image has been deactivated. Image data '
+                'download is forbidden.')
+        if image.status not in (lifecycle.ACTIVE, lifecycle.DEACTIVATED) \
+                or not image.locations:
+            return image, None
+        offset, length = 0, None
+        if choose_range is not None and image.size:
+            offset, length = choose_range(image.size) or (0, None)
+        return image, self.stores.get(image.locations[0].url, offset, length)
+
+    # -- removal ----------------------------------------------------------
+
+    def discard(self, image):
+        """Delete ``image``: it goes to pending_delete (no longer shown),
+        its data and any partial upload are removed from the stores, then
+        it is deleted.  Returns True when that is done, False when some
+        data could not be removed: the image then waits in pending_delete
+        for maintenance to retry (``remove_pending``)."""
+        image = self.transition(image.id, image.status,
+                                lifecycle.PENDING_DELETE, deleted=True)
+        return self.remove_pending(image)
+
+    def remove_pending(self, image):
+        """Remove the data of an image in pending_delete, then mark it
+        deleted; False (and left pending) if a store refused."""
+        try:
+            for location in image.locations:
+                if self.stores.owns(location.url):
+                    self._remove_data(location.url)
+            self.stores.delete_partial(image.id)
+        except exception.GlanceException as error:
+            LOG.warning('Data of image %s not removed yet (%s); it stays '
+                        'pending_delete until it is', image.id, error)
+            return False
+        self.transition_quietly(image.id, lifecycle.PENDING_DELETE,
+                                lifecycle.DELETED)
+        return True
+
+    def _remove_data(self, uri):
+        try:
+            self.stores.delete(uri)
+        except exception.NotFound:
+            pass
+
+
+def _read_source(read, uri):
+    """``read(uri)``; an external source that cannot be read is the
+    caller's error (Invalid, with the reason), not the service's."""
+    try:
+        return read(uri)
+    except (exception.NotFound, exception.StoreUnavailable,
+            exception.InvalidRange) as error:
+        raise exception.InvalidSource(uri=uri, reason=error) from None
+
+
+class _DataReader:
+    """Reads the chunks of an ImageData as a stream, for copying it."""
+
+    def __init__(self, data):
+        self._chunks = iter(data)
+        self._pending = b''
+
+    def read(self, size):
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b''
+            self._pending = chunk
+        piece, self._pending = self._pending[:size], self._pending[size:]
+        return piece
+
+
+class _Heartbeat:
+    """Wraps an input stream, calling ``beat`` at most every
+    UPLOAD_HEARTBEAT_SECONDS."""
+
+    def __init__(self, source, beat):
+        self._source = source
+        self._beat = beat
+        self._last = time.monotonic()
+
+    def read(self, size=-1):
+        now = time.monotonic()
+        if now - self._last >= UPLOAD_HEARTBEAT_SECONDS:
+            self._last = now
+            self._beat()
+        return self._source.read(size)

@@ -1,0 +1,254 @@
+"""Image metadata: create, show, list, change, tag, deactivate, delete.
+
+Every image is reached through the access check (glance.domain.access);
+what a save writes is what changed on the image (Image.changes()).
+"""
+
+import dataclasses
+
+from glance.common import exception
+from glance.domain import image as image_mod
+from glance.domain import lifecycle
+
+FORMAT_ATTRIBUTES = ('disk_format', 'container_format')
+# Largest min_disk and min_ram (GB and MB): the database column is 32 bits.
+MAX_REQUIREMENT = 2 ** 31 - 1
+
+
+@dataclasses.dataclass
+class Change:
+    """One change of an image: op is add, replace or remove (JSON patch)."""
+    op: str
+    name: str
+    value: object = None
+
+
+class ImageMetadata:
+
+    def __init__(self, access, repo, data, conf):
+        self.access = access
+        self.repo = repo
+        self.data = data
+        self.conf = conf
+
+    # -- validation -------------------------------------------------------
+
+    @staticmethod
+    def _check_name(name):
+        if name in image_mod.READ_ONLY:
+            raise exception.ReadonlyProperty(property=name)
+        if name in image_mod.RESERVED or name.startswith('os_glance'):
+            raise exception.ReservedProperty(property=name)
+
+    def _validate_attribute(self, name, value):
+        self._check_name(name)
+        allowed = {'disk_format': self.conf.disk_formats,
+                   'container_format': self.conf.container_formats,
+                   'visibility': image_mod.VISIBILITIES}.get(name)
+        if allowed is not None and value is not None and value not in allowed:
+            raise exception.InvalidParameterValue(
+                value=value, param=name,
+                extra='must be one of %s' % ', '.join(allowed))
+        if name in ('min_disk', 'min_ram') and not (
+                isinstance(value, int) and not isinstance(value, bool)
+                and 0 <= value <= MAX_REQUIREMENT):
+            raise exception.InvalidParameterValue(
+                value=value, param=name,
+                extra='must be an integer from 0 to %d' % MAX_REQUIREMENT)
+
+    def _validate_property(self, name, value=None):
+        """Extra properties may not take a name the service gives meaning,
+        and keys and values are at most 255 characters, as Glance stores
+        them."""
+        self._check_name(name)
+        if name in image_mod.MUTABLE or name in ('id', 'tags'):
+            raise exception.ReservedProperty(property=name)
+        for what, text in (('name', name), ('value', value)):
+            if isinstance(text, str) and \
+                    len(text) > image_mod.MAX_PROPERTY_LENGTH:
+                raise exception.InvalidParameterValue(
+                    value=text[:32] + '...', param='property %s' % what,
+                    extra='must be at most %d characters'
+                          % image_mod.MAX_PROPERTY_LENGTH)
+
+    def _check_formats(self, image):
+        """Amazon formats (aki, ari, ami) are disk and container format both.
+
+        A queued image naming one of them in one format gets it in the other
+        if that one is unset; two different formats are refused.
+        """
+        formats = (image.disk_format, image.container_format)
+        if not any(f in image_mod.AMAZON_FORMATS for f in formats):
+            return
+        if None in formats:
+            if image.status == lifecycle.QUEUED:
+                image.disk_format = image.container_format = \
+                    image.disk_format or image.container_format
+            return
+        if image.disk_format != image.container_format:
+            raise exception.Invalid(
+                "Invalid mix of disk and container formats. When setting a "
+                "disk or container format to one of 'aki', 'ari', or 'ami', "
+                "the container and disk formats must match.")
+
+    def _check_quotas(self, image):
+        limits = ((self.conf.image_property_quota, image.extra_properties,
+                   'extra properties'),
+                  (self.conf.image_tag_quota, image.tags, 'tags'))
+        for limit, items, what in limits:
+            if 0 <= limit < len(items):
+                raise exception.LimitExceeded(
+                    limit='at most %d %s per image' % (limit, what))
+
+    def _authorize_visibility(self, context, image, visibility):
+        if visibility == 'public':
+            self.access.authorize(context, 'publicize_image', image)
+        elif visibility == 'community':
+            self.access.authorize(context, 'communitize_image', image)
+
+    # -- reading ----------------------------------------------------------
+
+    def get(self, context, image_id):
+        return self.access.image(context, image_id, 'get_image')
+
+    def list(self, context, query):
+        """One page of the images ``query`` asks for that the caller sees.
+
+        A marker naming no listed image is invalid input.
+        """
+        self.access.authorize(context, 'get_images')
+        query.viewer = self.access.viewer(context)
+        try:
+            return self.repo.list(query.check())
+        except exception.ImageNotFound:
+            if query.marker is None:
+                raise
+            raise exception.InvalidParameterValue(
+                value=query.marker, param='marker',
+                extra='no image with this id is listed') from None
+
+    # -- writing ----------------------------------------------------------
+
+    def create(self, context, attributes, extra_properties=None, tags=()):
+        """Register a new image in the queued status."""
+        if context.read_only:
+            raise exception.Forbidden('Read-only access.')
+        self.access.authorize(context, 'add_image')
+        attributes = dict(attributes)
+        image_id = attributes.pop('id', None)
+        for name, value in attributes.items():
+            self._validate_attribute(name, value)
+        for name, value in (extra_properties or {}).items():
+            self._validate_property(name, value)
+        image = image_mod.Image(**attributes)
+        if image_id is not None:
+            if not image_mod.is_uuid(image_id):
+                raise exception.InvalidParameterValue(
+                    value=image_id, param='id', extra='must be a UUID')
+            image.id = image_id
+        if 'owner' not in attributes:
+            image.owner = context.owner
+        elif image.owner != context.owner and not context.is_admin:
+            raise exception.Forbidden(
+                "You are not permitted to create images owned by '%s'."
+                % image.owner)
+        image.extra_properties = dict(extra_properties or {})
+        image.tags = set(tags)
+        self._authorize_visibility(context, image, image.visibility)
+        self._check_formats(image)
+        self._check_quotas(image)
+        self.repo.add(image)
+        return self.repo.get(image.id)
+
+    def update(self, context, image_id, changes):
+        """Apply Changes to base attributes, extra properties and tags."""
+        image = self.access.image(context, image_id, 'modify_image',
+                                  change='modify')
+        require_status = None
+        for change in changes:
+            if change.name == 'tags':
+                image.tags = set(change.value or ())
+            elif change.name in image_mod.MUTABLE:
+                self._change_attribute(context, image, change)
+                if change.name in FORMAT_ATTRIBUTES:
+                    require_status = lifecycle.QUEUED
+            else:
+                self._change_property(image, change)
+        return self._save(image, require_status)
+
+    def _save(self, image, require_status=None):
+        self._check_formats(image)
+        self._check_quotas(image)
+        self.repo.save(image.id, image.changes(),
+                       require_status=require_status)
+        return self.repo.get(image.id)
+
+    def _change_attribute(self, context, image, change):
+        if change.op == 'remove':
+            raise exception.Forbidden(
+                "Attribute '%s' cannot be removed." % change.name)
+        self._validate_attribute(change.name, change.value)
+        if change.name in FORMAT_ATTRIBUTES and \
+                image.status != lifecycle.QUEUED and \
+                getattr(image, change.name) != change.value:
+            raise exception.Forbidden(
+                'Attribute %s can be only replaced for a queued image.'
+                % change.name)
+        if change.name == 'visibility' and change.value != image.visibility:
+            self._authorize_visibility(context, image, change.value)
+        if change.name == 'owner' and change.value != image.owner and \
+                not context.is_admin:
+            raise exception.Forbidden('Owner can be changed by an admin only.')
+        setattr(image, change.name, change.value)
+
+    def _change_property(self, image, change):
+        self._validate_property(change.name, change.value)
+        present = change.name in image.extra_properties
+        if change.op == 'remove':
+            if not present:
+                raise exception.Conflict(
+                    'Property %s does not exist.' % change.name)
+            del image.extra_properties[change.name]
+        elif change.op == 'replace' and not present:
+            raise exception.Conflict(
+                'Property %s does not exist.' % change.name)
+        else:
+            image.extra_properties[change.name] = change.value
+
+    def add_tag(self, context, image_id, tag):
+        image = self.access.image(context, image_id, 'modify_image',
+                                  change='modify')
+        if tag not in image.tags:
+            image.tags.add(tag)
+            self._save(image)
+
+    def remove_tag(self, context, image_id, tag):
+        image = self.access.image(context, image_id, 'modify_image',
+                                  change='modify')
+        if tag not in image.tags:
+            raise exception.NotFound('Tag %s not found.' % tag)
+        image.tags.discard(tag)
+        self._save(image)
+
+    def set_active(self, context, image_id, active):
+        """Deactivate (active=False) or reactivate (active=True) an image."""
+        rule = 'reactivate' if active else 'deactivate'
+        image = self.access.image(context, image_id, rule)
+        target = lifecycle.ACTIVE if active else lifecycle.DEACTIVATED
+        if image.status == target:
+            return image
+        if image.status not in (lifecycle.ACTIVE, lifecycle.DEACTIVATED):
+            raise exception.Forbidden(
+                "Not allowed to %s image in status '%s'."
+                % (rule, image.status))
+        return self.data.transition(image.id, image.status, target)
+
+    def delete(self, context, image_id):
+        """Delete the image and its data; True when the data is gone, False
+        when the image waits in pending_delete for its data to be removed
+        (see ImageData.discard)."""
+        image = self.access.image(context, image_id, 'delete_image',
+                                  change='delete')
+        if image.protected:
+            raise exception.ProtectedImageDelete(image_id=image_id)
+        return self.data.discard(image)

@@ -101,6 +101,11 @@ class Duplicate(Conflict):
     message = 'An object with the same identifier already exists.'
 
 
+class UploadCancelled(Conflict):
+    message = ('The upload was cancelled: its partial data was removed, as '
+               'the image was deleted or its upload found stalled.')
+
+
 class InvalidImageStatusTransition(Conflict):
     message = 'Image status transition from %(cur_status)s to ' \
               '%(new_status)s is not allowed'
@@ -126,12 +131,20 @@ class StoreUnavailable(GlanceException):
     message = 'The image store is unavailable: %(reason)s'
 
 
+class StoreDeleteFailed(StoreUnavailable):
+    message = 'The image store could not remove image data: %(reason)s'
+
+
 class UnknownScheme(GlanceException):
     message = 'Unknown scheme %(scheme)s found in URI'
 
 
 class BadStoreUri(GlanceException):
     message = 'The store URI was malformed: %(uri)s'
+
+
+class DatabaseUnavailable(GlanceException):
+    message = 'The image database is unavailable: %(reason)s'
 
 
 class RegistryUnavailable(GlanceException):

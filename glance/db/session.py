@@ -2,10 +2,14 @@
 
 Several API worker processes may share one SQLite file.  Each connection
 therefore runs in WAL mode (readers never block the writer), enforces
-foreign keys, and waits for a busy database instead of failing with
-"database is locked".  Transactions opened through ``writer(engine)`` start
-with ``BEGIN IMMEDIATE``: they take the write lock first, so a
-read-then-write transaction never finds its snapshot stale half way.
+foreign keys, and waits up to ``sqlite_busy_timeout`` for a busy database
+instead of failing at once with "database is locked": in short sleeps that
+let the other green threads of an eventlet worker run (see
+glance.db.sqlite_busy); as each waiting request holds a connection, the
+pool of a SQLite engine has no limit.  Transactions opened through
+``writer(engine)`` start with ``BEGIN IMMEDIATE``: they take the write lock
+first, so a read-then-write transaction never finds its snapshot stale half
+way.
 
 PostgreSQL and MySQL transactions run at READ COMMITTED whatever the
 server's default: a conditional UPDATE that waited for another writer's row
@@ -18,7 +22,9 @@ does not fit is refused rather than silently cut.
 Pooled connections are checked before use (a server restart costs no
 failed request) and replaced after ``connection_recycle_time``.  The
 process-wide engine of ``get_engine`` retries its first connection
-``max_retries`` times, so services may start before their database.
+``max_retries`` times, so services may start before their database.  A
+database that cannot serve (full disk, lock held too long, connection lost)
+raises exception.DatabaseUnavailable (see glance.db.errors).
 
 glance-api runs under eventlet: psycopg's C wait would stop every green
 thread of a process during each query, so under eventlet psycopg waits with
@@ -34,6 +40,8 @@ import sqlalchemy as sa
 from oslo_config import cfg
 
 from glance.common import exception
+from glance.db import errors
+from glance.db import sqlite_busy
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -69,6 +77,12 @@ database_opts = [
     cfg.IntOpt('retry_interval', default=10, min=0,
                help='Seconds between two of those startup connection '
                     'attempts.'),
+    cfg.IntOpt('sqlite_busy_timeout', default=30, min=0,
+               help='Seconds a statement waits for a SQLite database that '
+                    'another connection holds locked (another process '
+                    'writing) before the request fails with 503.  The wait '
+                    'lets the other requests of the process run.  Only '
+                    'used with SQLite.'),
     cfg.StrOpt('mysql_sql_mode', default='TRADITIONAL',
                help='SQL mode of MySQL sessions, overriding the server\'s. '
                     'The default, TRADITIONAL, refuses a value that does not '
@@ -77,9 +91,6 @@ database_opts = [
 ]
 
 CONF.register_opts(database_opts, group='database')
-
-# Seconds an SQLite connection waits for another process's write lock.
-SQLITE_BUSY_TIMEOUT = 30
 
 _WRITE_OPTION = 'glance_write'
 
@@ -109,6 +120,14 @@ def create_engine(url, conf=CONF):
                       isolation_level='READ COMMITTED')
     if backend == 'postgresql':
         _cooperate_with_eventlet()
+    if backend == 'sqlite':
+        # SQLite itself never waits (timeout 0): sqlite_busy.Connection does.
+        kwargs['connect_args'] = {'factory': sqlite_busy.Connection,
+                                  'timeout': 0}
+        if url.database not in (None, '', ':memory:'):
+            # Each request waiting for the write lock holds a connection:
+            # a bounded pool would leave none to the readers.
+            kwargs['max_overflow'] = -1
     try:
         engine = sa.create_engine(url, **kwargs)
     except (ImportError, sa.exc.NoSuchModuleError) as error:
@@ -117,11 +136,13 @@ def create_engine(url, conf=CONF):
             'postgresql+psycopg://, mysql+pymysql:// and sqlite://.'
             % (url, error)) from None
     if backend == 'sqlite':
-        sa.event.listen(engine, 'connect', _configure_sqlite_connection)
+        sa.event.listen(engine, 'connect',
+                        _sqlite_connection_setter(db.sqlite_busy_timeout))
         sa.event.listen(engine, 'begin', _begin_sqlite_transaction)
     elif backend == 'mysql' and db.mysql_sql_mode:
         sa.event.listen(engine, 'connect',
                         _mysql_sql_mode_setter(db.mysql_sql_mode))
+    errors.raise_unavailable(engine)
     return engine
 
 
@@ -151,15 +172,17 @@ def _cooperate_with_eventlet():
         waiting.wait = waiting.wait_select
 
 
-def _configure_sqlite_connection(dbapi_connection, connection_record):
-    # Leave BEGIN to _begin_sqlite_transaction instead of pysqlite, which
-    # would start transactions late and only before data changes.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute('PRAGMA busy_timeout = %d' % (SQLITE_BUSY_TIMEOUT * 1000))
-    cursor.execute('PRAGMA journal_mode = WAL')
-    cursor.execute('PRAGMA foreign_keys = ON')
-    cursor.close()
+def _sqlite_connection_setter(busy_timeout):
+    def configure(dbapi_connection, connection_record):
+        # Leave BEGIN to _begin_sqlite_transaction instead of pysqlite,
+        # which would start transactions late and only before data changes.
+        dbapi_connection.isolation_level = None
+        dbapi_connection.busy_timeout = busy_timeout
+        cursor = dbapi_connection.cursor()
+        cursor.execute('PRAGMA journal_mode = WAL')
+        cursor.execute('PRAGMA foreign_keys = ON')
+        cursor.close()
+    return configure
 
 
 def _begin_sqlite_transaction(connection):
@@ -172,8 +195,9 @@ def _begin_sqlite_transaction(connection):
 def writer(engine):
     """The engine to open transactions that will write.
 
-    On SQLite they begin by taking the write lock (waiting for it if need
-    be); elsewhere this changes nothing.
+    On SQLite they begin by taking the write lock (waiting for it up to
+    ``sqlite_busy_timeout``, then DatabaseUnavailable); elsewhere this
+    changes nothing.
     """
     return engine.execution_options(**{_WRITE_OPTION: True})
 
@@ -203,8 +227,9 @@ def _wait_for_database(engine, max_retries, retry_interval):
         try:
             engine.connect().close()
             return
-        except sa.exc.OperationalError as error:
-            reason = str(error.orig).strip().splitlines()[0]
+        except (sa.exc.OperationalError,
+                exception.DatabaseUnavailable) as error:
+            reason = str(error.__cause__ or error).strip().splitlines()[0]
             if attempt == max_retries:
                 engine.dispose()
                 raise exception.ConfigError(

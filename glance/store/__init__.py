@@ -205,3 +205,38 @@ class StoreRegistry:
 
     def delete(self, uri):
         return self.driver_for_uri(uri).delete(uri)
+
+    def delete_partial(self, image_id):
+        """Driver.delete_partial in every writable store; the names removed.
+
+        Every store is tried; the first StoreDeleteFailed is raised after.
+        """
+        return self._in_writable_stores(
+            lambda driver: driver.delete_partial(image_id))
+
+    def purge(self, image_id):
+        """Driver.purge in every writable store; the names removed.
+
+        Every store is tried; the first StoreDeleteFailed is raised after.
+        """
+        return self._in_writable_stores(
+            lambda driver: driver.purge(image_id))
+
+    def clean_stale_partials(self, older_than_seconds):
+        """Driver.clean_stale_partials in every writable store; the names
+        removed."""
+        return self._in_writable_stores(
+            lambda driver: driver.clean_stale_partials(older_than_seconds))
+
+    def _in_writable_stores(self, remove):
+        removed, failures = [], []
+        for driver in self._drivers:
+            if base.WRITE not in driver.capabilities:
+                continue
+            try:
+                removed.extend(remove(driver))
+            except exception.StoreDeleteFailed as e:
+                failures.append(e)
+        if failures:
+            raise failures[0]
+        return removed

@@ -162,7 +162,8 @@ class Driver(abc.ABC):
         client disconnect...) or from the storage, the temporary data is
         removed and the exception propagates; storage errors become
         exception.StorageFull or exception.StorageWriteDenied.  Data already
-        stored for ``image_id`` raises exception.Duplicate.
+        stored for ``image_id`` raises exception.Duplicate; temporary data
+        removed meanwhile (``delete_partial``) exception.UploadCancelled.
 
         Read-only drivers keep this default, which raises Forbidden.
         """
@@ -181,8 +182,46 @@ class Driver(abc.ABC):
         tell; exception.NotFound."""
 
     def delete(self, uri):
-        """Remove the data at ``uri``; exception.NotFound if absent.
+        """Remove the data at ``uri``, durably.
 
-        Read-only drivers keep this default, which raises Forbidden.
+        exception.NotFound if absent; exception.StoreDeleteFailed if the
+        storage refuses or fails (the data may still be there: try again
+        later).  Read-only drivers keep this default, which raises
+        Forbidden.
         """
         raise exception.Forbidden('The %s store is read-only.' % self.name)
+
+    def delete_partial(self, image_id):
+        """Remove the temporary data of ``image_id``'s uploads: left by a
+        process that died mid-upload, or still being written (that add()
+        then fails with UploadCancelled).  Published data stays.
+
+        Idempotent; returns what was removed, for logs.  StoreDeleteFailed
+        if some of it could not be.  Drivers whose add() can leave data
+        behind when the process dies override this default, which has
+        nothing to remove.
+        """
+        return []
+
+    def purge(self, image_id):
+        """Remove all data of ``image_id``: temporary, and published under
+        the image id even if no location records it (a process that died
+        between add() and recording the location).
+
+        For an image that must hold no data in this store: one being
+        deleted, or one whose abandoned upload returns it to queued.  Never
+        for an image with a location in this store it keeps.  Idempotent;
+        returns what was removed; StoreDeleteFailed as delete_partial.
+        Drivers that publish under a name made from the image id override
+        this default, which only calls delete_partial.
+        """
+        return self.delete_partial(image_id)
+
+    def clean_stale_partials(self, older_than_seconds):
+        """Remove the temporary data of every upload that has written
+        nothing for ``older_than_seconds``, for recovery after a crash.
+
+        Never raises for data it cannot remove (it logs it); returns what
+        was removed.  The default has nothing to remove.
+        """
+        return []

@@ -10,8 +10,12 @@ fsynced, then published with link() and the temporary name unlinked, and
 the directory fsynced.  link() rather than rename() because it fails when
 the target exists: two uploads of one image can never replace each other.
 configure() checks the datadir supports hard links (local filesystems and
-NFS do).  A crash leaves at most partial files, which
-``clean_stale_partials`` removes.
+NFS do).  A crash leaves partial files, which ``delete_partial`` (one
+image's) and ``clean_stale_partials`` (all old ones) remove, or, between
+link() and the recording of the location, an image file no location names,
+which ``purge`` removes.  An upload whose partial file is removed stops at
+its next chunk.  Deletions fsync the directory too, so a deleted file
+cannot come back after a power loss.
 
 Writes and fsyncs go through glance.common.offload so a slow disk does not
 stall an eventlet hub.  Downloads read 1 MiB chunks directly (page cache
@@ -30,8 +34,8 @@ import time
 from oslo_config import cfg
 
 from glance.common import exception
+from glance.common import ids
 from glance.common import offload
-from glance.domain import image
 from glance.store import base
 
 LOG = logging.getLogger(__name__)
@@ -60,7 +64,8 @@ filesystem_opts = [
                     'when the server sends the file with sendfile.'),
 ]
 
-PARTIAL_NAME = re.compile(r'^\..+\.partial$')
+# ".<owner>.<random>.partial": owner is an image id, or "probe" (configure).
+PARTIAL_NAME = re.compile(r'\.(?P<owner>[^.]+)\.[^.]+\.partial')
 
 _FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 _DENIED_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
@@ -82,6 +87,19 @@ def _disk(func, *args):
         raise
 
 
+def _remove(path):
+    """Unlink ``path``: whether it was there; StoreDeleteFailed if it
+    cannot be removed."""
+    try:
+        offload.call(os.unlink, path)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError as e:
+        LOG.warning('Could not remove %s: %s', path, e)
+        raise exception.StoreDeleteFailed(reason=e.strerror or str(e)) from e
+
+
 @contextlib.contextmanager
 def _missing_is_not_found():
     try:
@@ -94,6 +112,12 @@ def _missing_is_not_found():
 def _duplicate(image_id):
     return exception.Duplicate(
         'Image %s already has data in the filesystem store.' % image_id)
+
+
+def _check_image_id(image_id):
+    if not ids.is_uuid(image_id):
+        raise exception.InvalidParameterValue(
+            value=image_id, param='image_id', extra='not a UUID')
 
 
 def _write_all(fd, data):
@@ -169,9 +193,7 @@ class FilesystemDriver(base.Driver):
         self._open_datadir_to_file_readers()
 
     def add(self, image_id, reader, size=None):
-        if not image.is_uuid(image_id):
-            raise exception.InvalidParameterValue(
-                value=image_id, param='image_id', extra='not a UUID')
+        _check_image_id(image_id)
         final = os.path.join(self.datadir, image_id)
         if os.path.lexists(final):
             raise _duplicate(image_id)
@@ -193,8 +215,13 @@ class FilesystemDriver(base.Driver):
                 _disk(os.link, partial, final)
             except FileExistsError:
                 raise _duplicate(image_id) from None
+            except FileNotFoundError:
+                raise exception.UploadCancelled() from None
             published = True
-            _disk(os.unlink, partial)
+            try:
+                _disk(os.unlink, partial)
+            except FileNotFoundError:
+                pass  # delete_partial came first: the image is published.
             _disk(_fsync_directory, self.datadir)
         except BaseException:
             _remove_quietly(partial)
@@ -216,32 +243,95 @@ class FilesystemDriver(base.Driver):
 
     def delete(self, uri):
         path = self._path_from_uri(uri)
-        with _missing_is_not_found():
-            _disk(os.unlink, path)
+        if not _remove(path):
+            raise exception.NotFound(
+                'No image data at this filesystem store location.')
+        self._sync_deletions()
+
+    def delete_partial(self, image_id):
+        """The names of the partial files of ``image_id`` removed."""
+        _check_image_id(image_id)
+        removed, failures = self._remove_partials(
+            lambda owner, entry: owner == image_id)
+        if removed:
+            LOG.info('Removed partial data of image %s: %s', image_id,
+                     ', '.join(removed))
+        if failures:
+            raise failures[0]
+        return removed
+
+    def purge(self, image_id):
+        """The names removed: ``image_id``'s partial files and file."""
+        removed = self.delete_partial(image_id)
+        if _remove(os.path.join(self.datadir, image_id)):
+            LOG.info('Removed the file of image %s', image_id)
+            removed.append(image_id)
+        if removed:
+            self._sync_deletions()
+        return removed
 
     def clean_stale_partials(self, older_than_seconds):
         """Remove partial files not modified for ``older_than_seconds``.
 
-        For recovery after a crash.  An upload in progress touches its file
-        with every write, so a threshold longer than any pause in a client's
-        sending (its timeout) spares it.  Returns the names removed.
+        An upload in progress touches its file with every write, so a
+        threshold longer than any pause in a client's sending (its timeout)
+        spares it.  Returns the names removed.
         """
         cutoff = time.time() - older_than_seconds
-        removed = []
-        with os.scandir(self.datadir) as entries:
-            for entry in entries:
-                if not PARTIAL_NAME.match(entry.name):
-                    continue
-                try:
-                    if entry.stat(follow_symlinks=False).st_mtime < cutoff:
-                        os.unlink(entry.path)
-                        removed.append(entry.name)
-                except FileNotFoundError:
-                    continue
+
+        def stale(owner, entry):
+            try:
+                return entry.stat(follow_symlinks=False).st_mtime < cutoff
+            except OSError:
+                return False  # Gone meanwhile, or left for the next time.
+
+        try:
+            removed, _failures = self._remove_partials(stale)
+        except exception.StoreDeleteFailed:
+            return []
         if removed:
             LOG.info('Removed %d stale partial files from %s: %s',
                      len(removed), self.datadir, ', '.join(removed))
         return removed
+
+    def _remove_partials(self, wanted):
+        """Remove the partial files for which ``wanted(owner, entry)``.
+
+        Returns the names removed and a StoreDeleteFailed for each file
+        that could not be, having tried them all; raises StoreDeleteFailed
+        if the datadir cannot be listed.  The scan runs in a native thread
+        under eventlet: the datadir may hold many files.
+        """
+        def scan():
+            partials = []
+            with os.scandir(self.datadir) as entries:
+                for entry in entries:
+                    match = PARTIAL_NAME.fullmatch(entry.name)
+                    if match:
+                        partials.append((match['owner'], entry))
+            return partials
+
+        try:
+            partials = offload.call(scan)
+        except OSError as e:
+            LOG.warning('Could not list %s: %s', self.datadir, e)
+            raise exception.StoreDeleteFailed(
+                reason=e.strerror or str(e)) from e
+        removed, failures = [], []
+        for owner, entry in partials:
+            try:
+                if wanted(owner, entry) and _remove(entry.path):
+                    removed.append(entry.name)
+            except exception.StoreDeleteFailed as e:
+                failures.append(e)
+        return removed, failures
+
+    def _sync_deletions(self):
+        try:
+            offload.call(_fsync_directory, self.datadir)
+        except OSError as e:
+            raise exception.StoreDeleteFailed(
+                reason=e.strerror or str(e)) from e
 
     def _write_from(self, reader, fd):
         written = 0
@@ -251,6 +341,10 @@ class FilesystemDriver(base.Driver):
                 return written
             _disk(_write_all, fd, chunk)
             written += len(chunk)
+            if os.fstat(fd).st_nlink == 0:
+                # delete_partial removed the file: the image is gone, or
+                # its upload was given up for stalled.
+                raise exception.UploadCancelled()
 
     def _check_free_space(self, size):
         stats = os.statvfs(self.datadir)
@@ -273,7 +367,7 @@ class FilesystemDriver(base.Driver):
         if os.path.dirname(path) != self._real_datadir:
             raise exception.Forbidden(
                 'The location is outside the filesystem store.')
-        if not image.is_uuid(os.path.basename(path)):
+        if not ids.is_uuid(os.path.basename(path)):
             raise exception.BadStoreUri(
                 'A filesystem store location ends in an image id.')
         return path

@@ -1,7 +1,9 @@
+import contextlib
 import socket
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +12,7 @@ from oslo_config import cfg
 from glance.common import exception
 from glance.db import models
 from glance.db import session
+from glance.db import sqlite_busy
 from tests import databases as test_databases
 
 
@@ -23,8 +26,12 @@ def test_sqlite_connections_are_set_up_for_several_processes(
     engine = sqlite_engine
     assert pragma(engine, 'journal_mode') == 'wal'
     assert pragma(engine, 'foreign_keys') == 1
-    assert pragma(engine, 'busy_timeout') == \
-        session.SQLITE_BUSY_TIMEOUT * 1000
+    # Waiting for a busy database is sqlite_busy's, never SQLite's own.
+    assert pragma(engine, 'busy_timeout') == 0
+    with engine.connect() as connection:
+        dbapi_connection = connection.connection.dbapi_connection
+        assert isinstance(dbapi_connection, sqlite_busy.Connection)
+        assert dbapi_connection.busy_timeout == 30
 
 
 def test_foreign_keys_are_enforced(engine):
@@ -62,6 +69,62 @@ def test_sqlite_reading_transactions_leave_the_write_lock_free(
     with engine.begin() as connection:
         connection.execute(sa.select(models.Image.id)).all()
         assert lock_is_free(engine)
+
+
+def hold_write_lock(engine):
+    holder = sqlite3.connect(engine.url.database, isolation_level=None)
+    holder.execute('BEGIN IMMEDIATE')
+    return holder
+
+
+def test_sqlite_writers_wait_for_another_writer_in_sleeps(
+        sqlite_engine, monkeypatch):
+    """Sleeps: under eventlet, time.sleep lets the other requests run."""
+    holder = hold_write_lock(sqlite_engine)
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) == 3:
+            holder.rollback()
+
+    monkeypatch.setattr(sqlite_busy.time, 'sleep', sleep)
+    with session.writer(sqlite_engine).begin() as connection:
+        connection.execute(sa.select(models.Image.id)).all()
+
+    assert len(sleeps) == 3
+
+
+def test_sqlite_connections_are_never_short(sqlite_engine):
+    """Requests waiting for the write lock hold theirs: readers need more.
+    """
+    with contextlib.ExitStack() as stack:
+        for _ in range(40):
+            stack.enter_context(sqlite_engine.connect())
+
+
+def test_a_sqlite_writer_waiting_beyond_sqlite_busy_timeout_is_refused(
+        tmp_path, conf):
+    conf.set_override('sqlite_busy_timeout', 1, group='database')
+    engine = session.create_engine(
+        test_databases.migrate('sqlite:///%s' % (tmp_path / 'g.sqlite')),
+        conf)
+    holder = hold_write_lock(engine)
+    started = time.monotonic()
+    try:
+        with pytest.raises(exception.DatabaseUnavailable) as error:
+            with session.writer(engine).begin():
+                pass
+        waited = time.monotonic() - started
+        with engine.begin() as connection:
+            assert connection.execute(
+                sa.select(models.Image.id)).all() == []
+    finally:
+        holder.close()
+        engine.dispose()
+
+    assert 'locked' in str(error.value)
+    assert 1 <= waited < 5
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ import hashlib
 import io
 import os
 import stat
+import subprocess
+import sys
 import textwrap
 import time
 import uuid
@@ -260,10 +262,136 @@ def test_filesystem_scheme_is_accepted(driver):
     assert stored_bytes(driver, uri) == b'data'
 
 
+def test_delete_failures_are_not_not_found(driver, datadir):
+    in_the_way = datadir / new_id()
+    in_the_way.mkdir()
+    with pytest.raises(exception.StoreDeleteFailed) as error:
+        driver.delete('file://%s' % in_the_way)
+    assert not isinstance(error.value, exception.NotFound)
+    assert in_the_way.is_dir()
+
+
+@pytest.mark.parametrize('code', [errno.EACCES, errno.EPERM, errno.EROFS,
+                                  errno.EIO, errno.EBUSY])
+def test_delete_errors_leave_the_data_and_say_why(driver, datadir,
+                                                  monkeypatch, code):
+    stored, _digests = store(driver, b'data')
+
+    def unlink(path):
+        raise OSError(code, os.strerror(code), path)
+
+    monkeypatch.setattr(os, 'unlink', unlink)
+    with pytest.raises(exception.StoreDeleteFailed) as error:
+        driver.delete(stored.uri)
+    monkeypatch.undo()
+
+    assert os.strerror(code) in str(error.value)
+    assert str(datadir) not in str(error.value)
+    assert stored_bytes(driver, stored.uri) == b'data'
+
+
+def partial_name(image_id, token='0123456789abcdef'):
+    return '.%s.%s.partial' % (image_id, token)
+
+
+def test_delete_partial_removes_that_image_s_partial_files_only(
+        driver, datadir):
+    image_id, other_id = new_id(), new_id()
+    mine = [partial_name(image_id), partial_name(image_id, 'fedcba')]
+    others = [partial_name(other_id), image_id, other_id]
+    for name in mine + others:
+        (datadir / name).write_bytes(b'x')
+
+    assert sorted(driver.delete_partial(image_id)) == sorted(mine)
+    assert driver.delete_partial(image_id) == []
+    assert sorted(os.listdir(datadir)) == sorted(others)
+
+
+def test_delete_partial_wants_an_image_id(driver):
+    with pytest.raises(exception.InvalidParameterValue):
+        driver.delete_partial('*')
+
+
+def test_delete_partial_removes_what_it_can_then_fails(driver, datadir):
+    image_id = new_id()
+    (datadir / partial_name(image_id, 'a')).mkdir()
+    (datadir / partial_name(image_id, 'b')).write_bytes(b'x')
+
+    with pytest.raises(exception.StoreDeleteFailed):
+        driver.delete_partial(image_id)
+    assert os.listdir(datadir) == [partial_name(image_id, 'a')]
+
+
+def test_purge_removes_the_published_file_too(driver, datadir):
+    image_id, other_id = new_id(), new_id()
+    store(driver, b'published, never recorded', image_id)
+    store(driver, b'another image', other_id)
+    (datadir / partial_name(image_id)).write_bytes(b'x')
+
+    assert sorted(driver.purge(image_id)) == \
+        sorted([image_id, partial_name(image_id)])
+    assert driver.purge(image_id) == []
+    assert os.listdir(datadir) == [other_id]
+
+
+KILLED_UPLOAD = textwrap.dedent('''
+    import sys, time
+    from tests.unit.store import helpers
+
+
+    class Stalling:
+        """Sends one chunk, then waits for ever, as a slow client would."""
+
+        sent = False
+
+        def read(self, size):
+            if self.sent:
+                print('sending', flush=True)
+                time.sleep(3600)
+            self.sent = True
+            return b'x' * size
+
+
+    helpers.filesystem_driver(sys.argv[1]).add(sys.argv[2], Stalling())
+''')
+
+
+def test_delete_partial_after_a_kill_mid_upload(driver, datadir):
+    image_id = new_id()
+    upload = subprocess.Popen(
+        [sys.executable, '-c', KILLED_UPLOAD, str(datadir), image_id],
+        cwd=helpers.REPO_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert upload.stdout.readline() == 'sending\n'
+    finally:
+        upload.kill()
+        upload.wait()
+        upload.stdout.close()
+    left = os.listdir(datadir)
+    assert len(left) == 1 and left[0].startswith('.' + image_id)
+
+    assert driver.delete_partial(image_id) == left
+    assert os.listdir(datadir) == []
+
+
+@pytest.mark.parametrize('when', [1, 2], ids=['mid-stream', 'at-the-end'])
+def test_an_upload_whose_partial_file_is_removed_is_cancelled(
+        driver, datadir, when):
+    image_id = new_id()
+
+    def during(reads):
+        if reads == when:
+            assert len(driver.delete_partial(image_id)) == 1
+
+    with pytest.raises(exception.UploadCancelled):
+        driver.add(image_id, WatchingReader(os.urandom(2 * WRITE), during))
+    assert os.listdir(datadir) == []
+
+
 def test_clean_stale_partials(driver, datadir):
     old = time.time() - 3600
-    stale = '.%s.0123abcd.partial' % uuid.uuid4()
-    fresh = '.%s.4567abcd.partial' % uuid.uuid4()
+    stale = partial_name(uuid.uuid4())
+    fresh = partial_name(uuid.uuid4())
     image_id = new_id()
     for name in (stale, fresh, image_id):
         (datadir / name).write_bytes(b'x')
@@ -271,6 +399,25 @@ def test_clean_stale_partials(driver, datadir):
         os.utime(datadir / name, (old, old))
     assert driver.clean_stale_partials(600) == [stale]
     assert sorted(os.listdir(datadir)) == sorted([fresh, image_id])
+
+
+def test_clean_stale_partials_passes_over_what_it_cannot_remove(
+        driver, datadir):
+    old = time.time() - 3600
+    stuck, stale = partial_name(uuid.uuid4()), partial_name(uuid.uuid4())
+    (datadir / stuck).mkdir()
+    (datadir / stale).write_bytes(b'x')
+    for name in (stuck, stale):
+        os.utime(datadir / name, (old, old))
+
+    assert driver.clean_stale_partials(600) == [stale]
+    assert os.listdir(datadir) == [stuck]
+
+
+def test_clean_stale_partials_without_a_datadir_removes_nothing(
+        driver, datadir):
+    datadir.rmdir()
+    assert driver.clean_stale_partials(600) == []
 
 
 def test_configure_creates_the_datadir_and_leaves_it_empty(driver, datadir):
@@ -347,6 +494,15 @@ MEMORY_SCRIPT = textwrap.dedent('''
     assert size == stored.size == SIZE
     print(growth // 1024)
 ''')
+
+
+def test_the_store_imports_no_layer_above_it():
+    imported = helpers.run_python(
+        'import sys, glance.store, glance.store.filesystem\n'
+        'print(*sorted(name for name in sys.modules '
+        'if name.startswith("glance.")))').split()
+    assert [name for name in imported
+            if not name.startswith(('glance.common', 'glance.store'))] == []
 
 
 def test_memory_stays_flat_for_a_large_upload(tmp_path):

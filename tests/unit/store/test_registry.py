@@ -1,4 +1,6 @@
 import io
+import os
+import time
 import types
 import uuid
 from importlib import metadata
@@ -30,6 +32,20 @@ class FakeDriver(base.Driver):
 class ClashingDriver(FakeDriver):
     name = 'clash'
     schemes = ('file',)
+
+
+class BrokenDiskDriver(FakeDriver):
+    """A writable third-party driver whose storage fails every removal."""
+
+    name = 'broken-disk'
+    schemes = ('broken-disk',)
+    capabilities = frozenset({base.READ, base.WRITE, base.DELETE})
+
+    def delete_partial(self, image_id):
+        raise exception.StoreDeleteFailed(reason='disk on fire')
+
+    def clean_stale_partials(self, older_than_seconds):
+        return ['stale-elsewhere']
 
 
 class NotADriver:
@@ -221,3 +237,39 @@ def test_importing_registers_no_option_and_imports_no_driver():
             'assert "glance_store" not in cfg.CONF; '
             'assert "glance.store.filesystem" not in sys.modules')
     helpers.run_python(code)
+
+
+def test_partial_data_is_removed_from_every_writable_store(
+        registry_conf, datadir, entry_points):
+    entry_points(**{'broken-disk': __name__ + ':BrokenDiskDriver'})
+    registry_conf.set_override('stores', ['broken-disk', 'file', 'http'],
+                               group='glance_store')
+    registry = store.StoreRegistry(registry_conf)
+    image_id = str(uuid.uuid4())
+    partial = '.%s.0123456789abcdef.partial' % image_id
+    (datadir / partial).write_bytes(b'x')
+    (datadir / image_id).write_bytes(b'x')
+
+    with pytest.raises(exception.StoreDeleteFailed, match='disk on fire'):
+        registry.delete_partial(image_id)
+    assert os.listdir(datadir) == [image_id]
+    with pytest.raises(exception.StoreDeleteFailed, match='disk on fire'):
+        registry.purge(image_id)
+    assert os.listdir(datadir) == []
+
+    (datadir / partial).write_bytes(b'x')
+    old = time.time() - 3600
+    os.utime(datadir / partial, (old, old))
+    assert sorted(registry.clean_stale_partials(600)) == \
+        sorted(['stale-elsewhere', partial])
+
+
+def test_purge_in_the_default_stores(registry_conf, datadir):
+    registry = store.StoreRegistry(registry_conf)
+    stored = registry.default_driver().add(str(uuid.uuid4()),
+                                           io.BytesIO(b'data'))
+    image_id = stored.uri.rpartition('/')[2]
+
+    assert registry.purge(image_id) == [image_id]
+    assert registry.purge(image_id) == []
+    assert os.listdir(datadir) == []

@@ -34,8 +34,8 @@ IMAGE_COLUMNS = tuple(
 # building statements and loading ORM objects were most of the CPU a show
 # request cost.
 IMAGES = sa.select(*models.Image.__table__.columns)
-IMAGE_BY_ID = IMAGES.where(models.Image.id == sa.bindparam('image_id'),
-                           models.Image.deleted == sa.false())
+ANY_IMAGE_BY_ID = IMAGES.where(models.Image.id == sa.bindparam('image_id'))
+IMAGE_BY_ID = ANY_IMAGE_BY_ID.where(models.Image.deleted == sa.false())
 
 # Bulk UPDATEs here never touch objects loaded in the same session.
 UNSYNCHRONIZED = {'synchronize_session': False}
@@ -63,9 +63,13 @@ class SqlImageRepository(repository.ImageRepository):
         self._writer = orm.sessionmaker(db_session.writer(engine))
         self._explicit_nulls = engine.dialect.name == 'postgresql'
 
-    def get(self, image_id):
+    def get(self, image_id, deleted=False):
+        """See ImageRepository.get; with ``deleted``, a soft-deleted image
+        (pending_delete, deleted) too, for glance-registry's status
+        route."""
+        statement = ANY_IMAGE_BY_ID if deleted else IMAGE_BY_ID
         with self._engine.connect() as connection:
-            row = connection.execute(IMAGE_BY_ID,
+            row = connection.execute(statement,
                                      {'image_id': image_id}).first()
             if row is None:
                 raise exception.ImageNotFound(image_id=image_id)

@@ -5,10 +5,6 @@ behind wsgiref: real HTTP on a loopback port, for the real client, without
 a process to start.
 """
 
-import socketserver
-import threading
-from wsgiref import simple_server
-
 import pytest
 
 from glance.api.middleware import unauthenticated_context
@@ -16,39 +12,8 @@ from glance.db import repository as db_repository
 from glance.registry import api
 from glance.registry import client
 from glance.registry import repository
-
-
-class _QuietHandler(simple_server.WSGIRequestHandler):
-
-    def log_message(self, *args):
-        pass
-
-
-class _ThreadingServer(socketserver.ThreadingMixIn,
-                       simple_server.WSGIServer):
-    daemon_threads = True
-
-
-def _without_hop_by_hop_headers(app):
-    """``app`` minus the Connection header the router sets on some errors,
-    which wsgiref refuses (it closes every connection anyway)."""
-    def filtered(environ, start_response):
-        def start(status, headers, exc_info=None):
-            return start_response(status, [
-                (name, value) for name, value in headers
-                if name.lower() != 'connection'], exc_info)
-        return app(environ, start)
-    return filtered
-
-
-def serve_in_thread(app):
-    """Serve ``app`` on a free loopback port until the returned server is
-    shut down; its address is ``server.server_address``."""
-    server = _ThreadingServer(('127.0.0.1', 0), _QuietHandler)
-    server.set_app(_without_hop_by_hop_headers(app))
-    threading.Thread(target=server.serve_forever, args=(0.01,),
-                     daemon=True).start()
-    return server
+from tests.threaded_server import serve_in_thread
+from tests.threaded_server import stop
 
 
 def client_of(server, **kwargs):
@@ -72,8 +37,7 @@ def registry_server(engine):
         api.build(db_repository.SqlImageRepository(engine)))
     server = serve_in_thread(app)
     yield server
-    server.shutdown()
-    server.server_close()
+    stop(server)
 
 
 @pytest.fixture

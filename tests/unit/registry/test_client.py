@@ -13,8 +13,9 @@ import webob.dec
 from glance.common import exception
 from glance import context
 from glance.registry import client as client_mod
+from tests.threaded_server import serve_in_thread
+from tests.threaded_server import stop
 from tests.unit.registry.conftest import client_of
-from tests.unit.registry.conftest import serve_in_thread
 
 IDENTITY = ('X-Auth-Token', 'X-Identity-Status', 'X-User-Id',
             'X-Project-Id', 'X-Tenant-Id', 'X-Roles')
@@ -38,8 +39,7 @@ def echo_app(req):
 def echo_server():
     server = serve_in_thread(echo_app)
     yield server
-    server.shutdown()
-    server.server_close()
+    stop(server)
 
 
 def ctx(**kwargs):
@@ -119,8 +119,7 @@ def test_an_error_answer_without_json_raises_by_its_status(echo_server):
 
 def test_a_registry_nobody_serves_is_unavailable(echo_server):
     host, port = echo_server.server_address
-    echo_server.shutdown()
-    echo_server.server_close()
+    stop(echo_server)
     client = client_mod.RegistryClient(host, port, timeout=5, retries=1)
     with pytest.raises(exception.RegistryUnavailable) as caught:
         client.request('GET', '/headers')
@@ -157,8 +156,7 @@ def tls_server(tmp_path):
     tls.load_cert_chain(cert, key)
     server.socket = tls.wrap_socket(server.socket, server_side=True)
     yield server, str(cert)
-    server.shutdown()
-    server.server_close()
+    stop(server)
 
 
 def test_https_checks_the_registry_certificate(tls_server):

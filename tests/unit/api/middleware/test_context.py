@@ -54,3 +54,9 @@ def test_unauthenticated_context_is_admin():
     app = unauthenticated_context.filter_factory({})(_context_echo)
     response = webob.Request.blank('/').get_response(app)
     assert response.text == repr((None, None, ['admin'], True, False, None))
+
+
+@pytest.mark.parametrize('path', ['/v1/images', '/v2/images'])
+def test_the_trusted_auth_pipeline_refuses_requests_without_identity(
+        make_api, path):
+    assert make_api(flavor='trusted-auth').get(path).status_code == 401

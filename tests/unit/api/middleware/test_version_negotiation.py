@@ -79,3 +79,21 @@ def test_unknown_or_missing_version_gets_versions_document(app, path):
     assert 'v2.0' in ids and ids[-2:] == ['v1.1', 'v1.0']
     assert all(v['status'] == 'SUPPORTED' for v in versions[1:])
     assert versions[0]['links'][0]['href'] == 'http://localhost/v2/'
+
+
+def test_versions_in_the_path_or_the_accept_header_of_the_api(make_api):
+    api = make_api()
+    api.post('/v1/images', headers={'x-image-meta-name': 'negotiated'})
+    for path in ('/v1.0/images', '/v1.1/images'):
+        assert api.get(path).json()['images'][0]['name'] == 'negotiated'
+    by_accept = api.get('/images', headers={
+        'Accept': 'application/vnd.openstack.images-v1'})
+    assert by_accept.json()['images'][0]['name'] == 'negotiated'
+
+
+def test_a_disabled_v1_is_answered_by_the_versions(make_api):
+    api = make_api(conf={'DEFAULT': {'enable_v1_api': False}})
+    response = api.get('/v1/images')
+    assert response.status_code == 300
+    assert 'v1.1' not in response.text
+    assert api.get('/v2/images').status_code == 200

@@ -1,0 +1,12 @@
+"""``/v2/schemas/{name}``."""
+
+
+def test_schemas(api):
+    for name in ('image', 'images', 'member', 'members'):
+        response = api.get('/v2/schemas/' + name)
+        assert response.status_code == 200
+        assert response.json()['name'] == name
+    image = api.get('/v2/schemas/image').json()
+    assert image['additionalProperties'] == {'type': 'string'}
+    assert image['properties']['size']['readOnly'] is True
+    assert api.get('/v2/schemas/nothing').status_code == 404

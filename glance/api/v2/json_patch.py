@@ -67,7 +67,7 @@ def _operation(raw, media_type):
 
 
 def _check_value(name, value):
-    properties = schemas.image_properties()
+    properties = schemas.request_properties()
     if name in image_mod.READ_ONLY or name == 'id':
         raise exception.ReadonlyProperty(property=name)
     definition = properties.get(name, {'type': 'string'})

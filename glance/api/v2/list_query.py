@@ -123,8 +123,9 @@ def _add_filter(query, param, value):
                                       'not a known image status')
         query.filters[param] = statuses
     elif param in ('min_disk', 'min_ram'):
-        query.filters[param] = [parsing.parse_int(param, v)
-                                for v in _values(param, value)]
+        query.filters[param] = [
+            parsing.parse_int(param, v, maximum=parsing.MAX_INTEGER)
+            for v in _values(param, value)]
     elif param in EXACT_FILTERS:
         query.filters[param] = _values(param, value)
     elif param in BOOLEAN_FILTERS:

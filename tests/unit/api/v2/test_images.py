@@ -104,6 +104,19 @@ def test_patch(api):
     assert show(api, image['id']).json()['name'] == 'b'
 
 
+@pytest.mark.parametrize('path', ['/extra', '/tags', '/name', '/missing'])
+@pytest.mark.parametrize('value', [{}, 5, ['a']])
+def test_a_value_given_with_remove_is_ignored(api, path, value):
+    def remove(**value):
+        image = create(api, extra='1', tags=['a'])
+        response = patch(api, image['id'],
+                         dict({'op': 'remove', 'path': path}, **value))
+        body = show(api, image['id']).json()
+        return (response.status_code, body.get('extra'), body['tags'])
+
+    assert remove(value=value) == remove()
+
+
 def test_delete_removes_data_and_respects_protected(api):
     image = create(api, protected=True)
     assert upload(api, image['id'], b'x' * 1000).status_code == 204

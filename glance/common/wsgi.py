@@ -1,12 +1,18 @@
-"""Routing and dispatch shared by the API routers.
+"""Routing, dispatch and reading of requests, shared by the API routers.
 
 Every route is declared explicitly with the methods it accepts; any other
 method on a known path is answered 405 with an ``Allow`` header.  Controller
 actions take ``(req, **url_args)`` and return a webob Response or raise; the
 errors table turns exceptions into HTTP errors.
+
+Before any action runs, a request no action could read is refused with 400:
+a Content-Length that is no byte count, a query string or a path argument
+that is not UTF-8.  ``Request.json_body_or_400`` refuses JSON no request
+needs (nested too deep, strings that are not Unicode).
 """
 
 import json
+import re
 
 import routes
 import webob
@@ -17,6 +23,13 @@ from glance.api import errors
 from glance import context as context_mod
 
 JSON_CONTENT_TYPE = 'application/json'
+# Deeper JSON is refused: no request needs it, and reading, validating or
+# echoing it back would exhaust the interpreter's recursion limit.
+MAX_JSON_DEPTH = 32
+# The largest Content-Length taken as a byte count: what a BIGINT column
+# holds, as every size does.
+MAX_CONTENT_LENGTH = 2 ** 63 - 1
+_CONTENT_LENGTH = re.compile(r'[0-9]{1,19}')
 
 
 class Request(webob.Request):
@@ -30,13 +43,61 @@ class Request(webob.Request):
     def request_id(self):
         return self.environ.get('glance.request_id')
 
+    def check_readable(self):
+        """400 unless the Content-Length is a byte count and the query
+        string is UTF-8 (webob would fail on reading either)."""
+        length = self.environ.get('CONTENT_LENGTH')
+        if length and not (_CONTENT_LENGTH.fullmatch(length) and
+                           int(length) <= MAX_CONTENT_LENGTH):
+            raise webob.exc.HTTPBadRequest(
+                explanation='Invalid Content-Length: %.40s' % length)
+        try:
+            self.GET
+        except UnicodeDecodeError:
+            raise webob.exc.HTTPBadRequest(
+                explanation='The query string is not valid UTF-8.') from None
+
     def json_body_or_400(self):
         """The parsed JSON body, or 400 if it is missing or malformed."""
         try:
-            return json.loads(self.body or b'null')
+            body = json.loads(self.body or b'null')
+        except RecursionError:
+            raise _nested_too_deep() from None
         except ValueError as e:
             raise webob.exc.HTTPBadRequest(
                 explanation='Malformed JSON in request body: %s' % e)
+        _check_json_value(body)
+        return body
+
+
+def _nested_too_deep():
+    return webob.exc.HTTPBadRequest(
+        explanation='JSON in the request body is nested deeper than %d '
+                    'levels.' % MAX_JSON_DEPTH)
+
+
+def _check_json_value(value):
+    """400 for JSON nested too deep, or with a string (or key) that is no
+    Unicode text (a lone surrogate escaped as ``\\ud800``): nothing
+    could store it."""
+    pending = [(value, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _nested_too_deep()
+        if isinstance(value, dict):
+            pending.extend((key, depth) for key in value)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            try:
+                value.encode('utf-8')
+            except UnicodeEncodeError:
+                raise webob.exc.HTTPBadRequest(
+                    explanation='The request body holds a string that is '
+                                'not valid Unicode (a lone surrogate).'
+                ) from None
 
 
 def json_response(body, status=200, headers=None):
@@ -87,8 +148,9 @@ class Router:
         if match.get('action') == 'reject':
             return webob.exc.HTTPMethodNotAllowed(
                 headers=[('Allow', match['allowed'])])
-        args = {k: v for k, v in match.items() if k != 'action'}
         try:
+            req.check_readable()
+            args = _decoded_arguments(match)
             with context_mod.bound(req.environ.get('glance.context')):
                 return self._targets[route.name](req, **args)
         except Exception as error:
@@ -98,6 +160,17 @@ class Router:
                 # be reused for another request.
                 response.headers['Connection'] = 'close'
             return response
+
+
+def _decoded_arguments(match):
+    """The path arguments of a route match as text: the server hands the
+    path over as latin-1 (PEP 3333), clients send UTF-8."""
+    try:
+        return {name: value.encode('latin-1').decode('utf-8')
+                for name, value in match.items() if name != 'action'}
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        raise webob.exc.HTTPBadRequest(
+            explanation='The URL path is not valid UTF-8.') from None
 
 
 def has_body(req):

@@ -8,7 +8,12 @@ errors table turns exceptions into HTTP errors.
 Before any action runs, a request no action could read is refused with 400:
 a Content-Length that is no byte count, a query string or a path argument
 that is not UTF-8.  ``Request.json_body_or_400`` refuses JSON no request
-needs (nested too deep, strings that are not Unicode).
+needs (nested too deep, strings that are not Unicode).  The Image API's
+routers read JSON bodies as ApiRequest, up to ``[oslo_middleware]
+max_request_body_size`` bytes (the option and default of oslo.middleware's
+sizelimit filter), 413 beyond; image data is not read here and is bounded
+by ``image_size_cap`` instead.  glance-registry's JSON bodies are not
+bounded: glance-api sends whole images there.
 """
 
 import json
@@ -16,11 +21,24 @@ import re
 
 import routes
 import webob
-import webob.dec
 import webob.exc
+from oslo_config import cfg
 
 from glance.api import errors
 from glance import context as context_mod
+
+CONF = cfg.CONF
+
+body_size_opts = [
+    cfg.IntOpt('max_request_body_size', default=114688, min=0,
+               help='Largest JSON request body, in bytes, the API reads '
+                    '(image metadata, JSON patches, members); larger ones '
+                    'get 413, chunked ones too, and no more than this is '
+                    'read.  Image data is bounded by image_size_cap '
+                    'instead.'),
+]
+
+CONF.register_opts(body_size_opts, group='oslo_middleware')
 
 JSON_CONTENT_TYPE = 'application/json'
 # Deeper JSON is refused: no request needs it, and reading, validating or
@@ -34,6 +52,9 @@ _CONTENT_LENGTH = re.compile(r'[0-9]{1,19}')
 
 class Request(webob.Request):
     """A webob request with access to what the middlewares put in environ."""
+
+    # Most bytes json_body_or_400 reads; None: no bound.
+    max_json_body_size = None
 
     @property
     def context(self):
@@ -58,9 +79,10 @@ class Request(webob.Request):
                 explanation='The query string is not valid UTF-8.') from None
 
     def json_body_or_400(self):
-        """The parsed JSON body, or 400 if it is missing or malformed."""
+        """The parsed JSON body (None without a body); 413 beyond
+        max_json_body_size, 400 if it is malformed."""
         try:
-            body = json.loads(self.body or b'null')
+            body = json.loads(self._read_body() or b'null')
         except RecursionError:
             raise _nested_too_deep() from None
         except ValueError as e:
@@ -68,6 +90,51 @@ class Request(webob.Request):
                 explanation='Malformed JSON in request body: %s' % e)
         _check_json_value(body)
         return body
+
+    def _read_body(self):
+        """The body's bytes; 413 once it proves longer than
+        max_json_body_size, having read one byte beyond at most."""
+        limit = self.max_json_body_size
+        chunked = _is_chunked(self)
+        if limit is not None and not chunked and \
+                (self.content_length or 0) > limit:
+            raise _too_large(limit)
+        if not has_body(self):
+            return b''
+        # webob reads no chunked body: read it as the server passes it on.
+        source = self.body_file_raw if chunked else self.body_file
+        if limit is None:
+            return source.read()
+        body = _read_at_most(source, limit + 1)
+        if len(body) > limit:
+            raise _too_large(limit)
+        return body
+
+
+class ApiRequest(Request):
+    """A request of an Image API client: JSON bodies are bounded."""
+
+    @property
+    def max_json_body_size(self):
+        return CONF.oslo_middleware.max_request_body_size
+
+
+def _read_at_most(source, size):
+    """Up to ``size`` bytes of ``source``, however few each read gives."""
+    pieces, received = [], 0
+    while received < size:
+        piece = source.read(size - received)
+        if not piece:
+            break
+        pieces.append(piece)
+        received += len(piece)
+    return b''.join(pieces)
+
+
+def _too_large(limit):
+    return webob.exc.HTTPRequestEntityTooLarge(
+        explanation='The request body is larger than %d bytes '
+                    '(max_request_body_size).' % limit)
 
 
 def _nested_too_deep():
@@ -113,11 +180,12 @@ class Router:
 
     The request context is the current one (glance.context.current()) while
     the action runs.  ``to_error`` turns an exception raised by an action
-    into the response.
+    into the response; actions get requests of ``request_class``.
     """
 
-    def __init__(self, to_error=errors.to_http_error):
+    def __init__(self, to_error=errors.to_http_error, request_class=Request):
         self.to_error = to_error
+        self.request_class = request_class
         self.mapper = routes.Mapper()
         # routes keeps only strings in a match; the handlers live here,
         # keyed by route name.
@@ -139,8 +207,11 @@ class Router:
                             allowed=', '.join(sorted(actions)),
                             requirements=requirements)
 
-    @webob.dec.wsgify(RequestClass=Request)
-    def __call__(self, req):
+    def __call__(self, environ, start_response):
+        response = self._respond(self.request_class(environ))
+        return response(environ, start_response)
+
+    def _respond(self, req):
         result = self.mapper.routematch(environ=req.environ)
         if result is None:
             return webob.exc.HTTPNotFound()
@@ -173,10 +244,13 @@ def _decoded_arguments(match):
             explanation='The URL path is not valid UTF-8.') from None
 
 
+def _is_chunked(req):
+    return 'chunked' in req.headers.get('Transfer-Encoding', '').lower()
+
+
 def has_body(req):
     """Whether the request carries a body (Content-Length or chunked)."""
-    return 'chunked' in req.headers.get('Transfer-Encoding', '').lower() \
-        or (req.content_length or 0) > 0
+    return _is_chunked(req) or (req.content_length or 0) > 0
 
 
 def empty_response(status=204):

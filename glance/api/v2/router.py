@@ -11,7 +11,7 @@ from glance.common import wsgi
 
 def build(service):
     """The v2 WSGI app, mounted at ``/v2``."""
-    router = wsgi.Router()
+    router = wsgi.Router(request_class=wsgi.ApiRequest)
     router.add('/schemas/{name}', schemas.Controller(), {'GET': 'show'})
     images_controller = images.Controller(service)
     router.add('/images', images_controller,

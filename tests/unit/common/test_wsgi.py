@@ -119,3 +119,89 @@ def test_json_nested_32_levels_is_read(api):
                         headers={'Content-Type': 'application/json'})
     assert response.status_code == 400
     assert 'must be a JSON object' in response.text
+
+
+SMALL_LIMIT = {'oslo_middleware': {'max_request_body_size': 1000}}
+
+
+def padded_body(size):
+    """A JSON image body of exactly ``size`` bytes."""
+    body = '{"name": "padded"}'
+    return body[:-1] + ' ' * (size - len(body)) + '}'
+
+
+def test_json_bodies_up_to_the_default_limit_are_read(make_api):
+    api = make_api()
+    body = padded_body(114688)
+    response = api.post('/v2/images', data=body,
+                        headers={'Content-Type': JSON})
+    assert response.status_code == 201, response.text
+    response = api.post('/v2/images', data=body + ' ',
+                        headers={'Content-Type': JSON})
+    assert response.status_code == 413
+    assert 'larger than 114688 bytes' in response.text
+    assert len(api.get('/v2/images').json()['images']) == 1
+
+
+def test_a_content_length_beyond_the_limit_is_413_unread(make_api):
+    api = make_api(conf=SMALL_LIMIT)
+    image = create(api)
+    bodies = [('POST', '/v2/images', JSON),
+              ('PATCH', '/v2/images/' + image['id'], PATCH),
+              ('POST', '/v2/images/%s/members' % image['id'], JSON),
+              ('PUT', '/v1/images/%s/members' % image['id'], JSON),
+              ('PUT', '/v1/images/%s/members/p' % image['id'], JSON)]
+    for method, path, media in bodies:
+        response = api.request(method, path, data=b'{}', headers={
+            'Content-Type': media, 'Content-Length': '1001'})
+        assert response.status_code == 413, path
+        assert response.headers['Connection'] == 'close'
+
+
+def test_a_chunked_json_body_is_read_up_to_the_limit(make_api):
+    api = make_api(conf=SMALL_LIMIT)
+    sent = []
+
+    def endless():
+        while True:
+            sent.append(b'        ')
+            yield sent[-1]
+
+    response = api.post('/v2/images', data=endless(),
+                        headers={'Content-Type': JSON})
+    assert response.status_code == 413
+    assert len(b''.join(sent)) <= 1001 + 8
+    chunks = iter([padded_body(1000)[:500].encode(),
+                   padded_body(1000)[500:].encode()])
+    response = api.post('/v2/images', data=chunks,
+                        headers={'Content-Type': JSON})
+    assert response.status_code == 201, response.text
+    assert response.json()['name'] == 'padded'
+
+
+def test_image_data_is_not_bounded_by_the_json_limit(make_api):
+    api = make_api(conf=SMALL_LIMIT)
+    data = b'x' * 5000
+    image = create(api)
+    response = api.put('/v2/images/%s/file' % image['id'], data=data,
+                       headers={'Content-Type': 'application/octet-stream'})
+    assert response.status_code == 204
+    response = api.post('/v1/images', data=iter([data, data]), headers={
+        'Content-Type': 'application/octet-stream'})
+    assert response.status_code == 201
+    assert response.json()['image']['size'] == 10000
+
+
+def test_images_may_outgrow_the_limit_in_every_data_api(make_api, data_api):
+    api = make_api(conf=SMALL_LIMIT, data_api=data_api)
+    image = create(api, first='x' * 900)
+    response = api.patch('/v2/images/' + image['id'], data=(
+        '[{"op": "add", "path": "/second", "value": "%s"}]' % ('y' * 900)),
+        headers={'Content-Type': PATCH})
+    assert response.status_code == 200, response.text
+    response = api.put('/v1/images/' + image['id'], headers={
+        'x-image-meta-property-third': 'z' * 900,
+        'x-glance-registry-purge-props': 'false'})
+    assert response.status_code == 200, response.text
+    assert sorted(response.json()['image']['properties']) == [
+        'first', 'second', 'third']

@@ -11,6 +11,7 @@ from oslo_config import cfg
 from glance.common import config
 from glance.common import log
 from glance.common import server
+from glance.common import wsgi
 from glance.db import session
 from glance.domain import maintenance
 from glance import gateway
@@ -29,6 +30,7 @@ def list_api_opts():
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
          http.http_opts),
+        ('oslo_middleware', wsgi.body_size_opts),
         ('paste_deploy', config.paste_deploy_opts),
     ]
 

@@ -19,9 +19,9 @@ Requests are made with webob's ``Request.blank(...).get_response(app)``;
 ``get/post/put/patch/delete/head(path, json=, data=, headers=, params=)``
 answer a Response with ``status_code``, ``headers``, ``content``, ``text``
 and ``json()``, as requests does; ``api.with_headers({...})`` is a client
-sending those headers too (an identity, say).  ``data`` given as bytes or text is sent
-with a Content-Length; any other iterable of bytes is sent chunked, read
-by the app as it asks for it, as a server would pass it on.
+sending those headers too (an identity, say).  ``data`` given as bytes or
+text is sent with a Content-Length; any other iterable of bytes is sent
+chunked, read by the app as it asks for it, as a server would pass it on.
 """
 
 import atexit
@@ -82,12 +82,11 @@ class Response:
 
 class ChunkedInput:
     """``wsgi.input`` of a chunked request: the bytes of an iterable, read
-    as the app asks for them; ``consumed`` counts those handed out."""
+    as the app asks for them."""
 
     def __init__(self, chunks):
         self._chunks = iter(chunks)
         self._pending = b''
-        self.consumed = 0
 
     def read(self, size=-1):
         while size < 0 or len(self._pending) < size:
@@ -98,11 +97,7 @@ class ChunkedInput:
         if size < 0:
             size = len(self._pending)
         data, self._pending = self._pending[:size], self._pending[size:]
-        self.consumed += len(data)
         return data
-
-    def readline(self, size=-1):
-        return self.read(size)
 
 
 class WSGIClient:
@@ -158,8 +153,7 @@ class InProcessApi(WSGIClient):
     """glance-api's pipeline in this process (see the module doc)."""
 
     def __init__(self, directory, flavor=None, conf=None, data_api='sql'):
-        self.data_dir = str(directory)
-        self.datadir = os.path.join(self.data_dir, 'images')
+        self.datadir = os.path.join(str(directory), 'images')
         self._overridden = []
         self._registry_server = None
         _register_every_option()
@@ -167,7 +161,7 @@ class InProcessApi(WSGIClient):
         # command line and no configuration file.
         CONF([], project='glance', default_config_files=[],
              default_config_dirs=[])
-        database = os.path.join(self.data_dir, 'glance.sqlite')
+        database = os.path.join(str(directory), 'glance.sqlite')
         shutil.copyfile(migrated_sqlite_template(), database)
         self._previous_engine = session._engine
         session._engine = None

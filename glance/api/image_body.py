@@ -2,8 +2,10 @@
 
 ``download(req, service, image_id)`` answers a download: the whole image
 (200), the byte range a ``Range`` header asks for (206 with
-``Content-Range``), 416 for a range beyond the end, or None when the image
-has no data yet, each API version then adding its own headers.
+``Content-Range``), or None when the image has no data yet, each API
+version then adding its own headers.  As in Glance, a ``Range`` header
+that cannot be parsed (``bytes=10-5``) or starts beyond the end is
+answered 416, one asking for several ranges 400.
 
 File-backed data (the filesystem store) goes out through
 ``environ['wsgi.file_wrapper']`` when that wrapper takes a byte range
@@ -15,7 +17,10 @@ middleware wraps the body.
 """
 
 import webob
+import webob.byterange
 import webob.exc
+
+from glance.common import exception
 
 MEDIA_TYPE = 'application/octet-stream'
 
@@ -32,18 +37,37 @@ class _RangeChooser:
     remembers the range it chose."""
 
     def __init__(self, req):
-        self._requested = req.range
+        self._header = req.headers.get('Range')
+        self._requested = _parse_range(self._header)
         self.chosen = None
 
     def __call__(self, size):
-        if self._requested is None:
+        if self._header is None:
             return None
+        if self._requested is None:
+            raise _Unsatisfiable(size)
         start_stop = self._requested.range_for_length(size)
         if start_stop is None:
             raise _Unsatisfiable(size)
         start, stop = start_stop
         self.chosen = (start, stop - start)
         return self.chosen
+
+
+def _parse_range(header):
+    """The webob Range of a ``Range`` header; None if there is none or it
+    cannot be parsed; BadRequest for several ranges."""
+    if header is None:
+        return None
+    if ',' in header:
+        raise exception.BadRequest(
+            'Requests with multiple ranges are not supported; make several '
+            'single-range requests instead.')
+    try:
+        return webob.byterange.Range.parse(header)
+    except ValueError:
+        # webob fails on some malformed ranges ("bytes=--1").
+        return None
 
 
 def download(req, service, image_id):

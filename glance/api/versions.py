@@ -1,8 +1,10 @@
 """The versions document: what ``GET /`` and ``GET /versions`` answer.
 
-Glance answers 300 Multiple Choices with every API version it serves, the
-newest marked CURRENT, each linking to its root.  v1.1 and v1.0 are listed
-while ``enable_v1_api`` is on, SUPPORTED beside v2 (v1.1 CURRENT alone).
+Every API version served, the newest marked CURRENT, each linking to its
+root.  As in Glance, ``/versions`` (asked for explicitly) answers 200 OK,
+any other path that selects no version 300 Multiple Choices.  v1.1 and v1.0
+are listed while ``enable_v1_api`` is on, SUPPORTED beside v2 (v1.1 CURRENT
+alone).
 """
 
 import json
@@ -41,7 +43,9 @@ def versions_app(req):
          'links': [{'rel': 'self', 'href': '%s/%s/' % (
              base, version_id.split('.')[0])}]}
         for version_id, status in served_versions()]}
-    response = webob.Response(status=300, content_type='application/json',
+    first_segment = req.environ.get('PATH_INFO', '').lstrip('/').split('/')[0]
+    status = 200 if first_segment == 'versions' else 300
+    response = webob.Response(status=status, content_type='application/json',
                               charset='UTF-8')
     response.body = json.dumps(body).encode('utf-8')
     return response

@@ -4,9 +4,10 @@
 ``/v1/...``, ``/v1.0/...`` and ``/v1.1/...`` select v1 when it is enabled;
 without a version in the URL, ``Accept: application/vnd.openstack.images-
 vX[.N]`` selects it.  Anything else, including ``/`` and ``/versions``, is
-answered by the versions document (300), and so is a bare ``/v2``, where
-version discovery (keystoneauth) looks for it.  The selected version is put in
-``environ['glance.api.version']`` as ``(major, minor)``.
+answered by the versions document (300, or 200 for ``/versions``), and so
+is a bare ``/v2``, where version discovery (keystoneauth) looks for it.
+The selected version is put in ``environ['glance.api.version']`` as
+``(major, minor)``.
 """
 
 import re

@@ -21,8 +21,11 @@ from glance.api import parsing
 META_PREFIX = 'x-image-meta-'
 PROPERTY_PREFIX = 'x-image-meta-property-'
 
-# Fields a request may set, and how their values are read.
-INTEGER_FIELDS = ('size', 'min_ram', 'min_disk')
+# Fields a request may set, and how their values are read: integers up to
+# the largest value their database column holds.
+INTEGER_FIELDS = {'size': parsing.MAX_BIGINT,
+                  'min_ram': parsing.MAX_INTEGER,
+                  'min_disk': parsing.MAX_INTEGER}
 BOOLEAN_FIELDS = ('is_public', 'protected')
 ATTRIBUTE_FIELDS = ('id', 'name', 'disk_format', 'container_format',
                     'min_ram', 'min_disk', 'protected', 'owner', 'is_public')
@@ -88,7 +91,8 @@ def _set_field(meta, header, field, value):
     if field in ECHOED_FIELDS or value is None:
         return
     if field in INTEGER_FIELDS:
-        value = parsing.parse_int(field, value)
+        value = parsing.parse_int(field, value,
+                                  maximum=INTEGER_FIELDS[field])
     elif field in BOOLEAN_FIELDS:
         value = parsing.parse_bool(field, value)
     elif field == 'checksum':

@@ -86,7 +86,8 @@ def _add_filter(query, param, value):
             raise parsing.invalid(param, value, 'not a known image status')
         query.filters[param] = [value]
     elif param in INTEGER_FILTERS:
-        query.filters[param] = [parsing.parse_int(param, value)]
+        query.filters[param] = [parsing.parse_int(
+            param, value, maximum=parsing.MAX_INTEGER)]
     elif param == 'protected':
         query.filters[param] = [parsing.parse_bool(param, value)]
     elif param == 'size_min':

@@ -55,8 +55,8 @@ class Controller:
 
     def update(self, req, image_id, member_id):
         can_share = None
-        if req.body:
-            body = req.json_body_or_400()
+        body = req.json_body_or_400()
+        if body is not None:
             member = body.get('member') if isinstance(body, dict) else None
             if not isinstance(member, dict):
                 raise exception.BadRequest(

@@ -7,7 +7,7 @@ from glance.common import wsgi
 
 def build(services):
     """The v1 WSGI app."""
-    router = wsgi.Router()
+    router = wsgi.Router(request_class=wsgi.ApiRequest)
     images_controller = images.Controller(services)
     router.add('/images', images_controller,
                {'GET': 'index', 'POST': 'create'})

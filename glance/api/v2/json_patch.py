@@ -60,14 +60,17 @@ def _operation(raw, media_type):
                 'Operation objects must contain exactly one of: %s'
                 % ', '.join(OPERATIONS))
         op, path = ops[0], raw[ops[0]]
-    if op != 'remove' and 'value' not in raw:
+    if op == 'remove':
+        # As Glance: a value given with remove is ignored, whatever it is.
+        return op, _decode_path(path), None
+    if 'value' not in raw:
         raise exception.BadRequest(
             'Operation "%s" requires a member named "value".' % op)
-    return op, _decode_path(path), raw.get('value')
+    return op, _decode_path(path), raw['value']
 
 
 def _check_value(name, value):
-    properties = schemas.image_properties()
+    properties = schemas.request_properties()
     if name in image_mod.READ_ONLY or name == 'id':
         raise exception.ReadonlyProperty(property=name)
     definition = properties.get(name, {'type': 'string'})

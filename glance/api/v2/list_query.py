@@ -106,8 +106,9 @@ def _add_filter(query, param, value):
                                       'not a known image status')
         query.filters[param] = statuses
     elif param in INTEGER_FILTERS:
-        query.filters[param] = [parsing.parse_int(param, v)
-                                for v in _values(param, value)]
+        query.filters[param] = [
+            parsing.parse_int(param, v, maximum=parsing.MAX_INTEGER)
+            for v in _values(param, value)]
     elif param in BOOLEAN_FILTERS:
         query.filters[param] = [parsing.parse_bool(param, value)]
     elif param in repository.FILTER_ATTRIBUTES:

@@ -11,7 +11,7 @@ from glance.common import wsgi
 
 def build(services):
     """The v2 WSGI app, mounted at ``/v2``."""
-    router = wsgi.Router()
+    router = wsgi.Router(request_class=wsgi.ApiRequest)
     router.add('/schemas/{name}', schemas.Controller(), {'GET': 'show'})
     images_controller = images.Controller(services.images)
     router.add('/images', images_controller,

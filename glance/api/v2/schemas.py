@@ -3,10 +3,17 @@
 python-glanceclient builds its models and JSON patches from
 ``/v2/schemas/image``; the property definitions therefore follow Glance's.
 Extra properties are free-form strings (``additionalProperties``).
+
+Requests are checked against ``request_schema()``: the published schema
+with the bounds Glance enforces without publishing them (``min_ram`` and
+``min_disk`` are never negative and fit their INTEGER column).  Published,
+they would make python-glanceclient, which validates the images it reads,
+refuse images stored before the bounds were enforced.
 """
 
 import webob.exc
 
+from glance.api import parsing
 from glance.common import config
 from glance.common import wsgi
 from glance.domain import lifecycle
@@ -94,6 +101,25 @@ def image_properties():
             'description': 'A set of URLs to access the image file kept in '
                            'external store'},
     }
+
+
+UNPUBLISHED_BOUNDS = {
+    'min_ram': {'minimum': 0, 'maximum': parsing.MAX_INTEGER},
+    'min_disk': {'minimum': 0, 'maximum': parsing.MAX_INTEGER},
+}
+
+
+def request_properties():
+    """image_properties() with the UNPUBLISHED_BOUNDS: what requests may
+    set."""
+    properties = image_properties()
+    for name, bounds in UNPUBLISHED_BOUNDS.items():
+        properties[name] = dict(properties[name], **bounds)
+    return properties
+
+
+def request_schema():
+    return dict(image_schema(), properties=request_properties())
 
 
 def image_schema():

@@ -67,12 +67,14 @@ def test_v1_is_current_without_v2(app):
         config.CONF.clear_override('enable_v2_api')
 
 
-@pytest.mark.parametrize('path', ['/', '/versions', '/v2', '/v2.1/',
-                                  '/v3/images',
-                                  '/v2.99/images', '/images'])
-def test_unknown_or_missing_version_gets_versions_document(app, path):
+@pytest.mark.parametrize('path, status', [
+    ('/', 300), ('/versions', 200), ('/versions/', 200), ('/v2', 300),
+    ('/v2.1/', 300), ('/v3/images', 300), ('/v2.99/images', 300),
+    ('/images', 300)])
+def test_unknown_or_missing_version_gets_versions_document(app, path,
+                                                           status):
     response = webob.Request.blank(path).get_response(app)
-    assert response.status_int == 300
+    assert response.status_int == status
     versions = json.loads(response.body)['versions']
     ids = [v['id'] for v in versions]
     assert ids[0] == 'v2.16' and versions[0]['status'] == 'CURRENT'

@@ -220,6 +220,12 @@ def test_size_cap_while_streaming(make_api):
     ({'disk_format': 'aki', 'container_format': 'bare'}, {}, 'must match'),
     ({'id': 'not-a-uuid'}, {}, 'UUID'),
     ({'name': 'n' * 256}, {}, 'name'),
+    ({'min_ram': 2 ** 31}, {}, 'min_ram'),
+    ({'min_ram': 2 ** 70}, {}, 'min_ram'),
+    ({'min_ram': '-1'}, {}, 'min_ram'),
+    ({}, {'x-image-meta-min-disk': str(2 ** 31)}, 'min_disk'),
+    ({'min_disk': '-5'}, {}, 'min_disk'),
+    ({'size': 2 ** 63}, {}, 'size'),
     ({'store': 'http'}, {}, 'writable stores: file'),
     ({}, {'x-image-meta-location': 'http://h/x',
           'x-glance-api-copy-from': 'http://h/y'}, 'multiple image sources'),
@@ -230,6 +236,13 @@ def test_bad_metadata_is_400_and_creates_nothing(api, fields, headers,
     assert response.status_code == 400, response.text
     assert message in response.text and 'Traceback' not in response.text
     assert detail(api, is_public='none') == []
+
+
+def test_min_ram_and_min_disk_take_what_their_column_holds(api):
+    image = create(api, min_ram=2 ** 31 - 1, min_disk=2 ** 31 - 1)
+    assert image['min_ram'] == image['min_disk'] == 2 ** 31 - 1
+    assert put(api, image['id'], min_ram=2 ** 31).status_code == 400
+    assert detail(api, min_ram=2 ** 31 - 1) == [image]
 
 
 def test_body_must_be_octet_stream(api):
@@ -380,6 +393,8 @@ def test_sort_and_paging(api):
 
 @pytest.mark.parametrize('params, message', [
     ({'size_min': 'big'}, 'size_min'), ({'min_ram': '-1'}, 'min_ram'),
+    ({'size_min': 2 ** 63}, 'size_min'), ({'size_max': 2 ** 70}, 'size_max'),
+    ({'min_ram': 2 ** 31}, 'min_ram'), ({'min_disk': 2 ** 70}, 'min_disk'),
     ({'protected': 'maybe'}, 'protected'), ({'is_public': 'x'}, 'is_public'),
     ({'changes-since': 'yesterday'}, 'changes-since'),
     ({'status': 'lost'}, 'status'), ({'limit': 'many'}, 'limit'),

@@ -46,6 +46,23 @@ def test_create_refuses_bad_input(api, body, status):
     assert 'Traceback' not in response.text
 
 
+@pytest.mark.parametrize('name', ['min_ram', 'min_disk'])
+@pytest.mark.parametrize('value, problem', [
+    (-1, 'less than the minimum of 0'),
+    (2 ** 31, 'greater than the maximum of 2147483647'),
+    (2 ** 70, 'greater than the maximum of 2147483647')])
+def test_min_ram_and_min_disk_fit_their_column(api, name, value, problem):
+    refused = api.post('/v2/images', json={name: value})
+    assert refused.status_code == 400 and problem in refused.text
+    image = create(api, **{name: 2 ** 31 - 1})
+    assert image[name] == 2 ** 31 - 1
+    changed = patch(api, image['id'],
+                    {'op': 'replace', 'path': '/' + name, 'value': value})
+    assert changed.status_code == 400 and problem in changed.text
+    assert show(api, image['id']).json()[name] == 2 ** 31 - 1
+    assert api.get('/v2/images').json()['images'] == [image]
+
+
 def test_create_with_id_and_duplicate(api):
     image_id = 'd1f6ba6d-0d45-4d57-9e4b-3a2e8e0a3b36'
     assert create(api, id=image_id)['id'] == image_id
@@ -85,6 +102,19 @@ def test_patch(api):
     assert change({'op': 'replace', 'path': '/name', 'value': 'c'},
                   media='application/json').status_code == 415
     assert show(api, image['id']).json()['name'] == 'b'
+
+
+@pytest.mark.parametrize('path', ['/extra', '/tags', '/name', '/missing'])
+@pytest.mark.parametrize('value', [{}, 5, ['a']])
+def test_a_value_given_with_remove_is_ignored(api, path, value):
+    def remove(**value):
+        image = create(api, extra='1', tags=['a'])
+        response = patch(api, image['id'],
+                         dict({'op': 'remove', 'path': path}, **value))
+        body = show(api, image['id']).json()
+        return (response.status_code, body.get('extra'), body['tags'])
+
+    assert remove(value=value) == remove()
 
 
 def test_delete_removes_data_and_respects_protected(api):
@@ -137,6 +167,17 @@ def test_list_filters_sort_and_paging(api):
     assert sorted(seen) == sorted(ids) and len(seen) == len(ids)
     assert api.get('/v2/images',
                    params={'marker': UNKNOWN_ID}).status_code == 400
+
+
+@pytest.mark.parametrize('params, message', [
+    ({'size_min': 2 ** 63}, 'must be 9223372036854775807 or less'),
+    ({'size_max': 2 ** 70}, 'must be 9223372036854775807 or less'),
+    ({'min_ram': 2 ** 31}, 'must be 2147483647 or less'),
+    ({'min_disk': 'in:1,%d' % 2 ** 70}, 'must be 2147483647 or less'),
+    ({'min_ram': -1}, 'must be 0 or more')])
+def test_list_filters_beyond_their_column_are_400(api, params, message):
+    response = api.get('/v2/images', params=params)
+    assert response.status_code == 400 and message in response.text
 
 
 # -- between projects (trusted-auth flavor) ----------------------------------

@@ -19,6 +19,13 @@ def test_v21_and_v20_operations():
     assert (change.op, change.name, change.value) == ('replace', 'min_ram', 5)
 
 
+@pytest.mark.parametrize('value', [{}, [], 5, True, None, 'x'])
+def test_a_value_given_with_remove_is_ignored(value):
+    [change] = json_patch.parse(
+        [{'op': 'remove', 'path': '/tags', 'value': value}], V21)
+    assert (change.op, change.name, change.value) == ('remove', 'tags', None)
+
+
 @pytest.mark.parametrize('body', [
     {'op': 'replace'}, [{'op': 'move', 'path': '/x', 'value': 1}],
     [{'op': 'add', 'path': 'x', 'value': 'v'}],

@@ -1,11 +1,20 @@
 """Hash an upload while it streams to a store, and enforce its size.
 
 Uploads are bound by hashing (md5 plus sha512 cost about 2.5 CPU seconds a
-GiB), not by the disk or the server.  hashlib releases the GIL on large
-buffers, so each algorithm gets its own worker fed through a bounded queue a
-few chunks deep, while the request's thread reads the body and writes it to
-the store: on two cores that nearly doubles throughput over hashing in the
-request thread.  Reads of 4 MiB amortise each hand-off between threads.
+GiB), so the rest of an upload must cost little next to it.  hashlib
+releases the GIL on large buffers, so each algorithm gets its own worker
+fed through a queue, while the request's thread reads the body and writes
+it to the store: on two cores that nearly doubles throughput over hashing
+in the request thread.  Chunks of 4 MiB amortise each hand-off between
+threads.
+
+The body is read into a ring of ``depth + 1`` chunk buffers, allocated once
+per upload, with the source's ``readinto`` where it has one (glance-api's
+server gives ``wsgi.input`` one): the bytes go from the socket straight to
+the ring, and nothing is allocated per chunk.  A buffer is read into again
+once every worker has hashed it, so a worker lags at most ``depth`` chunks
+behind the reader, and memory stays bounded whatever the image size: the
+ring, plus what the caller reads into.
 
 Under eventlet with monkey patching, ``threading`` and ``queue`` are green:
 a worker is a green thread that hands each ``update`` to a native thread
@@ -13,10 +22,6 @@ through ``eventlet.tpool`` (see glance.common.offload), so the hub keeps
 serving, and because a worker has one update in flight at a time its hasher
 sees the chunks in order.  Without eventlet (gunicorn, uWSGI threads) the
 workers are plain threads calling hashlib directly.
-
-Memory stays bounded whatever the image size: the slowest worker holds at
-most ``depth`` chunks (queued or being hashed), plus the chunk the caller is
-consuming and the one being read.
 """
 
 import hashlib
@@ -26,6 +31,7 @@ import threading
 
 from glance.common import exception
 from glance.common import offload
+from glance.common import streams
 
 CHUNK_SIZE = 4 * 1024 * 1024
 DEPTH = 3
@@ -58,12 +64,14 @@ def _new_hasher(algorithm):
 
 
 class _HashWorker:
-    """One hasher fed in order, through a bounded queue, by its own thread."""
+    """One hasher fed chunks in order by its own thread, counting those
+    it is done with, so the reader knows which buffers it may reuse."""
 
-    def __init__(self, algorithm, depth):
+    def __init__(self, algorithm):
         self._hasher = _new_hasher(algorithm)
-        # The chunk being hashed has left the queue: depth - 1 more may wait.
-        self._queue = queue.Queue(maxsize=max(depth - 1, 1))
+        self._queue = queue.Queue()
+        self._done = 0
+        self._progress = threading.Condition()
         self._abandoned = False
         self._error = None
         self._thread = threading.Thread(
@@ -71,8 +79,14 @@ class _HashWorker:
         self._thread.start()
 
     def feed(self, chunk):
-        """Queue ``chunk``; blocks while the worker is ``depth`` behind."""
+        """Queue ``chunk``, which must not change until it is done."""
         self._queue.put(chunk)
+
+    def wait_done(self, count):
+        """Wait until the first ``count`` chunks fed are hashed (or
+        dropped)."""
+        with self._progress:
+            self._progress.wait_for(lambda: self._done >= count)
 
     def stop(self):
         """Wait until every queued chunk is hashed and the thread ends."""
@@ -91,32 +105,36 @@ class _HashWorker:
         return self._hasher.hexdigest()
 
     def _run(self):
-        # Keep draining after a failure: the reader may be blocked in feed().
+        # Keep draining after a failure: the reader may wait in wait_done().
         while True:
             chunk = self._queue.get()
             if chunk is _END:
                 return
-            if self._abandoned or self._error is not None:
-                continue
-            try:
-                offload.call(self._hasher.update, chunk)
-            except Exception as e:
-                self._error = e
+            if not (self._abandoned or self._error is not None):
+                try:
+                    offload.call(self._hasher.update, chunk)
+                except Exception as e:
+                    self._error = e
+            with self._progress:
+                self._done += 1
+                self._progress.notify_all()
 
 
 class HashingReader:
     """A file-like reader over a request body that hashes and counts it.
 
-    ``source`` is a WSGI input (anything with ``read(n)``).  A store driver
-    calls ``read(n)`` until it returns b''; then the upload path calls
+    ``source`` is a WSGI input: anything with ``readinto(b)`` or
+    ``read(n)``.  A store driver calls ``readinto(b)`` until it returns 0,
+    or ``read(n)`` until it returns b''; then the upload path calls
     ``finish()`` for the size and digests.  On any failure call ``abort()``
-    (or use the reader as a context manager): errors raised by ``read``
+    (or use the reader as a context manager): errors raised by a read
     abort it already.
 
-    Reads from ``source`` are ``chunk_size`` bytes; a hash worker may lag
-    ``depth`` chunks behind (queued or being hashed) before read() waits.
+    The source is read ``chunk_size`` bytes at a time into a ring of
+    ``depth + 1`` buffers; a hash worker may lag ``depth`` chunks behind
+    before a read waits for it.
 
-    ``read`` raises, before handing on any byte beyond the limit:
+    A read raises, before handing on any byte beyond the limit:
     ImageSizeLimitExceeded once more than ``size_cap`` bytes arrive;
     BadRequest once more than ``expected_size`` bytes arrive;
     ClientDisconnect when the body ends short of ``expected_size`` or the
@@ -132,6 +150,8 @@ class HashingReader:
             raise exception.ImageSizeLimitExceeded(
                 'The declared image size of %d bytes exceeds the limit of '
                 '%d bytes.' % (expected_size, size_cap))
+        if depth < 1:
+            raise ValueError('depth must be at least 1')
         self._source = source
         self._expected_size = expected_size
         self._size_cap = size_cap
@@ -140,43 +160,41 @@ class HashingReader:
         limits = [n for n in (expected_size, size_cap) if n is not None]
         self._limit = min(limits) if limits else None
         self.size = 0
-        self._buffer = b''
+        self._ring = []
+        self._ring_size = depth + 1
+        self._chunks_fed = 0
+        self._chunk = memoryview(b'')
         self._position = 0
         self._eof = False
         self._done = False
         self._workers = []
         try:
             for algorithm in algorithms:
-                self._workers.append(_HashWorker(algorithm, depth))
+                self._workers.append(_HashWorker(algorithm))
         except BaseException:
             self.abort()
             raise
 
+    def readinto(self, buffer):
+        """Copy up to len(buffer) bytes of the body into ``buffer``; how
+        many, 0 once the body is complete."""
+        view = memoryview(buffer).cast('B')
+        piece = self._next_piece(len(view))
+        view[:len(piece)] = piece
+        return len(piece)
+
     def read(self, size):
         """Up to ``size`` (> 0) bytes of the body; b'' once it is complete."""
-        if self._position == len(self._buffer):
-            if self._eof:
-                return b''
-            try:
-                self._buffer = self._next_chunk()
-            except BaseException:
-                self.abort()
-                raise
-            self._position = 0
-        start = self._position
-        self._position = min(start + size, len(self._buffer))
-        if start == 0 and self._position == len(self._buffer):
-            return self._buffer
-        return self._buffer[start:self._position]
+        return bytes(self._next_piece(size))
 
     def finish(self):
-        """``(size, hexdigest per algorithm...)`` once read() returned b''.
+        """``(size, hexdigest per algorithm...)`` once the body was read.
 
         With the default algorithms: ``(size, md5_hex, sha512_hex)``.
         """
         if self._done:
             raise RuntimeError('finish() called after abort() or finish()')
-        if not (self._eof and self._position == len(self._buffer)):
+        if not (self._eof and self._position == len(self._chunk)):
             raise RuntimeError('finish() called before the body was read')
         self._done = True
         for worker in self._workers:
@@ -197,32 +215,61 @@ class HashingReader:
     def __exit__(self, *exc_info):
         self.abort()
 
+    def _next_piece(self, size):
+        """A view of the next ``size`` bytes at most of the current chunk,
+        read from the source once the chunk is used up."""
+        if self._position == len(self._chunk) and not self._eof:
+            try:
+                self._chunk = self._next_chunk()
+            except BaseException:
+                self.abort()
+                raise
+            self._position = 0
+        start = self._position
+        self._position = min(start + size, len(self._chunk))
+        return self._chunk[start:self._position]
+
     def _next_chunk(self):
-        """Read a whole chunk from the source, check it, queue it to hash."""
+        """Fill a ring buffer from the source, check it, queue it to hash."""
         want = self._chunk_size
         if self._limit is not None:
             # One byte past the limit is enough to know it was exceeded.
             want = min(want, self._limit - self.size + 1)
-        pieces = []
+        view = self._free_buffer(want)
         received = 0
         while received < want:
-            piece = self._read_source(want - received)
-            if not piece:
+            count = self._read_source(view[received:])
+            if not count:
                 self._eof = True
                 break
-            pieces.append(piece)
-            received += len(piece)
-        chunk = pieces[0] if len(pieces) == 1 else b''.join(pieces)
-        self.size += len(chunk)
+            received += count
+        chunk = view[:received]
+        self.size += received
         self._check_size()
-        if chunk:
+        if received:
             for worker in self._workers:
                 worker.feed(chunk)
+            self._chunks_fed += 1
         return chunk
 
-    def _read_source(self, size):
+    def _free_buffer(self, size):
+        """``size`` bytes of the ring buffer for the next chunk, once every
+        worker is done with the chunk it held before.
+
+        Buffers are allocated at first use, of the size then wanted: a
+        small image needs no more, and the size wanted never grows.
+        """
+        index = self._chunks_fed % self._ring_size
+        if index == len(self._ring):
+            self._ring.append(memoryview(bytearray(size)))
+        else:
+            for worker in self._workers:
+                worker.wait_done(self._chunks_fed - self._ring_size + 1)
+        return self._ring[index][:size]
+
+    def _read_source(self, view):
         try:
-            return self._source.read(size)
+            return streams.read_into(self._source, view)
         except exception.GlanceException:
             raise
         except self._disconnect_errors as e:

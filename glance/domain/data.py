@@ -14,6 +14,7 @@ import time
 
 from glance.common import exception
 from glance.common import hashing
+from glance.common import streams
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
 from glance import store
@@ -292,9 +293,9 @@ class _Heartbeat:
         self._beat = beat
         self._last = time.monotonic()
 
-    def read(self, size=-1):
+    def readinto(self, buffer):
         now = time.monotonic()
         if now - self._last >= UPLOAD_HEARTBEAT_SECONDS:
             self._last = now
             self._beat()
-        return self._source.read(size)
+        return streams.read_into(self._source, buffer)

@@ -18,8 +18,8 @@ from glance.common import exception
 
 GROUP = 'glance_store'
 
-# Reads from an upload stream: large enough to amortise each hand-off to the
-# hashing threads and each disk write.
+# Writes of an upload: large enough to amortise each disk write and its
+# hand-off to a native thread.
 WRITE_CHUNK_SIZE = 4 * 1024 * 1024
 # Chunks handed to the server on download: under eventlet each chunk costs a
 # fixed ~40 us, so chunks under 1 MiB cut throughput.
@@ -135,7 +135,7 @@ class Driver(abc.ABC):
     capabilities = frozenset()
     # oslo.config options, registered in [glance_store] by the constructor.
     options = ()
-    # The ``n`` add() passes to ``reader.read(n)``.
+    # How many bytes add() reads from its reader for each write.
     write_chunk_size = WRITE_CHUNK_SIZE
 
     def __init__(self, conf):
@@ -151,7 +151,11 @@ class Driver(abc.ABC):
         """
 
     def add(self, image_id, reader, size=None):
-        """Store what ``reader.read(write_chunk_size)`` yields until b''.
+        """Store what ``reader`` yields until its end.
+
+        ``reader`` is a stream with ``readinto(b)`` (returning 0 at the
+        end) or ``read(n)`` (returning b''): glance.common.streams reads
+        either.
 
         ``size`` is the declared size if known, a hint (e.g. for an early
         StorageFull); enforcing sizes is the reader's job (see

@@ -10,10 +10,14 @@ Routes (GET):
   with Content-Length and Range support (webob); ``&chunked=1`` leaves the
   Content-Length out.
 
+And ``PUT /md5``: the md5 and length of the request body, read with
+``wsgi.input``'s ``readinto`` (``?buffer=N``: N bytes at a time).
+
 ``maintenance`` is the periodic maintenance of the servers
 tests/functional/api_with_maintenance.py runs: it records each round.
 """
 
+import hashlib
 import os
 import time
 
@@ -51,6 +55,9 @@ def app_factory(global_conf, **local_conf):
                         float(req.params.get('delay', 0.02)))
         if req.path == '/file':
             return file_response(req)
+        if req.path == '/md5' and req.method == 'PUT':
+            return body_md5(req.environ['wsgi.input'],
+                            int(req.params.get('buffer', 65536)))
         raise webob.exc.HTTPNotFound()
 
     return app
@@ -75,6 +82,16 @@ def file_response(req):
     if not req.params.get('chunked'):
         response.content_length = os.path.getsize(path)
     return response
+
+
+def body_md5(body, buffer_size):
+    md5 = hashlib.md5()
+    buffer = bytearray(buffer_size)
+    length = 0
+    while count := body.readinto(buffer):
+        md5.update(buffer[:count])
+        length += count
+    return webob.Response(text='%s %d' % (md5.hexdigest(), length))
 
 
 def maintenance():

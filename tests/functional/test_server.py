@@ -3,6 +3,7 @@ glance-control, and the WSGI entry point, with real processes serving the
 app of tests/functional/apps.py (not the Image API, so that these tests say
 only what the server does)."""
 
+import hashlib
 import http.client
 import os
 import signal
@@ -337,6 +338,19 @@ def test_downloads_whole_ranged_and_chunked(test_app_server, tmp_path):
     chunked = requests.get(url + '&chunked=1')
     assert 'Content-Length' not in chunked.headers
     assert chunked.content == data
+
+
+def test_uploads_are_read_with_readinto(shared_test_app_server):
+    data = os.urandom(5 * MIB + 3)
+    expected = '%s %d' % (hashlib.md5(data).hexdigest(), len(data))
+    url = shared_test_app_server.url + '/md5?buffer=%d' % MIB
+
+    def frames():
+        for start in range(0, len(data), 65524):
+            yield data[start:start + 65524]
+
+    assert requests.put(url, data=data).text == expected
+    assert requests.put(url, data=frames()).text == expected
 
 
 def run_control(api, *args):

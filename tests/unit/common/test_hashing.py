@@ -4,6 +4,7 @@ import os
 import socket
 import textwrap
 import threading
+import time
 
 import pytest
 
@@ -85,6 +86,36 @@ def test_short_reads_from_the_source_are_joined_into_chunks():
         assert reader.read(16384) == data[:16384]
         assert read_all(reader) == data[16384:]
         assert reader.finish()[2] == hashlib.sha512(data).hexdigest()
+
+
+@pytest.mark.parametrize('source', [io.BytesIO, TrickleSource])
+def test_readinto_copies_the_body_into_the_caller_s_buffer(source):
+    data = os.urandom(3 * 16384 + 5)
+    with hashing.HashingReader(source(data), chunk_size=16384) as reader:
+        buffer = bytearray(10000)
+        pieces = []
+        while count := reader.readinto(buffer):
+            pieces.append(bytes(buffer[:count]))
+        assert b''.join(pieces) == data
+        assert reader.finish()[1] == hashlib.md5(data).hexdigest()
+
+
+def test_a_buffer_is_read_into_again_only_once_it_is_hashed(monkeypatch):
+    # Slow hashing: the reader goes round the ring many times and must wait
+    # for each buffer to be hashed before reusing it.
+    real_call = hashing.offload.call
+
+    def slow_call(func, *args):
+        time.sleep(0.001)
+        return real_call(func, *args)
+
+    monkeypatch.setattr(hashing.offload, 'call', slow_call)
+    data = os.urandom(100 * 4096 + 1)
+    with hashing.HashingReader(io.BytesIO(data), chunk_size=4096,
+                               depth=1) as reader:
+        assert read_all(reader, 4096) == data
+        assert reader.finish() == (len(data), hashlib.md5(data).hexdigest(),
+                                   hashlib.sha512(data).hexdigest())
 
 
 def test_size_cap_raises_before_the_excess_is_handed_on():

@@ -1,4 +1,5 @@
 import errno
+import fcntl
 import hashlib
 import io
 import os
@@ -110,6 +111,28 @@ def test_read_chunk_size_option(conf, driver):
     driver.configure()
     stored, _digests = store(driver, os.urandom(2500))
     assert [len(c) for c in driver.get(stored.uri)] == [1000, 1000, 500]
+
+
+@pytest.mark.parametrize('direct', [True, False])
+def test_direct_writes_option(conf, driver, monkeypatch, direct):
+    conf.set_override('filesystem_store_direct_writes', direct,
+                      group='glance_store')
+    driver.configure()
+    modes = []
+    real_write = os.write
+
+    def write(fd, data):
+        modes.append(bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, 'write', write)
+    data = os.urandom(2 * WRITE + 1)
+    stored, _digests = store(driver, data)
+    assert stored_bytes(driver, stored.uri) == data
+    if direct and not modes[0]:
+        pytest.skip('this filesystem does not do direct I/O')
+    # The tail goes through the page cache either way.
+    assert modes == [direct, direct, False]
 
 
 @pytest.mark.parametrize('offset, length', [(11, None), (-1, None), (0, -1)])

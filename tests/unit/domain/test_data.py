@@ -24,11 +24,6 @@ def data(services):
     return services.data
 
 
-@pytest.fixture
-def images(services):
-    return services.images
-
-
 @pytest.fixture(scope='module')
 def web(tmp_path_factory):
     with serving(tmp_path_factory.mktemp('web'), **{'disk.img': DATA}) as web:

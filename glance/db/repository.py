@@ -30,6 +30,13 @@ IMAGE_COLUMNS = tuple(
     field.name for field in dataclasses.fields(domain.Image)
     if field.name not in ('extra_properties', 'tags', 'locations'))
 
+# Reads select plain rows through a connection, with statements built once:
+# building statements and loading ORM objects were most of the CPU a show
+# request cost.
+IMAGES = sa.select(*models.Image.__table__.columns)
+ANY_IMAGE_BY_ID = IMAGES.where(models.Image.id == sa.bindparam('image_id'))
+IMAGE_BY_ID = ANY_IMAGE_BY_ID.where(models.Image.deleted == sa.false())
+
 # Bulk UPDATEs here never touch objects loaded in the same session.
 UNSYNCHRONIZED = {'synchronize_session': False}
 
@@ -51,26 +58,30 @@ def _refused_values_are_invalid(method):
 class SqlImageRepository(repository.ImageRepository):
 
     def __init__(self, engine):
+        self._engine = engine
         self._reader = orm.sessionmaker(engine)
         self._writer = orm.sessionmaker(db_session.writer(engine))
         self._explicit_nulls = engine.dialect.name == 'postgresql'
 
-    def get(self, image_id):
-        with self._reader() as session:
-            row = session.scalars(
-                sa.select(models.Image).where(_live(image_id))).first()
+    def get(self, image_id, deleted=False):
+        """See ImageRepository.get; with ``deleted``, a soft-deleted image
+        (pending_delete, deleted) too, for glance-registry's status
+        route."""
+        statement = ANY_IMAGE_BY_ID if deleted else IMAGE_BY_ID
+        with self._engine.connect() as connection:
+            row = connection.execute(statement,
+                                     {'image_id': image_id}).first()
             if row is None:
                 raise exception.ImageNotFound(image_id=image_id)
-            return _to_images(session, [row])[0]
+            return _to_images(connection, [row])[0]
 
     @_refused_values_are_invalid
     def list(self, query):
         keys = query.sort_keys()
-        statement = sa.select(models.Image).where(
-            *listing.conditions(query))
-        with self._reader() as session:
+        statement = IMAGES.where(*listing.conditions(query))
+        with self._engine.connect() as connection:
             if query.marker is not None:
-                marker = session.scalars(sa.select(models.Image).where(
+                marker = connection.execute(IMAGES.where(
                     *listing.marker_conditions(query))).first()
                 if marker is None:
                     raise exception.ImageNotFound(image_id=query.marker)
@@ -78,7 +89,8 @@ class SqlImageRepository(repository.ImageRepository):
             statement = statement.order_by(
                 *listing.order_by(keys, self._explicit_nulls)
             ).limit(query.limit)
-            return _to_images(session, session.scalars(statement).all())
+            return _to_images(connection,
+                              connection.execute(statement).all())
 
     @_refused_values_are_invalid
     def add(self, image):
@@ -132,7 +144,7 @@ class SqlImageRepository(repository.ImageRepository):
                 _raise_gone_or_changed(session, image_id, from_status)
             if locations is not None:
                 _replace_locations(session, image_id, locations, now)
-            row = session.scalars(sa.select(models.Image).where(
+            row = session.execute(IMAGES.where(
                 models.Image.id == image_id)).one()
             return _to_images(session, [row])[0]
 
@@ -213,12 +225,12 @@ class SqlImageRepository(repository.ImageRepository):
                 for member in wanted.values())
 
     def stalled(self, status, older_than):
-        with self._reader() as session:
-            rows = session.scalars(sa.select(models.Image).where(
+        with self._engine.connect() as connection:
+            rows = connection.execute(IMAGES.where(
                 models.Image.status == status,
                 models.Image.updated_at < older_than,
             ).order_by(models.Image.updated_at, models.Image.id)).all()
-            return _to_images(session, rows)
+            return _to_images(connection, rows)
 
 
 def _live(image_id):
@@ -324,43 +336,53 @@ def _insert_locations(session, image_id, locations, now):
         for location in locations)
 
 
-def _to_images(session, rows):
-    """Domain images for ``rows``, with one query per kind of child."""
-    ids = [row.id for row in rows]
-    properties = _live_children(session, models.ImageProperty, ids)
-    tags = _live_children(session, models.ImageTag, ids)
-    locations = _live_children(session, models.ImageLocation, ids)
-    return [
-        domain.Image(
+def _to_images(connection, rows):
+    """Domain images for ``rows``, their children read in one query."""
+    children = collections.defaultdict(lambda: ({}, set(), []))
+    if rows:
+        for child in connection.execute(
+                LIVE_CHILDREN, {'image_ids': [row.id for row in rows]}):
+            properties, tags, locations = children[child.image_id]
+            if child.kind == PROPERTY:
+                properties[child.key] = child.value
+            elif child.kind == TAG:
+                tags.add(child.key)
+            else:
+                locations.append(domain.Location(
+                    url=child.key, metadata=json.loads(child.value or '{}'),
+                    status=child.status))
+    images = []
+    for row in rows:
+        properties, tags, locations = children[row.id]
+        images.append(domain.Image(
             **{column: getattr(row, column) for column in IMAGE_COLUMNS},
-            extra_properties={prop.name: prop.value
-                              for prop in properties[row.id]},
-            tags={tag.value for tag in tags[row.id]},
-            locations=[domain.Location(url=location.value,
-                                       metadata=json.loads(
-                                           location.meta_data or '{}'),
-                                       status=location.status)
-                       for location in locations[row.id]])
-        for row in rows]
+            extra_properties=properties, tags=tags, locations=locations))
+    return images
 
 
-def _live_children(session, model, image_ids):
-    """Non-deleted rows of ``model`` for the images, by image id.
-
-    Plain rows (attributes by column name), not ORM objects, from a
-    statement built once per model: building and loading were most of the
-    CPU a show request costs.
-    """
-    children = collections.defaultdict(list)
-    if image_ids:
-        for child in session.execute(_live_children_statement(model),
-                                     {'image_ids': image_ids}):
-            children[child.image_id].append(child)
-    return children
+PROPERTY, TAG, LOCATION = 'property', 'tag', 'location'
 
 
-@functools.cache
-def _live_children_statement(model):
-    return sa.select(*model.__table__.columns).where(
+def _live_children_of(kind, model, key, value=None, status=None):
+    """The live rows of ``model`` for the images, in the shape all three
+    kinds of children share: image_id, kind, id, key, value, status."""
+    def text(column):
+        return sa.type_coerce(sa.null(), sa.Text) if column is None \
+            else column
+    return sa.select(
+        model.image_id, sa.literal(kind, sa.String(8)).label('kind'),
+        model.id, text(key).label('key'), text(value).label('value'),
+        text(status).label('status')).where(
         model.image_id.in_(sa.bindparam('image_ids', expanding=True)),
-        model.deleted == sa.false()).order_by(model.id)
+        model.deleted == sa.false())
+
+
+LIVE_CHILDREN = sa.union_all(
+    _live_children_of(PROPERTY, models.ImageProperty,
+                      models.ImageProperty.name, models.ImageProperty.value),
+    _live_children_of(TAG, models.ImageTag, models.ImageTag.value),
+    _live_children_of(LOCATION, models.ImageLocation,
+                      models.ImageLocation.value,
+                      models.ImageLocation.meta_data,
+                      models.ImageLocation.status),
+).order_by('kind', 'id')

@@ -9,7 +9,7 @@ here, so each rule is decided once.
 """
 
 from glance.common import exception
-from glance.domain import image as image_mod
+from glance.common import ids
 from glance.domain import visibility
 
 
@@ -43,7 +43,7 @@ class Access:
         ``change`` (the verb for the message: 'modify', 'delete', ...),
         unless the caller may change the image.
         """
-        if not image_mod.is_uuid(image_id):
+        if not ids.is_uuid(image_id):
             raise exception.ImageNotFound(image_id=image_id)
         image = self.repo.get(image_id)
         if not self.sees(context, image):

@@ -92,9 +92,6 @@ class ImageData:
         """
         image = self._queued(context, image_id, 'modify_image')
         self.check_source(context, uri, copy=False)
-        if not self.stores.reads(uri):
-            raise exception.BadStoreUri(
-                "No enabled store reads '%s'." % uri.partition('://')[0])
         stored_size = _read_source(self.stores.get_size, uri)
         if None not in (size, stored_size) and size != stored_size:
             raise exception.Conflict(
@@ -109,12 +106,16 @@ class ImageData:
         """Refuse an external source the caller may not use.
 
         ``copy``: the data is to be copied (policy ``copy_from``), else
-        registered as the image's location (``set_image_location``).  Only
-        http(s), swift and s3 sources are accepted (BadStoreUri).
+        registered as the image's location (``set_image_location``), which
+        an enabled store must read.  Only http(s), swift and s3 sources are
+        accepted (BadStoreUri).
         """
         self.access.authorize(
             context, 'copy_from' if copy else 'set_image_location')
         store.check_external_source(uri)
+        if not copy and not self.stores.reads(uri):
+            raise exception.BadStoreUri(
+                "No enabled store reads '%s'." % uri.partition('://')[0])
 
     def check_store(self, store_name):
         """Refuse a store name no upload could go to (InvalidParameterValue).
@@ -222,8 +223,9 @@ class ImageData:
 
     def discard(self, image):
         """Delete ``image``: it goes to pending_delete (no longer shown),
-        its data and any partial upload are removed from the stores, then
-        it is deleted.  Returns True when that is done, False when some
+        its data, any partial upload and any data published under its id
+        but never recorded (a crash between the two) are removed from the
+        stores, then it is deleted.  Returns True when that is done, False when some
         data could not be removed: the image then waits in pending_delete
         for maintenance to retry (``remove_pending``)."""
         image = self.transition(image.id, image.status,
@@ -237,8 +239,8 @@ class ImageData:
             for location in image.locations:
                 if self.stores.owns(location.url):
                     self._remove_data(location.url)
-            self.stores.delete_partial(image.id)
-        except exception.GlanceException as error:
+            self.stores.purge(image.id)
+        except exception.StoreUnavailable as error:
             LOG.warning('Data of image %s not removed yet (%s); it stays '
                         'pending_delete until it is', image.id, error)
             return False
@@ -260,7 +262,8 @@ def _read_source(read, uri):
         return read(uri)
     except (exception.NotFound, exception.StoreUnavailable,
             exception.InvalidRange) as error:
-        raise exception.InvalidSource(uri=uri, reason=error) from None
+        raise exception.InvalidSource(uri=store.display_uri(uri),
+                                      reason=error) from None
 
 
 class _DataReader:

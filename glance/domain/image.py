@@ -2,13 +2,9 @@
 
 import dataclasses
 import datetime
-import re
 import uuid
 
 from glance.domain import lifecycle
-
-UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
-                     r'[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
 
 VISIBILITIES = ('public', 'private', 'shared', 'community')
 
@@ -40,10 +36,6 @@ MAX_PROPERTY_LENGTH = 255
 # Formats of Amazon kernel, ramdisk and machine images: an image using one
 # of them as disk or container format must use it as both.
 AMAZON_FORMATS = ('aki', 'ari', 'ami')
-
-
-def is_uuid(value):
-    return isinstance(value, str) and bool(UUID_RE.match(value))
 
 
 def utcnow():

@@ -6,7 +6,8 @@ master process schedules it every ``maintenance_interval`` seconds) and by
 gunicorn):
 
 * an upload whose server died (no heartbeat for ``upload_stall_timeout``
-  seconds) returns its image to queued, and its partial data is removed;
+  seconds) returns its image to queued, and whatever data it left is
+  removed;
 * partial data no upload has written to for that long is removed;
 * images in pending_delete whose data could not be removed are retried.
 """
@@ -61,7 +62,7 @@ class Maintenance:
         for image in self.repo.stalled(lifecycle.SAVING, older_than):
             LOG.warning('Upload of image %s stalled; returning it to queued',
                         image.id)
-            self.stores.delete_partial(image.id)
+            self.stores.purge(image.id)
             self.data.transition_quietly(image.id, lifecycle.SAVING,
                                          lifecycle.QUEUED)
         self.stores.clean_stale_partials(stall)

@@ -7,6 +7,7 @@ what a save writes is what changed on the image (Image.changes()).
 import dataclasses
 
 from glance.common import exception
+from glance.common import ids
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
 
@@ -142,7 +143,7 @@ class ImageMetadata:
             self._validate_property(name, value)
         image = image_mod.Image(**attributes)
         if image_id is not None:
-            if not image_mod.is_uuid(image_id):
+            if not ids.is_uuid(image_id):
                 raise exception.InvalidParameterValue(
                     value=image_id, param='id', extra='must be a UUID')
             image.id = image_id

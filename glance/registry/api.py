@@ -48,6 +48,7 @@ import datetime
 from glance.common import config
 from glance.common import errors
 from glance.common import exception
+from glance.common import ids
 from glance.common import wsgi
 from glance.db import repository as db_repository
 from glance.db import session as db_session
@@ -104,12 +105,12 @@ class _Visible:
             visibility.sees(), _viewer(context), image,
             lambda: self.repo.member_status(image.id, context.owner))
 
-    def _visible(self, req, image_id):
+    def _visible(self, req, image_id, deleted=False):
         """The image ``image_id``; ImageNotFound unless the caller sees it.
-        """
-        if not domain.is_uuid(image_id):
+        With ``deleted``, a soft-deleted image too."""
+        if not ids.is_uuid(image_id):
             raise exception.ImageNotFound(image_id=image_id)
-        image = self.repo.get(image_id)
+        image = self.repo.get(image_id, deleted=deleted)
         if not self._sees(req.context, image):
             raise exception.ImageNotFound(image_id=image_id)
         return image
@@ -150,7 +151,7 @@ class ImagesController(_Visible):
     def create(self, req):
         _writable(req)
         body = _object(req.json_body_or_400(), 'image')
-        if 'id' in body and not domain.is_uuid(body['id']):
+        if 'id' in body and not ids.is_uuid(body['id']):
             raise exception.InvalidParameterValue(
                 param='id', value=body['id'], extra='must be a UUID')
         # Glance's registry makes an image without a status active.
@@ -182,9 +183,12 @@ class ImagesController(_Visible):
                 body['location_data'])
         if body.get('deleted'):
             values['deleted'] = True
-        self._visible(req, image_id)
+        from_status = _text(body, 'from')
+        # An image leaving pending_delete is already soft deleted.
+        self._visible(req, image_id,
+                      deleted=from_status == lifecycle.PENDING_DELETE)
         return _image_response(self.repo.transition(
-            image_id, _text(body, 'from'), _text(body, 'to'), **values))
+            image_id, from_status, _text(body, 'to'), **values))
 
     def heartbeat(self, req, image_id):
         """``{"status"}``: 204, or 409 once the image left that status."""

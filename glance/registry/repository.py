@@ -10,7 +10,7 @@ import datetime
 import urllib.parse
 
 from glance.common import exception
-from glance.domain import image as domain
+from glance.common import ids
 from glance.domain import repository
 from glance.registry import query as query_mod
 from glance.registry import wire
@@ -23,7 +23,7 @@ def _segment(value):
 def _image_path(image_id, *rest):
     """The path of an image resource; ImageNotFound for an id no image can
     have (the SQL repository finds none either)."""
-    if not domain.is_uuid(image_id):
+    if not ids.is_uuid(image_id):
         raise exception.ImageNotFound(image_id=image_id)
     return '/'.join(('/images', image_id) + tuple(_segment(part)
                                                   for part in rest))
@@ -93,7 +93,7 @@ class RegistryImageRepository(repository.ImageRepository):
         return answer['member']['status']
 
     def members(self, image_id):
-        if not domain.is_uuid(image_id):
+        if not ids.is_uuid(image_id):
             return []
         answer = self.client.request('GET', _image_path(image_id, 'members'))
         return [wire.member_from_dict(member) for member in answer['members']]

@@ -16,6 +16,7 @@ reading one raises StoreUnavailable saying so.
 """
 
 from importlib import metadata
+import urllib.parse
 
 from oslo_config import cfg
 
@@ -56,6 +57,13 @@ def check_external_source(uri):
         raise exception.BadStoreUri(
             "External sources are not supported: '%s'.  Use an http, "
             "https, swift or s3 URI." % uri)
+
+
+def display_uri(uri):
+    """``uri`` without the credentials it may carry, for messages."""
+    parts = urllib.parse.urlsplit(uri)
+    netloc = parts.netloc.rpartition('@')[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 def known_driver_names():

@@ -20,6 +20,7 @@ import urllib.parse
 from oslo_config import cfg
 
 from glance.common import exception
+from glance import store
 from glance.store import base
 
 MAX_REDIRECTS = 5
@@ -43,26 +44,19 @@ def _parse(url):
     if parts.scheme.lower() not in HttpDriver.schemes or not parts.hostname:
         raise exception.BadStoreUri(
             'Not an http or https location with a host name: %s'
-            % _display(url))
+            % store.display_uri(url))
     try:
         parts.port
     except ValueError:
         raise exception.BadStoreUri(
             'The port of an http location must be a number: %s'
-            % _display(url)) from None
+            % store.display_uri(url)) from None
     return parts
-
-
-def _display(url):
-    """``url`` without its credentials, for messages."""
-    parts = urllib.parse.urlsplit(url)
-    netloc = parts.netloc.rpartition('@')[2]
-    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 def _unavailable(url, problem):
     return exception.StoreUnavailable(
-        reason='%s: %s' % (_display(url), problem))
+        reason='%s: %s' % (store.display_uri(url), problem))
 
 
 class HttpDriver(base.Driver):
@@ -173,7 +167,7 @@ class HttpDriver(base.Driver):
         if response.status in GONE_STATUSES:
             raise exception.NotFound(
                 'No image data at %s (HTTP %d).'
-                % (_display(url), response.status))
+                % (store.display_uri(url), response.status))
         raise _unavailable(url, 'the server answered HTTP %d'
                            % response.status)
 

@@ -5,7 +5,7 @@ sent and duration, on the ``glance.access`` logger, so an operator can route
 it to a file of its own.  Place it right after ``request_id``.
 
 A body that carries a ``file_range`` (glance-api's sendfile body, see
-glance.common.server) keeps it visible on the wrapper, so the server can
+glance.common.file_range) keeps it visible on the wrapper, so the server can
 still send it zero-copy; its bytes sent are then read from the file range.
 """
 

@@ -24,7 +24,7 @@ anyone else unless ``is_public`` is given.
 
 from glance.api import parsing
 from glance.common import config
-from glance.domain import image as image_mod
+from glance.common import ids
 from glance.domain import lifecycle
 from glance.domain import repository
 from glance.domain import visibility
@@ -49,7 +49,7 @@ def parse(params):
     query.limit = min(CONF.api_limit_max, CONF.limit_param_default
                       if limit is None else parsing.parse_int('limit', limit))
     marker = params.get('marker')
-    if marker is not None and not image_mod.is_uuid(marker):
+    if marker is not None and not ids.is_uuid(marker):
         raise parsing.invalid('marker', marker, 'must be an image id')
     query.marker = marker
     for param, value in params.items():

@@ -844,7 +844,7 @@ def test_list_returns_properties_tags_and_locations(repo):
     assert repo.list(ImageQuery()) == [image]
 
 
-def test_list_loads_children_with_a_fixed_number_of_queries(repo, engine):
+def test_list_loads_images_and_children_in_two_queries(repo, engine):
     for number in range(20):
         add(repo, name=str(number), visibility='public',
             extra_properties={'n': str(number)}, tags={str(number)},
@@ -856,7 +856,7 @@ def test_list_loads_children_with_a_fixed_number_of_queries(repo, engine):
     images = repo.list(ImageQuery(limit=20))
 
     selects = [sql for sql in statements if sql.startswith('SELECT')]
-    assert len(images) == 20 and len(selects) == 4
+    assert len(images) == 20 and len(selects) == 2
     assert all(image.extra_properties == {'n': image.name}
                and image.tags == {image.name} for image in images)
 

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from glance.common import exception
+from glance.common import ids
 from glance.domain import image as domain
 from glance.registry import wire
 
@@ -36,7 +37,7 @@ def test_an_image_travels_whole():
 
 def test_defaults_fill_what_an_image_leaves_out():
     image = wire.image_from_dict({'name': 'n'}, status='active')
-    assert image.status == 'active' and domain.is_uuid(image.id)
+    assert image.status == 'active' and ids.is_uuid(image.id)
     assert image.locations == [] and image.tags == set()
 
 

@@ -122,8 +122,8 @@ def test_location_is_served_from_there_without_a_copy(api, web):
     assert web.requests[-1] == '/disk.img'
     assert api.delete(image_path(image['id'])).status_code == 200
     assert requests.get(web.url('disk.img')).status_code == 200
-    assert post(api, location=web.url('disk.img'),
-                size=3).status_code == 409
+    assert post(api, location=web.url('disk.img'), size=3,
+                disk_format='raw', container_format='bare').status_code == 409
 
 
 @pytest.mark.parametrize('header', ['x-glance-api-copy-from',

@@ -168,6 +168,9 @@ class ImageMetadata:
         require_status = None
         for change in changes:
             if change.name == 'tags':
+                if change.op == 'remove':
+                    raise exception.Forbidden(
+                        "Attribute 'tags' cannot be removed.")
                 image.tags = set(change.value or ())
             elif change.name in image_mod.MUTABLE:
                 self._change_attribute(context, image, change)

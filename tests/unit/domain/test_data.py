@@ -185,6 +185,14 @@ def test_data_a_store_keeps_leaves_the_image_pending_delete_until_removed(
     assert os.listdir(datadir) == []
 
 
+def test_a_transition_sets_nothing_but_data_attributes(services, data,
+                                                       images):
+    image = queued(services)
+    with pytest.raises(TypeError):
+        data.transition(image.id, 'queued', 'active', name='sneaky')
+    assert images.get(OWNER, image.id).status == 'queued'
+
+
 def test_a_protected_image_is_not_deleted(services, images, data):
     image = images.create(OWNER, {'protected': True})
     with pytest.raises(exception.Forbidden, match='protected'):

@@ -40,14 +40,12 @@ from glance.db import migration
 from glance.db import session
 from glance import opts as glance_opts
 from tests import threaded_server
+from tests.functional.server import DATA_APIS
+from tests.functional.server import REGISTRY_FLAVORS
 
 CONF = cfg.CONF
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASTE_INI = os.path.join(REPO, 'etc', '%s-paste.ini')
-DATA_APIS = {'sql': 'glance.db.sqlalchemy.api',
-             'registry': 'glance.db.registry.api'}
-# The registry flavors that see the callers glance-api sees.
-REGISTRY_FLAVORS = ('keystone', 'trusted-auth')
 
 
 @functools.cache

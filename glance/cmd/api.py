@@ -23,4 +23,5 @@ DEFAULT_PORT = 9292
 
 
 def main(argv=None):
-    return serve.run(PROGRAM, DEFAULT_PORT, argv, maintenance=gateway.run_maintenance)
+    return serve.run(PROGRAM, DEFAULT_PORT, argv,
+                     maintenance=gateway.run_maintenance)

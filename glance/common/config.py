@@ -39,7 +39,7 @@ listing_opts = [
 
 image_opts = [
     cfg.IntOpt('image_size_cap', default=1099511627776, min=1,
-               max=9223372036854775808,
+               max=2 ** 63 - 1,
                help='Largest image, in bytes, that may be uploaded.  '
                     'Enforced while the data streams; larger uploads get '
                     '413 and leave nothing stored.'),

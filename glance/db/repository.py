@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from glance.common import exception
+from glance.db import errors as db_errors
 from glance.db import listing
 from glance.db import models
 from glance.db import session as db_session
@@ -41,13 +42,16 @@ IMAGE_BY_ID = ANY_IMAGE_BY_ID.where(models.Image.deleted == sa.false())
 UNSYNCHRONIZED = {'synchronize_session': False}
 
 
-def _refused_values_are_invalid(method):
-    """A value the database cannot hold (too long for MySQL's TEXT, NUL in
-    PostgreSQL text...) is the caller's error, not the server's."""
+def _translated(method):
+    """Database errors as the domain knows them: a value the database
+    cannot hold (too long for MySQL's TEXT, NUL in PostgreSQL text...) is
+    the caller's error (Invalid); a database that cannot serve, a pool
+    timeout included, is DatabaseUnavailable."""
     @functools.wraps(method)
     def call(*args, **kwargs):
         try:
-            return method(*args, **kwargs)
+            with db_errors.translate_errors():
+                return method(*args, **kwargs)
         except sa.exc.DataError as error:
             raise exception.Invalid(
                 'The database refused a value: %s'
@@ -63,6 +67,7 @@ class SqlImageRepository(repository.ImageRepository):
         self._writer = orm.sessionmaker(db_session.writer(engine))
         self._explicit_nulls = engine.dialect.name == 'postgresql'
 
+    @_translated
     def get(self, image_id, deleted=False):
         """See ImageRepository.get; with ``deleted``, a soft-deleted image
         (pending_delete, deleted) too, for glance-registry's status
@@ -75,7 +80,7 @@ class SqlImageRepository(repository.ImageRepository):
                 raise exception.ImageNotFound(image_id=image_id)
             return _to_images(connection, [row])[0]
 
-    @_refused_values_are_invalid
+    @_translated
     def list(self, query):
         keys = query.sort_keys()
         statement = IMAGES.where(*listing.conditions(query))
@@ -92,7 +97,7 @@ class SqlImageRepository(repository.ImageRepository):
             return _to_images(connection,
                               connection.execute(statement).all())
 
-    @_refused_values_are_invalid
+    @_translated
     def add(self, image):
         with self._writer.begin() as session:
             session.add(models.Image(
@@ -109,7 +114,7 @@ class SqlImageRepository(repository.ImageRepository):
             _insert_locations(session, image.id, image.locations,
                               image.created_at)
 
-    @_refused_values_are_invalid
+    @_translated
     def save(self, image_id, changes, require_status=None):
         now = domain.utcnow()
         conditions = [_live(image_id)]
@@ -125,6 +130,7 @@ class SqlImageRepository(repository.ImageRepository):
             _write_children(session, image_id, now, changes)
         return now
 
+    @_translated
     def transition(self, image_id, from_status, to_status, **values):
         # Only deleted and pending_delete images are soft deleted, so the
         # status alone tells whether the row may still change.
@@ -148,6 +154,7 @@ class SqlImageRepository(repository.ImageRepository):
                 models.Image.id == image_id)).one()
             return _to_images(session, [row])[0]
 
+    @_translated
     def touch(self, image_id, status):
         """Returns whether the image was still in ``status``."""
         with self._writer.begin() as session:
@@ -158,6 +165,7 @@ class SqlImageRepository(repository.ImageRepository):
                 execution_options=UNSYNCHRONIZED)
             return result.rowcount == 1
 
+    @_translated
     def member_status(self, image_id, member):
         with self._reader() as session:
             return session.scalar(sa.select(models.ImageMember.status).where(
@@ -165,12 +173,14 @@ class SqlImageRepository(repository.ImageRepository):
                 models.ImageMember.member == member,
                 models.ImageMember.deleted == sa.false()))
 
+    @_translated
     def members(self, image_id):
         with self._reader() as session:
             return [_to_member(row) for row in session.scalars(
                 _live_members().where(
                     models.ImageMember.image_id == image_id))]
 
+    @_translated
     def member_images(self, member_id):
         with self._reader() as session:
             return [_to_member(row) for row in session.scalars(
@@ -180,6 +190,7 @@ class SqlImageRepository(repository.ImageRepository):
                     models.ImageMember.member == member_id,
                     models.Image.deleted == sa.false()))]
 
+    @_translated
     def save_member(self, member):
         now = domain.utcnow()
         with self._writer.begin() as session:
@@ -195,6 +206,7 @@ class SqlImageRepository(repository.ImageRepository):
             session.flush()
             return _to_member(row)
 
+    @_translated
     def remove_member(self, image_id, member_id):
         with self._writer.begin() as session:
             _lock_image(session, image_id)
@@ -204,6 +216,7 @@ class SqlImageRepository(repository.ImageRepository):
                                                member_id=member_id)
             row.deleted, row.deleted_at = True, domain.utcnow()
 
+    @_translated
     def replace_members(self, image_id, members):
         now = domain.utcnow()
         wanted = {member.member_id: member for member in members}
@@ -224,6 +237,7 @@ class SqlImageRepository(repository.ImageRepository):
                                    updated_at=now, deleted=False)
                 for member in wanted.values())
 
+    @_translated
     def stalled(self, status, older_than):
         with self._engine.connect() as connection:
             rows = connection.execute(IMAGES.where(

@@ -24,15 +24,10 @@ class Access:
         ``image``)."""
         self.authorizer.authorize(context, rule, image)
 
-    @staticmethod
-    def viewer(context):
-        return visibility.Viewer(owner=context.owner,
-                                 is_admin=context.is_admin)
-
     def sees(self, context, image):
         """Whether ``context`` may see ``image`` at all."""
-        return visibility.matches(
-            visibility.sees(), self.viewer(context), image,
+        return visibility.can_see(
+            visibility.Viewer.of(context), image,
             lambda: self.repo.member_status(image.id, context.owner))
 
     def image(self, context, image_id, rule, change=None):

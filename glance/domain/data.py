@@ -226,9 +226,9 @@ class ImageData:
         """Delete ``image``: it goes to pending_delete (no longer shown),
         its data, any partial upload and any data published under its id
         but never recorded (a crash between the two) are removed from the
-        stores, then it is deleted.  Returns True when that is done, False when some
-        data could not be removed: the image then waits in pending_delete
-        for maintenance to retry (``remove_pending``)."""
+        stores, then it is deleted.  Returns True when that is done, False
+        when some data could not be removed: the image then waits in
+        pending_delete for maintenance to retry (``remove_pending``)."""
         image = self.transition(image.id, image.status,
                                 lifecycle.PENDING_DELETE, deleted=True)
         return self.remove_pending(image)

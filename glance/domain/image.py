@@ -30,7 +30,7 @@ MUTABLE = ('name', 'visibility', 'protected', 'os_hidden', 'owner',
 DATA_ATTRIBUTES = ('size', 'virtual_size', 'checksum', 'os_hash_algo',
                    'os_hash_value')
 
-# Longest extra property name and value, and tag, as Glance stores them.
+# Longest extra property name and value, as Glance stores them.
 MAX_PROPERTY_LENGTH = 255
 
 # Formats of Amazon kernel, ramdisk and machine images: an image using one

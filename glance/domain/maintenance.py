@@ -35,6 +35,12 @@ OPTS = [
 ]
 
 
+# What a round meets when a service it needs is down: it says so and leaves
+# the work to the next round.
+UNAVAILABLE = (exception.RegistryUnavailable, exception.NotAuthenticated,
+               exception.DatabaseUnavailable, exception.StoreUnavailable)
+
+
 class Maintenance:
 
     def __init__(self, repo, stores, data, conf):
@@ -50,8 +56,7 @@ class Maintenance:
                      self.retry_pending_deletes):
             try:
                 task()
-            except (exception.RegistryUnavailable,
-                    exception.NotAuthenticated) as error:
+            except UNAVAILABLE as error:
                 LOG.warning('Maintenance: %s not done: %s',
                             task.__name__, error)
 
@@ -62,7 +67,13 @@ class Maintenance:
         for image in self.repo.stalled(lifecycle.SAVING, older_than):
             LOG.warning('Upload of image %s stalled; returning it to queued',
                         image.id)
-            self.stores.purge(image.id)
+            try:
+                # Purged first: a queued image holds no data.
+                self.stores.purge(image.id)
+            except exception.StoreUnavailable as error:
+                LOG.warning('Data of stalled upload %s not removed (%s); '
+                            'trying again next round', image.id, error)
+                continue
             self.data.transition_quietly(image.id, lifecycle.SAVING,
                                          lifecycle.QUEUED)
         self.stores.clean_stale_partials(stall)

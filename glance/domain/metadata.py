@@ -10,6 +10,7 @@ from glance.common import exception
 from glance.common import ids
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
+from glance.domain import visibility
 
 FORMAT_ATTRIBUTES = ('disk_format', 'container_format')
 # Largest min_disk and min_ram (GB and MB): the database column is 32 bits.
@@ -118,7 +119,7 @@ class ImageMetadata:
         A marker naming no listed image is invalid input.
         """
         self.access.authorize(context, 'get_images')
-        query.viewer = self.access.viewer(context)
+        query.viewer = visibility.Viewer.of(context)
         try:
             return self.repo.list(query.check())
         except exception.ImageNotFound:
@@ -168,6 +169,9 @@ class ImageMetadata:
         require_status = None
         for change in changes:
             if change.name == 'tags':
+                if change.op == 'remove':
+                    raise exception.Forbidden(
+                        "Attribute 'tags' cannot be removed.")
                 image.tags = set(change.value or ())
             elif change.name in image_mod.MUTABLE:
                 self._change_attribute(context, image, change)

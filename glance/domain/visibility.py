@@ -29,6 +29,11 @@ class Viewer:
     owner: str | None = None
     is_admin: bool = False
 
+    @classmethod
+    def of(cls, context):
+        """The viewer a request context (glance.context) describes."""
+        return cls(owner=context.owner, is_admin=context.is_admin)
+
 
 @dataclasses.dataclass(frozen=True)
 class Admin:
@@ -92,6 +97,12 @@ def listed(visibilities=None, member_status='accepted'):
         return AllOf((VisibilityIn(tuple(visibilities)), seen))
     return AllOf((seen, AnyOf((Not(VisibilityIn(('community',))),
                                Owned()))))
+
+
+def can_see(viewer, image, membership):
+    """Whether ``viewer`` sees ``image`` at all (``membership`` as for
+    ``matches``)."""
+    return matches(sees(), viewer, image, membership)
 
 
 def matches(term, viewer, image, membership):

@@ -90,10 +90,6 @@ def _image_response(image):
     return wsgi.json_response({'image': wire.image_to_dict(image)})
 
 
-def _viewer(context):
-    return visibility.Viewer(owner=context.owner, is_admin=context.is_admin)
-
-
 class _Visible:
     """What every image route shares: the image as the caller may see it."""
 
@@ -101,8 +97,8 @@ class _Visible:
         self.repo = repo
 
     def _sees(self, context, image):
-        return visibility.matches(
-            visibility.sees(), _viewer(context), image,
+        return visibility.can_see(
+            visibility.Viewer.of(context), image,
             lambda: self.repo.member_status(image.id, context.owner))
 
     def _visible(self, req, image_id, deleted=False):
@@ -122,7 +118,7 @@ class ImagesController(_Visible):
         query = query_mod.decode(req.params.items(), CONF.limit_param_default,
                                  CONF.api_limit_max)
         if not (req.context.is_admin and query_mod.names_viewer(req.params)):
-            query.viewer = _viewer(req.context)
+            query.viewer = visibility.Viewer.of(req.context)
         return self.repo.list(query)
 
     def index(self, req):

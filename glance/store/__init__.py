@@ -60,8 +60,12 @@ def check_external_source(uri):
 
 
 def display_uri(uri):
-    """``uri`` without the credentials it may carry, for messages."""
-    parts = urllib.parse.urlsplit(uri)
+    """``uri`` without the credentials it may carry, for messages; only
+    its scheme if it cannot be parsed."""
+    try:
+        parts = urllib.parse.urlsplit(uri)
+    except ValueError:
+        return uri.partition('://')[0] + '://...'
     netloc = parts.netloc.rpartition('@')[2]
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 

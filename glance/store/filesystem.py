@@ -100,6 +100,11 @@ def _disk(func, *args):
         raise
 
 
+def _delete_failed(error):
+    """StoreDeleteFailed for an OSError: its reason, never a path."""
+    return exception.StoreDeleteFailed(reason=error.strerror or str(error))
+
+
 def _remove(path):
     """Unlink ``path``: whether it was there; StoreDeleteFailed if it
     cannot be removed."""
@@ -110,7 +115,12 @@ def _remove(path):
         return False
     except OSError as e:
         LOG.warning('Could not remove %s: %s', path, e)
-        raise exception.StoreDeleteFailed(reason=e.strerror or str(e)) from e
+        raise _delete_failed(e) from e
+
+
+def _not_found():
+    return exception.NotFound(
+        'No image data at this filesystem store location.')
 
 
 @contextlib.contextmanager
@@ -118,8 +128,7 @@ def _missing_is_not_found():
     try:
         yield
     except FileNotFoundError:
-        raise exception.NotFound(
-            'No image data at this filesystem store location.') from None
+        raise _not_found() from None
 
 
 def _duplicate(image_id):
@@ -252,8 +261,7 @@ class FilesystemDriver(base.Driver):
     def delete(self, uri):
         path = self._path_from_uri(uri)
         if not _remove(path):
-            raise exception.NotFound(
-                'No image data at this filesystem store location.')
+            raise _not_found()
         self._sync_deletions()
 
     def delete_partial(self, image_id):
@@ -323,8 +331,7 @@ class FilesystemDriver(base.Driver):
             partials = offload.call(scan)
         except OSError as e:
             LOG.warning('Could not list %s: %s', self.datadir, e)
-            raise exception.StoreDeleteFailed(
-                reason=e.strerror or str(e)) from e
+            raise _delete_failed(e) from e
         removed, failures = [], []
         for owner, entry in partials:
             try:
@@ -338,8 +345,7 @@ class FilesystemDriver(base.Driver):
         try:
             offload.call(_fsync_directory, self.datadir)
         except OSError as e:
-            raise exception.StoreDeleteFailed(
-                reason=e.strerror or str(e)) from e
+            raise _delete_failed(e) from e
 
     def _write_from(self, reader, fd):
         writer = direct_io.DirectWriter(fd, self.direct_writes,

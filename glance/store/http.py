@@ -40,7 +40,12 @@ http_opts = [
 
 
 def _parse(url):
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError as e:
+        raise exception.BadStoreUri(
+            'Not a valid http location (%s): %s'
+            % (e, store.display_uri(url))) from None
     if parts.scheme.lower() not in HttpDriver.schemes or not parts.hostname:
         raise exception.BadStoreUri(
             'Not an http or https location with a host name: %s'
@@ -139,7 +144,8 @@ class HttpDriver(base.Driver):
             try:
                 connection.request(method, target, headers=request_headers)
                 response = connection.getresponse()
-            except (OSError, http.client.HTTPException) as e:
+            # ValueError: a host name IDNA cannot encode (a label too long).
+            except (OSError, http.client.HTTPException, ValueError) as e:
                 connection.close()
                 raise _unavailable(url, 'cannot be read: %s'
                                    % (str(e) or type(e).__name__)) from e

@@ -1,8 +1,9 @@
 """Fixtures running real glance-api processes (see tests/functional/server.py).
 
-Tests of the Image API take ``api_server`` (or ``data_api``), and so run
-twice: with image metadata in the database (``sql``) and through
-glance-registry (``registry``).
+Tests that need a real glance-api take ``api_server`` (or ``data_api``),
+and so run twice: with image metadata in the database (``sql``) and
+through glance-registry (``registry``).  The API's behaviour is tested in
+process (tests/wsgi_client.py, tests/unit/api/).
 """
 
 import pytest

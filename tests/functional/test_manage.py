@@ -114,3 +114,21 @@ def test_an_unreachable_database_fails_clearly(tmp_path):
     assert 'Cannot connect to the database at mysql+pymysql://glance@' \
         '127.0.0.1:%d/glance (2 attempts)' % port in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_maintenance_returns_a_dead_upload_to_queued(tmp_path, database_url):
+    config_file = tmp_path / 'glance-api.conf'
+    config_file.write_text(
+        '[database]\nconnection = %s\n[glance_store]\n'
+        'filesystem_store_datadir = %s\n' % (database_url, tmp_path / 'img'))
+    assert manage(config_file, 'db_sync').returncode == 0
+    rows(database_url, "INSERT INTO images (id, status, visibility, "
+         "protected, os_hidden, min_disk, min_ram, created_at, updated_at, "
+         "deleted) VALUES ('6f0c5a8e-5c1e-4d7e-9d55-0e2b8a1f3c11', 'saving', "
+         "'shared', false, false, 0, 0, '2020-01-01 00:00:00', "
+         "'2020-01-01 00:00:00', false)")
+
+    result = manage(config_file, 'maintenance')
+
+    assert result.returncode == 0, result.stderr
+    assert rows(database_url, 'SELECT status FROM images') == [('queued',)]

@@ -112,15 +112,17 @@ def test_images_routes_and_status_codes(registry):
         ('status', 'active')]).json()
     assert [i['id'] for i in filtered['images']] == [first['id']]
 
-    updated = requests.put(path, json={'image': {'name': 'c'},
-                                       'from_state': 'queued'})
-    assert updated.status_code == 200 and updated.json()['image'][
-        'name'] == 'c'
-    stale = requests.put(path, json={'image': {'status': 'active'},
-                                     'from_state': 'saving'}, headers=JSON)
+    updated = requests.put(path, json={
+        'changes': {'attributes': {'name': 'c'}},
+        'require_status': 'queued'})
+    assert updated.status_code == 200
+    assert requests.get(path).json()['image']['name'] == 'c'
+    stale = requests.put(path + '/status', json={
+        'from': 'saving', 'to': 'active', 'values': {}}, headers=JSON)
     assert stale.status_code == 409
     assert stale.json()['error']['type'] == 'Conflict'
-    assert requests.delete(path).json()['image']['status'] == 'deleted'
+    assert requests.delete(path).json()['image']['status'] == \
+        'pending_delete'
     missing = requests.get(path, headers=JSON)
     assert missing.status_code == 404
     assert missing.json()['error']['type'] == 'ImageNotFound'
@@ -216,8 +218,9 @@ def test_idempotent_calls_survive_a_registry_restart(registry):
         assert client.request('GET', path)['image']['id'] == image['id']
     finally:
         restart.join()
-    assert client.request('PUT', path, body={'image': {'name': 'again'}})[
-        'image']['name'] == 'again'
+    client.request('PUT', path,
+                   body={'changes': {'attributes': {'name': 'again'}}})
+    assert client.request('GET', path)['image']['name'] == 'again'
 
 
 def test_an_unanswered_read_is_retried_and_a_write_is_not(registry, caplog):

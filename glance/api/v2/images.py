@@ -47,7 +47,7 @@ def _create_request(body):
         if name in image_mod.RESERVED or name.startswith('os_glance'):
             raise exception.ReservedProperty(property=name)
     try:
-        jsonschema.validate(body, schemas.request_schema())
+        schemas.validate(body, schemas.request_schema())
     except jsonschema.ValidationError as e:
         raise exception.BadRequest(
             "Provided object does not match schema 'image': %s" % e.message)

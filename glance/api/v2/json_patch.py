@@ -75,7 +75,7 @@ def _check_value(name, value):
         raise exception.ReadonlyProperty(property=name)
     definition = properties.get(name, {'type': 'string'})
     try:
-        jsonschema.validate(value, definition)
+        schemas.validate(value, definition)
     except jsonschema.ValidationError as e:
         raise exception.BadRequest(
             "Provided object does not match schema 'image': %s"

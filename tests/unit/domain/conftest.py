@@ -45,6 +45,11 @@ def services(repo, conf):
                          policy.Authorizer(conf), conf)
 
 
+@pytest.fixture
+def images(services):
+    return services.images
+
+
 def queued(services, context=OWNER, **attributes):
     """A new queued image with formats, ready for data."""
     return services.images.create(context, dict(

@@ -24,11 +24,6 @@ def data(services):
     return services.data
 
 
-@pytest.fixture
-def images(services):
-    return services.images
-
-
 @pytest.fixture(scope='module')
 def web(tmp_path_factory):
     with serving(tmp_path_factory.mktemp('web'), **{'disk.img': DATA}) as web:
@@ -188,6 +183,14 @@ def test_data_a_store_keeps_leaves_the_image_pending_delete_until_removed(
     services.maintenance.run()
     assert repo.stalled('pending_delete', FUTURE) == []
     assert os.listdir(datadir) == []
+
+
+def test_a_transition_sets_nothing_but_data_attributes(services, data,
+                                                       images):
+    image = queued(services)
+    with pytest.raises(TypeError):
+        data.transition(image.id, 'queued', 'active', name='sneaky')
+    assert images.get(OWNER, image.id).status == 'queued'
 
 
 def test_a_protected_image_is_not_deleted(services, images, data):

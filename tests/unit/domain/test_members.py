@@ -15,11 +15,6 @@ def service(services):
 
 
 @pytest.fixture
-def images(services):
-    return services.images
-
-
-@pytest.fixture
 def image(images):
     return images.create(OWNER, {'name': 'shared-one'})
 

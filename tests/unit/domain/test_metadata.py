@@ -11,11 +11,6 @@ from tests.unit.domain.conftest import ADMIN, ALICE, OWNER
 READER = RequestContext(project_id='owner', read_only=True)
 
 
-@pytest.fixture
-def images(services):
-    return services.images
-
-
 @pytest.mark.parametrize('formats, expected', [
     ({'disk_format': 'aki'}, ('aki', 'aki')),
     ({'container_format': 'ari'}, ('ari', 'ari')),

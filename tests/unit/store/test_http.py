@@ -80,10 +80,17 @@ def test_unreachable_server_is_unavailable(driver):
 
 
 @pytest.mark.parametrize('uri', ['http:///path', 'http://host:port/x',
-                                 'ftp://host/x'])
+                                 'ftp://host/x', 'http://[::1',
+                                 'http://u:secret@[::1/x'])
 def test_malformed_locations(driver, uri):
-    with pytest.raises(exception.BadStoreUri):
+    with pytest.raises(exception.BadStoreUri) as error:
         driver.get(uri)
+    assert 'secret' not in str(error.value)
+
+
+def test_a_host_name_no_request_can_carry_is_unavailable(driver):
+    with pytest.raises(exception.StoreUnavailable, match='cannot be read'):
+        driver.get('http://%s/x' % ('h' * 300))
 
 
 def test_read_only(driver, server):

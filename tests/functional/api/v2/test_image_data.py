@@ -13,6 +13,8 @@ import requests
 
 
 def create(server, **body):
+    """A new image, ready for data (raw and bare unless ``body`` says)."""
+    body = dict({'disk_format': 'raw', 'container_format': 'bare'}, **body)
     response = requests.post(server.url + '/v2/images', json=body)
     assert response.status_code == 201, response.text
     return response.json()

@@ -67,10 +67,14 @@ def test_sharing_with_a_member_who_accepts(projects):
     assert delta.get(image_path).status_code == 404
 
 
-def test_private_images_have_no_members(projects):
+@pytest.mark.parametrize('visibility', ['private', 'community'])
+def test_only_shared_images_have_members(projects, visibility):
     alpha = projects['alpha']
-    image = alpha.post('/v2/images', json={'visibility': 'private'}).json()
+    image = alpha.post('/v2/images', json={'visibility': visibility}).json()
     assert share(alpha, image['id'], 'delta').status_code == 403
+    listing = alpha.get('/v2/images/%s/members' % image['id'])
+    assert listing.status_code == 403
+    assert 'Only shared images have members' in listing.text
 
 
 def test_member_requests_are_validated(projects):

@@ -117,8 +117,17 @@ def test_a_value_given_with_remove_is_ignored(api, path, value):
     assert remove(value=value) == remove()
 
 
+@pytest.mark.parametrize('path', ['/tags', '/name', '/min_ram'])
+def test_base_attributes_cannot_be_removed(api, path):
+    image = create(api, name='n', tags=['a'])
+    response = patch(api, image['id'], {'op': 'remove', 'path': path})
+    assert response.status_code == 403
+    assert show(api, image['id']).json() == image
+
+
 def test_delete_removes_data_and_respects_protected(api):
-    image = create(api, protected=True, disk_format='raw', container_format='bare')
+    image = create(api, protected=True, disk_format='raw',
+                   container_format='bare')
     assert upload(api, image['id'], b'x' * 1000).status_code == 204
     assert len(api.stored_files()) == 1
     path = '/v2/images/' + image['id']

@@ -1,5 +1,16 @@
 """``/v2/schemas/{name}``."""
 
+import jsonschema
+import pytest
+
+from glance.api.v2 import schemas
+
+
+@pytest.mark.parametrize('schema', [schemas.request_schema,
+                                    *schemas.SCHEMAS.values()])
+def test_schemas_are_valid_json_schemas(schema):
+    jsonschema.Draft202012Validator.check_schema(schema())
+
 
 def test_schemas(api):
     for name in ('image', 'images', 'member', 'members'):

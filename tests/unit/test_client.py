@@ -359,10 +359,11 @@ def test_data_not_matching_its_size(accept_upload, v2, chunks, size,
                                     message):
     with pytest.raises(ValueError, match=message):
         v2.upload_image('abc', iter(chunks), size=size)
-    # The half-sent request's connection is not reused.
+    # The half-sent request's connection is not reused.  (The server may
+    # record what it got of the half-sent request after the next one.)
     v2.upload_image('abc', b'ok')
-    assert accept_upload.requests[-1].body == b'ok'
-    assert accept_upload.requests[-1].connection == 2
+    assert [request.connection for request in accept_upload.requests
+            if request.body == b'ok'] == [2]
 
 
 def test_bad_data_types(accept_upload, v2):

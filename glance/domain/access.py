@@ -13,6 +13,26 @@ from glance.common import ids
 from glance.domain import visibility
 
 
+def sees(repo, context, image):
+    """Whether ``context`` may see ``image`` at all."""
+    return visibility.can_see(
+        visibility.Viewer.of(context), image,
+        lambda: repo.member_status(image.id, context.owner))
+
+
+def visible_image(repo, context, image_id, **get_options):
+    """The image ``image_id`` from ``repo`` (``get_options`` passed to its
+    get), if ``context`` may see it; ImageNotFound otherwise, and for an id
+    that is no UUID.  The access check and glance-registry both start
+    here."""
+    if not ids.is_uuid(image_id):
+        raise exception.ImageNotFound(image_id=image_id)
+    image = repo.get(image_id, **get_options)
+    if not sees(repo, context, image):
+        raise exception.ImageNotFound(image_id=image_id)
+    return image
+
+
 class Access:
 
     def __init__(self, repo, authorizer):
@@ -24,12 +44,6 @@ class Access:
         ``image``)."""
         self.authorizer.authorize(context, rule, image)
 
-    def sees(self, context, image):
-        """Whether ``context`` may see ``image`` at all."""
-        return visibility.can_see(
-            visibility.Viewer.of(context), image,
-            lambda: self.repo.member_status(image.id, context.owner))
-
     def image(self, context, image_id, rule, change=None):
         """The image ``image_id`` as ``context`` may reach it.
 
@@ -38,11 +52,7 @@ class Access:
         ``change`` (the verb for the message: 'modify', 'delete', ...),
         unless the caller may change the image.
         """
-        if not ids.is_uuid(image_id):
-            raise exception.ImageNotFound(image_id=image_id)
-        image = self.repo.get(image_id)
-        if not self.sees(context, image):
-            raise exception.ImageNotFound(image_id=image_id)
+        image = visible_image(self.repo, context, image_id)
         self.authorize(context, rule, image)
         if change is not None:
             self.require_change(context, image, change)

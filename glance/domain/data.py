@@ -182,12 +182,12 @@ class ImageData:
             self.stores.delete(uri)
         except Exception:
             LOG.exception('Could not remove the data of a failed upload at '
-                          '%s; maintenance removes it later', uri)
+                          '%s; it goes when its image is deleted', uri)
 
     def _abandon_upload(self, image_id, kill=False):
         """End a failed upload: back to queued, or killed."""
         self.transition_quietly(image_id, lifecycle.SAVING,
-                  lifecycle.KILLED if kill else lifecycle.QUEUED)
+                                lifecycle.KILLED if kill else lifecycle.QUEUED)
 
     def transition_quietly(self, image_id, from_status, to_status):
         """A transition that may find the image gone or changed: logged."""

@@ -52,6 +52,7 @@ from glance.common import ids
 from glance.common import wsgi
 from glance.db import repository as db_repository
 from glance.db import session as db_session
+from glance.domain import access
 from glance.domain import image as domain
 from glance.domain import lifecycle
 from glance.domain import visibility
@@ -97,19 +98,13 @@ class _Visible:
         self.repo = repo
 
     def _sees(self, context, image):
-        return visibility.can_see(
-            visibility.Viewer.of(context), image,
-            lambda: self.repo.member_status(image.id, context.owner))
+        return access.sees(self.repo, context, image)
 
     def _visible(self, req, image_id, deleted=False):
         """The image ``image_id``; ImageNotFound unless the caller sees it.
         With ``deleted``, a soft-deleted image too."""
-        if not ids.is_uuid(image_id):
-            raise exception.ImageNotFound(image_id=image_id)
-        image = self.repo.get(image_id, deleted=deleted)
-        if not self._sees(req.context, image):
-            raise exception.ImageNotFound(image_id=image_id)
-        return image
+        return access.visible_image(self.repo, req.context, image_id,
+                                    deleted=deleted)
 
 
 class ImagesController(_Visible):

@@ -1,21 +1,17 @@
 """Parsing of query parameter and header values shared by the API versions.
 
 Each parser raises InvalidParameterValue (400) naming the parameter.
-Integers are bounded by the database columns that hold them, as Glance
-bounds them: a number too large for its column is the client's error, not
-the database's.
+Integers are bounded by the database columns that hold them
+(glance.common.bounds).
 """
 
 import datetime
 
+from glance.common import bounds
 from glance.common import exception
 
 TRUE_WORDS = ('true', '1', 'yes', 'on')
 FALSE_WORDS = ('false', '0', 'no', 'off')
-# The largest value of an INTEGER column (min_ram, min_disk) and of a
-# BIGINT one (sizes).
-MAX_INTEGER = 2 ** 31 - 1
-MAX_BIGINT = 2 ** 63 - 1
 
 
 def invalid(param, value, extra):
@@ -32,7 +28,7 @@ def parse_bool(param, value):
     raise invalid(param, value, 'must be true or false')
 
 
-def parse_int(param, value, minimum=0, maximum=MAX_BIGINT):
+def parse_int(param, value, minimum=0, maximum=bounds.MAX_BIGINT):
     try:
         number = int(value)
     except ValueError:

@@ -10,6 +10,7 @@ import os
 from oslo_config import cfg
 from paste import deploy
 
+from glance.common import bounds
 from glance.common import exception
 
 CONF = cfg.CONF
@@ -39,7 +40,7 @@ listing_opts = [
 
 image_opts = [
     cfg.IntOpt('image_size_cap', default=1099511627776, min=1,
-               max=2 ** 63 - 1,
+               max=bounds.MAX_BIGINT,
                help='Largest image, in bytes, that may be uploaded.  '
                     'Enforced while the data streams; larger uploads get '
                     '413 and leave nothing stored.'),

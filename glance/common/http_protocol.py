@@ -28,6 +28,7 @@ import re
 
 import eventlet.wsgi
 
+from glance.common import bounds
 from glance.common import file_range
 
 LOG = logging.getLogger(__name__)
@@ -39,8 +40,6 @@ V1_METADATA_HEADER_PREFIX = 'x-image-meta-'
 _REQUEST_LINE = re.compile(
     rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+ ([^\x00-\x20\x7f]+) HTTP/1\.[01]\r?\n")
 _DIGITS = re.compile(r'[0-9]+')
-# The largest body a signed 64-bit length can describe.
-MAX_CONTENT_LENGTH = 2 ** 63 - 1
 
 
 def request_line_problem(line):
@@ -66,9 +65,9 @@ def content_length_problem(values):
     if not _DIGITS.fullmatch(value):
         return 'Content-Length is not a non-negative integer'
     # Digits counted first: int() refuses thousands of them.
-    if len(value.lstrip('0')) > len(str(MAX_CONTENT_LENGTH)) \
-            or int(value) > MAX_CONTENT_LENGTH:
-        return 'Content-Length is larger than %d' % MAX_CONTENT_LENGTH
+    if len(value.lstrip('0')) > len(str(bounds.MAX_BIGINT)) \
+            or int(value) > bounds.MAX_BIGINT:
+        return 'Content-Length is larger than %d' % bounds.MAX_BIGINT
     return None
 
 

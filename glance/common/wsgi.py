@@ -24,6 +24,7 @@ import webob
 import webob.exc
 from oslo_config import cfg
 
+from glance.common import bounds
 from glance.common import errors
 from glance import context as context_mod
 
@@ -44,9 +45,6 @@ JSON_CONTENT_TYPE = 'application/json'
 # Deeper JSON is refused: no request needs it, and reading, validating or
 # echoing it back would exhaust the interpreter's recursion limit.
 MAX_JSON_DEPTH = 32
-# The largest Content-Length taken as a byte count: what a BIGINT column
-# holds, as every size does.
-MAX_CONTENT_LENGTH = 2 ** 63 - 1
 _CONTENT_LENGTH = re.compile(r'[0-9]{1,19}')
 
 
@@ -69,7 +67,7 @@ class Request(webob.Request):
         string is UTF-8 (webob would fail on reading either)."""
         length = self.environ.get('CONTENT_LENGTH')
         if length and not (_CONTENT_LENGTH.fullmatch(length) and
-                           int(length) <= MAX_CONTENT_LENGTH):
+                           int(length) <= bounds.MAX_BIGINT):
             raise webob.exc.HTTPBadRequest(
                 explanation='Invalid Content-Length: %.40s' % length)
         try:

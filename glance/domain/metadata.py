@@ -6,6 +6,7 @@ what a save writes is what changed on the image (Image.changes()).
 
 import dataclasses
 
+from glance.common import bounds
 from glance.common import exception
 from glance.common import ids
 from glance.domain import image as image_mod
@@ -13,8 +14,6 @@ from glance.domain import lifecycle
 from glance.domain import visibility
 
 FORMAT_ATTRIBUTES = ('disk_format', 'container_format')
-# Largest min_disk and min_ram (GB and MB): the database column is 32 bits.
-MAX_REQUIREMENT = 2 ** 31 - 1
 
 
 @dataclasses.dataclass
@@ -53,10 +52,10 @@ class ImageMetadata:
                 extra='must be one of %s' % ', '.join(allowed))
         if name in ('min_disk', 'min_ram') and not (
                 isinstance(value, int) and not isinstance(value, bool)
-                and 0 <= value <= MAX_REQUIREMENT):
+                and 0 <= value <= bounds.MAX_INTEGER):
             raise exception.InvalidParameterValue(
                 value=value, param=name,
-                extra='must be an integer from 0 to %d' % MAX_REQUIREMENT)
+                extra='must be an integer from 0 to %d' % bounds.MAX_INTEGER)
 
     def _validate_property(self, name, value=None):
         """Extra properties may not take a name the service gives meaning,

@@ -17,15 +17,16 @@ import dataclasses
 import re
 
 from glance.api import parsing
+from glance.common import bounds
 
 META_PREFIX = 'x-image-meta-'
 PROPERTY_PREFIX = 'x-image-meta-property-'
 
 # Fields a request may set, and how their values are read: integers up to
 # the largest value their database column holds.
-INTEGER_FIELDS = {'size': parsing.MAX_BIGINT,
-                  'min_ram': parsing.MAX_INTEGER,
-                  'min_disk': parsing.MAX_INTEGER}
+INTEGER_FIELDS = {'size': bounds.MAX_BIGINT,
+                  'min_ram': bounds.MAX_INTEGER,
+                  'min_disk': bounds.MAX_INTEGER}
 BOOLEAN_FIELDS = ('is_public', 'protected')
 ATTRIBUTE_FIELDS = ('id', 'name', 'disk_format', 'container_format',
                     'min_ram', 'min_disk', 'protected', 'owner', 'is_public')

@@ -23,6 +23,7 @@ anyone else unless ``is_public`` is given.
 """
 
 from glance.api import parsing
+from glance.common import bounds
 from glance.common import config
 from glance.common import ids
 from glance.domain import lifecycle
@@ -87,7 +88,7 @@ def _add_filter(query, param, value):
         query.filters[param] = [value]
     elif param in INTEGER_FILTERS:
         query.filters[param] = [parsing.parse_int(
-            param, value, maximum=parsing.MAX_INTEGER)]
+            param, value, maximum=bounds.MAX_INTEGER)]
     elif param == 'protected':
         query.filters[param] = [parsing.parse_bool(param, value)]
     elif param == 'size_min':

@@ -11,6 +11,7 @@ parameter as an extra-property filter.  Bad values get a 400 naming them.
 import csv
 
 from glance.api import parsing
+from glance.common import bounds
 from glance.common import config
 from glance.common import exception
 from glance.domain import image as image_mod
@@ -107,7 +108,7 @@ def _add_filter(query, param, value):
         query.filters[param] = statuses
     elif param in INTEGER_FILTERS:
         query.filters[param] = [
-            parsing.parse_int(param, v, maximum=parsing.MAX_INTEGER)
+            parsing.parse_int(param, v, maximum=bounds.MAX_INTEGER)
             for v in _values(param, value)]
     elif param in BOOLEAN_FILTERS:
         query.filters[param] = [parsing.parse_bool(param, value)]

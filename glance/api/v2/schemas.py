@@ -14,7 +14,7 @@ refuse images stored before the bounds were enforced.
 import jsonschema
 import webob.exc
 
-from glance.api import parsing
+from glance.common import bounds
 from glance.common import config
 from glance.common import wsgi
 from glance.domain import lifecycle
@@ -105,8 +105,8 @@ def image_properties():
 
 
 UNPUBLISHED_BOUNDS = {
-    'min_ram': {'minimum': 0, 'maximum': parsing.MAX_INTEGER},
-    'min_disk': {'minimum': 0, 'maximum': parsing.MAX_INTEGER},
+    'min_ram': {'minimum': 0, 'maximum': bounds.MAX_INTEGER},
+    'min_disk': {'minimum': 0, 'maximum': bounds.MAX_INTEGER},
 }
 
 
@@ -114,8 +114,8 @@ def request_properties():
     """image_properties() with the UNPUBLISHED_BOUNDS: what requests may
     set."""
     properties = image_properties()
-    for name, bounds in UNPUBLISHED_BOUNDS.items():
-        properties[name] = dict(properties[name], **bounds)
+    for name, limits in UNPUBLISHED_BOUNDS.items():
+        properties[name] = dict(properties[name], **limits)
     return properties
 
 

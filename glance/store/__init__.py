@@ -218,14 +218,6 @@ class StoreRegistry:
     def delete(self, uri):
         return self.driver_for_uri(uri).delete(uri)
 
-    def delete_partial(self, image_id):
-        """Driver.delete_partial in every writable store; the names removed.
-
-        Every store is tried; the first StoreDeleteFailed is raised after.
-        """
-        return self._in_writable_stores(
-            lambda driver: driver.delete_partial(image_id))
-
     def purge(self, image_id):
         """Driver.purge in every writable store; the names removed.
 

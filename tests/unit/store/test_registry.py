@@ -239,7 +239,7 @@ def test_importing_registers_no_option_and_imports_no_driver():
     helpers.run_python(code)
 
 
-def test_partial_data_is_removed_from_every_writable_store(
+def test_image_data_is_purged_from_every_writable_store(
         registry_conf, datadir, entry_points):
     entry_points(**{'broken-disk': __name__ + ':BrokenDiskDriver'})
     registry_conf.set_override('stores', ['broken-disk', 'file', 'http'],
@@ -250,9 +250,6 @@ def test_partial_data_is_removed_from_every_writable_store(
     (datadir / partial).write_bytes(b'x')
     (datadir / image_id).write_bytes(b'x')
 
-    with pytest.raises(exception.StoreDeleteFailed, match='disk on fire'):
-        registry.delete_partial(image_id)
-    assert os.listdir(datadir) == [image_id]
     with pytest.raises(exception.StoreDeleteFailed, match='disk on fire'):
         registry.purge(image_id)
     assert os.listdir(datadir) == []

@@ -1,4 +1,4 @@
-"""Default policy rules, by name; operators override them in policy.yaml.
+"""Default policy rules for images and their members.
 
 Ownership and visibility are decided by the domain; these rules say which
 callers may attempt an action at all.  Image targets expose ``owner`` and
@@ -7,17 +7,15 @@ callers may attempt an action at all.  Image targets expose ``owner`` and
 
 from oslo_policy import policy
 
-ADMIN = 'role:admin'
+from glance.policies import base
 
 _RULES = [
-    ('context_is_admin', ADMIN, 'Who is an administrator.'),
-    ('default', '', 'Rule for actions that have none of their own.'),
     ('add_image', '', 'Create an image.'),
     ('get_image', '', 'Show an image.'),
     ('get_images', '', 'List images.'),
     ('modify_image', '', 'Update an image.'),
     ('delete_image', '', 'Delete an image.'),
-    ('publicize_image', 'rule:context_is_admin',
+    ('publicize_image', base.ADMIN_RULE,
      'Give an image the public visibility.'),
     ('communitize_image', '', 'Give an image the community visibility.'),
     ('upload_image', '', 'Upload image data.'),
@@ -31,8 +29,8 @@ _RULES = [
     ('add_member', '', 'Share an image with a project.'),
     ('modify_member', '', 'Accept or reject an image shared with you.'),
     ('delete_member', '', 'Stop sharing an image with a project.'),
-    ('deactivate', 'rule:context_is_admin', 'Deactivate an image.'),
-    ('reactivate', 'rule:context_is_admin', 'Reactivate an image.'),
+    ('deactivate', base.ADMIN_RULE, 'Deactivate an image.'),
+    ('reactivate', base.ADMIN_RULE, 'Reactivate an image.'),
 ]
 
 

@@ -1,0 +1,14 @@
+"""Default policy rules, by name; operators override them in policy.yaml.
+
+One module per resource; ``list_rules`` gathers them all for the enforcer
+and for oslopolicy-sample-generator (namespace ``glance``).
+"""
+
+import itertools
+
+from glance.policies import base
+from glance.policies import image
+
+
+def list_rules():
+    return list(itertools.chain(base.list_rules(), image.list_rules()))

@@ -206,7 +206,6 @@ class ImageData:
         ``size`` > 0 bytes the caller may read, returns the ``(offset,
         length)`` to read or None for all of them; it may raise to refuse.
         """
-        self.access.authorize(context, 'get_image')
         image = self.access.image(context, image_id, 'download_image')
         if image.status == lifecycle.DEACTIVATED and not context.is_admin:
             raise exception.Forbidden(

@@ -14,6 +14,7 @@ def _context_echo(environ, start_response):
 
 @pytest.fixture
 def app():
+    context_mw.CONF([], project='glance', default_config_files=[])
     return context_mw.filter_factory({})(_context_echo)
 
 

@@ -5,7 +5,7 @@ keystonemiddleware's ``authtoken`` (or a trusted front proxy, in the
 ``X-Identity-Status``, ``X-User-Id``, ``X-Project-Id`` (legacy
 ``X-Tenant-Id``), ``X-Roles``, ``X-Auth-Token``, the token's scope when it
 is no project (``OpenStack-System-Scope``, ``X-Domain-Id``) and the roles
-of a service token (``X-Service-Roles``).  Whether the caller is an
+of a confirmed service token (``X-Service-Roles``).  Whether the caller is an
 administrator is the policy rule ``context_is_admin``.  The context goes to
 ``environ['glance.context']``.
 
@@ -51,7 +51,8 @@ def context_from_headers(environ):
         owner_is_tenant=CONF.owner_is_tenant,
         system_scope=environ.get('HTTP_OPENSTACK_SYSTEM_SCOPE'),
         domain_id=None if project else environ.get('HTTP_X_DOMAIN_ID'),
-        service_roles=_list(environ, 'HTTP_X_SERVICE_ROLES'))
+        service_roles=_list(environ, 'HTTP_X_SERVICE_ROLES') if environ.get(
+            'HTTP_X_SERVICE_IDENTITY_STATUS') == 'Confirmed' else [])
 
 
 class ContextMiddleware:

@@ -144,6 +144,13 @@ def test_reads(world, persona):
             # Exactly what an id naming no image gets.
             unknown = client.get('/v2/images/' + UNKNOWN_ID)
             assert shown.text.replace(image_id, UNKNOWN_ID) == unknown.text
+        # Image API v1 answers the same, in headers.
+        v1 = client.head('/v1/images/' + image_id)
+        assert v1.status_code == shown.status_code, kind
+        if v1.status_code == 404:
+            assert not any(image_id in value
+                           for name, value in v1.headers.items()
+                           if name.lower().startswith('x-image-meta'))
         data = client.get(path + '/file')
         if not sees(persona, kind):
             assert data.status_code == 404, kind

@@ -107,15 +107,29 @@ def world(make_api, data_api):
     return clients, images
 
 
+@pytest.fixture(params=sorted(PERSONAS))
+def persona(request):
+    return request.param
+
+
+@pytest.fixture
+def client(world, persona):
+    """The client of ``persona``."""
+    return world[0][persona]
+
+
+@pytest.fixture
+def images(world):
+    """The id of the image of each kind."""
+    return world[1]
+
+
 def _ids(response):
     assert response.status_code == 200, response.text
     return {image['id'] for image in response.json()['images']}
 
 
-@pytest.mark.parametrize('persona', sorted(PERSONAS))
-def test_lists(world, persona):
-    clients, images = world
-    client = clients[persona]
+def test_lists(client, images, persona):
     kind_of = {image_id: kind for kind, image_id in images.items()}
     cases = [{}, {'visibility': 'private'}, {'visibility': 'shared'},
              {'visibility': 'community'}, {'visibility': 'public'},
@@ -131,10 +145,7 @@ def test_lists(world, persona):
             persona, **params), params
 
 
-@pytest.mark.parametrize('persona', sorted(PERSONAS))
-def test_reads(world, persona):
-    clients, images = world
-    client = clients[persona]
+def test_reads(client, images, persona):
     for kind, image_id in images.items():
         path = '/v2/images/' + image_id
         shown = client.get(path)
@@ -161,10 +172,7 @@ def test_reads(world, persona):
             assert (data.status_code, data.content) == (200, b'bits'), kind
 
 
-@pytest.mark.parametrize('persona', sorted(PERSONAS))
-def test_writes(world, persona):
-    clients, images = world
-    client = clients[persona]
+def test_writes(client, images, persona):
     for kind, image_id in images.items():
         path = '/v2/images/' + image_id
         assert patch(client, image_id, {
@@ -178,10 +186,7 @@ def test_writes(world, persona):
             persona, kind, 204), kind
 
 
-@pytest.mark.parametrize('persona', sorted(PERSONAS))
-def test_members(world, persona):
-    clients, images = world
-    client = clients[persona]
+def test_members(client, images, persona):
     for kind, image_id in images.items():
         visibility, status = KINDS[kind]
         path = '/v2/images/%s/members' % image_id

@@ -150,9 +150,8 @@ def test_service_tokens(glance, keystone, callers):
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize('glance', ['registry'], indirect=True)
 def test_the_registry_wants_a_token(glance):
-    if glance.registry is None:
-        pytest.skip('glance-api reaches the database itself')
     response = requests.get(glance.registry.url + '/images/detail',
                             timeout=30)
     assert response.status_code == 401
@@ -213,7 +212,9 @@ def test_glanceclient_and_openstacksdk_find_glance_in_the_catalog(
     client.images.delete(image['id'])
 
 
+@pytest.mark.parametrize('glance', ['sql'], indirect=True)
 def test_openstack_image_commands(glance, keystone, tmp_path):
+    """Once: each command takes seconds to start."""
     env = dict(environ(), OS_AUTH_URL=keystone.url,
                OS_USERNAME='alpha-member', OS_PASSWORD=PASSWORD,
                OS_PROJECT_NAME='alpha', OS_USER_DOMAIN_ID='default',

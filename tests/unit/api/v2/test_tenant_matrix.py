@@ -145,6 +145,23 @@ def test_lists(client, images, persona):
             persona, **params), params
 
 
+def test_markers(client, images, persona):
+    """A marker naming an image the caller may not see is answered as one
+    naming no image at all (one it sees is a marker, listed or not, as in
+    Glance)."""
+    if persona == 'anonymous':
+        return
+    unknown = client.get('/v2/images', params={'marker': UNKNOWN_ID})
+    assert unknown.status_code == 400
+    for kind, image_id in images.items():
+        response = client.get('/v2/images', params={'marker': image_id})
+        if sees(persona, kind):
+            assert response.status_code == 200, kind
+        else:
+            assert (response.status_code, response.text.replace(
+                image_id, UNKNOWN_ID)) == (400, unknown.text), kind
+
+
 def test_reads(client, images, persona):
     for kind, image_id in images.items():
         path = '/v2/images/' + image_id

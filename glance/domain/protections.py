@@ -46,7 +46,7 @@ OPTS = [
                     'which extra properties.  Unset: no protection, every '
                     'caller that may change an image may change all its '
                     'properties.  See etc/property-protections-*.conf.sample '
-                    'and doc/quotas.md.'),
+                    'and doc/property-protections.md.'),
     cfg.StrOpt('property_protection_rule_format', default=ROLES,
                choices=[(ROLES, 'values list roles'),
                         (POLICIES, 'values name a policy rule')],

@@ -1,12 +1,12 @@
 """Glance's legacy quotas: how many properties, tags, members and locations
 one image may have, and how much image data one owner may store.
 
-Limits that only a concurrent writer could break (properties, tags and
-members added to an existing image, the bytes of an owner) are handed to
-the repository, which checks them in the transaction of the write, after
-the image (or the owner's images) is locked: of two concurrent adds
-cheating on one another, one fails.  Counts that no other writer can
-change (a new image, the locations an upload sets) are checked here.
+Limits a concurrent writer could break (properties, tags and members
+added to an existing image, the bytes of an owner) are handed to the
+repository, which checks them in the transaction of the write, once the
+image (or the owner's images) is locked: of two adds that would together
+pass a limit, one fails.  Counts no other writer can change (a new
+image, the locations a status change sets) are checked here.
 A negative image_*_quota, and a user_storage_quota of 0, mean unlimited.
 """
 

@@ -73,7 +73,6 @@ image_opts = [
                help='Most locations one image may have; negative means '
                     'unlimited.'),
     cfg.StrOpt('user_storage_quota', default='0',
-               regex=r'^\d+((K|M|G|T)?B)?$',
                help='Most image data one owner (the caller\'s project, or '
                     'user with owner_is_tenant = false) may store, as a '
                     'number of bytes optionally followed, without a space, '

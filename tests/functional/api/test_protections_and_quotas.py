@@ -1,5 +1,5 @@
 """Property protections and quotas on real daemons, in both data_api
-modes: a bad protection file stops glance-api, concurrent uploads of
+modes: a bad protection file or quota stops glance-api, concurrent uploads of
 several workers keep user_storage_quota, protected properties stay hidden.
 """
 
@@ -38,6 +38,15 @@ def test_a_bad_protection_file_stops_glance_api(tmp_path):
     assert result.returncode == 1
     assert 'Invalid property protection file %s' % rules in result.stderr
     assert 'who may delete' in result.stderr
+    assert 'Traceback' not in result.stderr
+
+
+def test_a_bad_storage_quota_stops_glance_api(tmp_path):
+    api = server_mod.ApiServer(tmp_path, conf={'DEFAULT': {
+        'user_storage_quota': '10 GB'}})
+    result = api.run_foreground(timeout=60)
+    assert result.returncode == 1
+    assert "Invalid user_storage_quota '10 GB'" in result.stderr
     assert 'Traceback' not in result.stderr
 
 

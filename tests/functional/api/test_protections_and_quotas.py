@@ -1,13 +1,16 @@
 """Property protections and quotas on real daemons, in both data_api
-modes: a bad protection file or quota stops glance-api, concurrent uploads of
+modes: a bad protection file or quota stops glance-api, a reload re-reads
+the file, concurrent uploads of
 several workers keep user_storage_quota, protected properties stay hidden.
 """
 
 import concurrent.futures
+import signal
 
 import requests
 
 from tests.functional import server as server_mod
+from tests.functional.test_registry import eventually
 
 PROTECTIONS = """
 [^x_secret_]
@@ -87,3 +90,28 @@ def test_protections_and_storage_quota(make_api_server, tmp_path, data_api):
                                    headers=alice).json()['status']
                       for image_id in ids)
     assert statuses == ['active'] * 2 + ['queued'] * 4
+
+
+def test_a_reload_reads_the_protection_file_again(make_api_server,
+                                                 tmp_path):
+    rules = tmp_path / 'protections.conf'
+    rules.write_text(PROTECTIONS)
+    server = make_api_server(flavor='trusted-auth', conf={'DEFAULT': {
+        'property_protection_file': str(rules)}})
+    url = server.url + '/v2/images'
+
+    def create_secret():
+        return requests.post(url, headers=identity('alice'),
+                             json={'x_secret_b': 'b'}).status_code
+
+    assert create_secret() == 403
+    rules.write_text(PROTECTIONS.replace('create = admin\n',
+                                         'create = admin,member\n', 1))
+    server.signal(signal.SIGHUP)
+    eventually(lambda: create_secret() == 201)
+    # A file broken meanwhile leaves the rules read last in force.
+    rules.write_text('[.*]\ncreate = !\n')
+    server.signal(signal.SIGHUP)
+    eventually(lambda: 'Reload failed' in server.read_log())
+    assert 'Invalid property protection file' in server.read_log()
+    assert create_secret() == 201

@@ -149,7 +149,8 @@ class KeystoneServer:
         result = subprocess.run(args, capture_output=True, text=True,
                                 env=env, cwd=self.dir, timeout=300)
         if result.returncode:
-            raise RuntimeError('%s failed:\n%s' % (what, result.stderr[-3000:]))
+            raise RuntimeError('%s failed:\n%s'
+                               % (what, result.stderr[-3000:]))
 
     def start(self):
         venv = ensure_venv()

@@ -29,8 +29,8 @@ class ImageTarget(collections.abc.Mapping):
     membership status of the image, or None) is called only if a rule
     reads ``member_id``."""
 
-    def __init__(self, context, image, membership=None, **extra):
-        self._values = dict(extra, project_id=image.owner or '',
+    def __init__(self, context, image, membership=None):
+        self._values = dict(project_id=image.owner or '',
                             owner=image.owner or '',
                             visibility=image.visibility, id=image.id,
                             image_id=image.id)
@@ -84,11 +84,11 @@ class Authorizer:
         """Whether ``context`` passes ``context_is_admin``."""
         return bool(self._enforce('context_is_admin', {}, context))
 
-    def target(self, context, image=None, membership=None, **extra):
+    def target(self, context, image=None, membership=None):
         """The policy target of an action of ``context`` (on ``image``)."""
         if image is None:
-            return dict(extra, project_id=context.project_id or '')
-        return ImageTarget(context, image, membership, **extra)
+            return {'project_id': context.project_id or ''}
+        return ImageTarget(context, image, membership)
 
     def check(self, context, rule, image=None, membership=None):
         """True when ``rule`` allows ``context`` on ``image``."""

@@ -1,8 +1,9 @@
-"""glance-api's keystone flavor against a real Keystone (tests/keystone_server.py):
-tokens, 401s, service tokens, anonymous access, the clients finding glance
-in the catalog, and a representative part of the tenant matrix
-(tests/unit/api/v2/test_tenant_matrix.py has all of it) in both data_api
-modes, glance-registry validating the same tokens."""
+"""glance-api's keystone flavor against a real Keystone
+(tests/keystone_server.py): tokens, 401s, service tokens, anonymous
+access, the clients finding glance in the catalog, and a representative
+part of the tenant matrix (tests/unit/api/v2/test_tenant_matrix.py has all
+of it) in both data_api modes, glance-registry validating the same
+tokens."""
 
 import io
 import os

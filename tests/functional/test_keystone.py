@@ -16,6 +16,7 @@ from tests.functional.server import ApiServer
 from tests.functional.server import BIN_DIR
 from tests.functional.server import DATA_APIS
 from tests.functional.server import environ
+from tests.functional.test_registry import eventually
 from tests.keystone_server import PASSWORD
 from tests.keystone_server import REGION
 
@@ -162,7 +163,8 @@ def test_the_registry_wants_a_token(glance):
 def test_anonymous_access_and_a_policy_file(keystone, tmp_path):
     """With allow_anonymous_access, a request without a token is an
     anonymous caller, who reads only what policy gives callers without
-    roles: nothing by default, what the policy file says otherwise."""
+    roles: nothing by default, what the policy file says otherwise; the
+    file is reloaded when it changes."""
     policy = tmp_path / 'policy.yaml'
     policy.write_text('"get_images": ""\n"get_image": "\'public\':'
                       '%(visibility)s"\n')
@@ -183,6 +185,9 @@ def test_anonymous_access_and_a_policy_file(keystone, tmp_path):
         assert anonymous('POST', '/v2/images', json={}).status_code == 403
         # As in Glance, a token Keystone refuses makes an anonymous caller.
         assert _listed(Caller(server, 'not-a-token')) == {public['id']}
+        # A changed policy file is in force within seconds, no restart.
+        policy.write_text('"get_images": "role:admin"\n')
+        eventually(lambda: anonymous('GET', '/v2/images').status_code == 403)
     finally:
         server.stop()
 

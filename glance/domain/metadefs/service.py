@@ -11,6 +11,7 @@ import dataclasses
 
 from glance.common import exception
 from glance.domain import visibility
+from glance.domain.metadefs import catalog
 from glance.domain.metadefs import entities
 from glance.domain.metadefs import rules
 
@@ -70,11 +71,8 @@ class Metadefs:
     def get_namespace(self, context, name, resource_type=None):
         """The namespace's whole Definition; with ``resource_type``, its
         property names carry that association's prefix."""
-        namespace = self._namespace(context, name, 'get_metadef_namespace')
-        definition = entities.Definition(
-            namespace=namespace, associations=self.repo.associations(name),
-            **{kind: self.repo.list_items(kind, name)
-               for kind in entities.KINDS})
+        self._namespace(context, name, 'get_metadef_namespace')
+        definition = catalog.read_definition(self.repo, name)
         prefix = next((association.prefix
                        for association in definition.associations
                        if association.name == resource_type), None)

@@ -363,8 +363,11 @@ class SqlMetadefRepository(repository.MetadefRepository):
 
 def _after(key, name, key_value, name_value, direction):
     """Rows after the marker (key_value, name_value) in the list order."""
-    later = (lambda column, value: column < value) if direction == 'desc' \
-        else (lambda column, value: column > value)
+    def later(column, value):
+        # A bound parameter: SQLAlchemy compares no column with a Python
+        # bool by < or >.
+        value = sa.bindparam(None, value, type_=column.type)
+        return column < value if direction == 'desc' else column > value
     if key is name:
         return later(name, name_value)
     if key_value is None:
@@ -373,8 +376,9 @@ def _after(key, name, key_value, name_value, direction):
                                                 later(name, name_value))) \
             if direction == 'asc' else sa.and_(key.is_(None),
                                                later(name, name_value))
-    after = sa.or_(later(key, key_value),
-                   sa.and_(key == key_value, later(name, name_value)))
+    after = sa.or_(later(key, key_value), sa.and_(
+        key == sa.bindparam(None, key_value, type_=key.type),
+        later(name, name_value)))
     if direction == 'desc':
         after = sa.or_(after, key.is_(None))
     return after

@@ -25,7 +25,8 @@ GET    ``/metadefs/resource_types``                   every resource type
 As for images, the registry applies visibility for the identity it is
 given (glance.domain.metadefs.rules): a namespace the caller may not see
 is not found, and a list shows what the caller sees, unless an
-administrator names the viewer (``viewer_owner``, ``viewer_is_admin``).
+administrator names the viewer (``viewer_is_admin``, with
+``viewer_owner`` unless it has no owner id).
 Read-only callers write nothing.
 """
 
@@ -51,7 +52,8 @@ def encode_query(query):
               ('limit', str(query.limit)), ('sort_key', query.sort_key),
               ('sort_dir', query.sort_dir),
               ('viewer_owner', query.viewer.owner),
-              ('viewer_is_admin', 'true' if query.viewer.is_admin else None)]
+              ('viewer_is_admin', 'true' if query.viewer.is_admin
+               else 'false')]
     params += [('resource_type', name) for name in query.resource_types]
     return [(name, value) for name, value in params if value is not None]
 
@@ -63,11 +65,10 @@ def decode_query(req):
         raise exception.InvalidParameterValue(param='limit', value=limit,
                                               extra='must be an integer')
     viewer = visibility.Viewer.of(req.context)
-    if req.context.is_admin and ('viewer_owner' in params or
-                                 'viewer_is_admin' in params):
+    if req.context.is_admin and 'viewer_is_admin' in params:
         viewer = visibility.Viewer(
             owner=params.get('viewer_owner'),
-            is_admin='viewer_is_admin' in params and req.context.is_admin)
+            is_admin=params['viewer_is_admin'] == 'true')
     return repository.NamespaceQuery(
         viewer=viewer, visibility=params.get('visibility'),
         resource_types=params.getall('resource_type'),

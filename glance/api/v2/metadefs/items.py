@@ -35,7 +35,12 @@ class _Items:
             req.context, self.kind, namespace, name)))
 
     def update(self, req, namespace, name):
-        body = schemas.validate(self.schema, req.json_body_or_400())
+        """A body without a name keeps the item's (openstacksdk sends only
+        what changes)."""
+        body = req.json_body_or_400()
+        if isinstance(body, dict):
+            body.setdefault('name', name)
+        body = schemas.validate(self.schema, body)
         item = self.service.update_item(req.context, self.kind, namespace,
                                         name, self._entity(body))
         return wsgi.json_response(self._view(namespace, item))

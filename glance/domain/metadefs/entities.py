@@ -38,15 +38,23 @@ def _dict_of(body, kind):
 
 
 @dataclasses.dataclass
-class Namespace:
+class Stored:
+    """When a stored entity was created and last changed (None before it
+    is stored); given by keyword only."""
+    created_at: datetime.datetime | None = dataclasses.field(
+        default=None, kw_only=True)
+    updated_at: datetime.datetime | None = dataclasses.field(
+        default=None, kw_only=True)
+
+
+@dataclasses.dataclass
+class Namespace(Stored):
     namespace: str
     display_name: str | None = None
     description: str | None = None
     visibility: str = 'private'
     protected: bool = False
     owner: str | None = None
-    created_at: datetime.datetime | None = None
-    updated_at: datetime.datetime | None = None
 
     FIELDS = ('namespace', 'display_name', 'description', 'visibility',
               'protected', 'owner')
@@ -101,13 +109,11 @@ def properties_to_dict(properties):
 
 
 @dataclasses.dataclass
-class MetadefObject:
+class MetadefObject(Stored):
     name: str
     description: str | None = None
     required: list = dataclasses.field(default_factory=list)
     properties: dict = dataclasses.field(default_factory=dict)
-    created_at: datetime.datetime | None = None
-    updated_at: datetime.datetime | None = None
 
     @classmethod
     def from_dict(cls, body):
@@ -127,10 +133,8 @@ class MetadefObject:
 
 
 @dataclasses.dataclass
-class Tag:
+class Tag(Stored):
     name: str
-    created_at: datetime.datetime | None = None
-    updated_at: datetime.datetime | None = None
 
     @classmethod
     def from_dict(cls, body):
@@ -143,21 +147,17 @@ class Tag:
 
 
 @dataclasses.dataclass
-class ResourceType:
+class ResourceType(Stored):
     name: str
     protected: bool = False
-    created_at: datetime.datetime | None = None
-    updated_at: datetime.datetime | None = None
 
 
 @dataclasses.dataclass
-class Association:
+class Association(Stored):
     """A namespace's association with the resource type ``name``."""
     name: str
     prefix: str | None = None
     properties_target: str | None = None
-    created_at: datetime.datetime | None = None
-    updated_at: datetime.datetime | None = None
 
     @classmethod
     def from_dict(cls, body):

@@ -98,8 +98,8 @@ class Metadefs:
                                   change=True)
         unknown = set(values) - set(entities.Namespace.FIELDS)
         if unknown:
-            raise exception.BadRequest(
-                'Unknown namespace attributes: %s' % ', '.join(sorted(unknown)))
+            raise exception.BadRequest('Unknown namespace attributes: %s'
+                                       % ', '.join(sorted(unknown)))
         updated = dataclasses.replace(current, **{
             key: value for key, value in values.items() if value is not None})
         updated.check()

@@ -12,6 +12,7 @@ from glance.domain.metadefs import repository
 
 Namespace = entities.Namespace
 
+
 def definition(name, **fields):
     return entities.Definition(
         namespace=Namespace(namespace=name, **fields),
@@ -25,11 +26,14 @@ def definition(name, **fields):
             properties={'x': {'title': 'X', 'type': 'integer'}})],
         tags=[entities.Tag('gold'), entities.Tag('Gold')])
 
+
 def names(items):
     return [item.name for item in items]
 
+
 def query(**fields):
     return repository.NamespaceQuery(**fields).check()
+
 
 def test_a_definition_is_stored_whole(metadef_repo):
     metadef_repo.add_definition(definition('ns', visibility='public',
@@ -54,6 +58,7 @@ def test_a_definition_is_stored_whole(metadef_repo):
     assert names(metadef_repo.list_resource_types()) == [
         'OS::Glance::Image', 'OS::Nova::Flavor']
 
+
 def test_namespace_names_are_unique(metadef_repo):
     metadef_repo.add_definition(definition('ns'))
     with pytest.raises(exception.Duplicate):
@@ -70,6 +75,7 @@ def test_namespace_names_are_unique(metadef_repo):
     assert names(metadef_repo.list_items('tags', 'renamed')) == [
         'Gold', 'gold']
 
+
 def test_unknown_namespaces_and_items_are_not_found(metadef_repo):
     with pytest.raises(exception.MetadefNamespaceNotFound):
         metadef_repo.get_namespace('missing')
@@ -85,6 +91,7 @@ def test_unknown_namespaces_and_items_are_not_found(metadef_repo):
             metadef_repo.delete_item(kind, 'ns', 'missing')
     with pytest.raises(exception.MetadefItemNotFound):
         metadef_repo.delete_association('ns', 'OS::Cinder::Volume')
+
 
 @pytest.mark.parametrize('kind', entities.KINDS)
 def test_item_names_are_unique_per_namespace(metadef_repo, kind):
@@ -108,6 +115,7 @@ def test_item_names_are_unique_per_namespace(metadef_repo, kind):
     assert metadef_repo.list_items(kind, 'ns') == []
     assert metadef_repo.list_items(kind, 'other') != []
 
+
 def test_adding_items_may_replace_them(metadef_repo):
     metadef_repo.add_definition(definition('ns'))
     added = metadef_repo.add_items('tags', 'ns', [entities.Tag('gold'),
@@ -116,6 +124,7 @@ def test_adding_items_may_replace_them(metadef_repo):
     assert names(added) == ['gold', 'silver']
     assert names(metadef_repo.list_items('tags', 'ns')) == [
         'gold', 'silver']
+
 
 def test_associations_create_their_resource_type(metadef_repo):
     metadef_repo.add_definition(definition('ns'))
@@ -131,6 +140,7 @@ def test_associations_create_their_resource_type(metadef_repo):
     assert names(metadef_repo.associations('ns')) == [
         'OS::Glance::Image', 'OS::Nova::Flavor']
 
+
 def test_deleting_a_namespace_deletes_what_it_holds(metadef_repo):
     metadef_repo.add_definition(definition('ns'))
     metadef_repo.add_definition(definition('kept'))
@@ -140,6 +150,7 @@ def test_deleting_a_namespace_deletes_what_it_holds(metadef_repo):
     assert len(metadef_repo.list_items('properties', 'kept')) == 2
     metadef_repo.add_definition(definition('ns'))
     assert len(metadef_repo.list_items('properties', 'ns')) == 2
+
 
 def test_lists_show_what_the_viewer_sees(metadef_repo):
     metadef_repo.add_definition(definition('public', visibility='public',
@@ -167,6 +178,7 @@ def test_lists_show_what_the_viewer_sees(metadef_repo):
     assert listed(alpha, resource_types=['OS::Glance::Image',
                                          'OS::Nova::Flavor']) == [
         'alpha', 'nobody', 'public']
+
 
 @pytest.mark.parametrize('sort_key', ['namespace', 'display_name', 'owner',
                                       'created_at', 'protected'])
@@ -198,15 +210,18 @@ def test_pages_follow_the_sort_order(metadef_repo, sort_key, sort_dir):
         marker = page[-1].namespace
     assert paged == order
 
+
 def test_an_unknown_marker_is_not_found(metadef_repo):
     with pytest.raises(exception.MetadefNamespaceNotFound):
         metadef_repo.list_namespaces(query(marker='missing'))
+
 
 def test_queries_are_checked():
     for fields in ({'sort_key': 'colour'}, {'sort_dir': 'up'},
                    {'visibility': 'shared'}):
         with pytest.raises(exception.Invalid):
             query(**fields)
+
 
 def test_delete_all_keeps_protected_resource_types(metadef_repo, engine):
     metadef_repo.add_definition(definition('ns'))
@@ -217,6 +232,7 @@ def test_delete_all_keeps_protected_resource_types(metadef_repo, engine):
     metadef_repo.delete_all()
     assert metadef_repo.list_namespaces(query()) == []
     assert names(metadef_repo.list_resource_types()) == ['OS::Glance::Image']
+
 
 @pytest.mark.parametrize('databases', ['postgresql', 'mysql'],
                          indirect=True)
@@ -230,4 +246,3 @@ def test_names_the_columns_cannot_hold_are_refused(metadef_repo):
                                            [entities.Tag(too_long)])):
         with pytest.raises(exception.Invalid):
             call()
-

@@ -47,8 +47,8 @@ def tag(entity):
 
 def definition(entity):
     """A namespace with everything it holds (the empty left out)."""
-    view = dict(entity.to_dict(), **namespace(entity.namespace,
-                                               entity.associations))
+    view = entity.to_dict()
+    view.update(namespace(entity.namespace, entity.associations))
     if entity.objects:
         view['objects'] = [metadef_object(entity.namespace.namespace, item)
                            for item in entity.objects]

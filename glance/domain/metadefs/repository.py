@@ -45,6 +45,41 @@ class NamespaceQuery:
         return self
 
 
+ITEM_SORT_KEYS = ('name', 'created_at', 'updated_at')
+
+
+@dataclasses.dataclass
+class ItemPage:
+    """A page of the objects or tags of a namespace: ordered by
+    ``sort_key`` (then name), after the item named ``marker``, at most
+    ``limit`` (None: all)."""
+    marker: str | None = None
+    limit: int | None = None
+    sort_key: str = 'name'
+    sort_dir: str = 'asc'
+
+    def check(self):
+        if self.sort_key not in ITEM_SORT_KEYS:
+            raise exception.InvalidSortKey(key=self.sort_key)
+        if self.sort_dir not in SORT_DIRECTIONS:
+            raise exception.InvalidSortDir(direction=self.sort_dir)
+        return self
+
+    def of(self, items, kind, namespace):
+        """The page of ``items`` (entities of ``kind``); MetadefItemNotFound
+        for a marker naming none."""
+        ordered = sorted(items, key=lambda item: (
+            getattr(item, self.sort_key), item.name),
+            reverse=self.sort_dir == 'desc')
+        if self.marker is not None:
+            names = [item.name for item in ordered]
+            if self.marker not in names:
+                raise exception.MetadefItemNotFound(
+                    kind=kind, name=self.marker, namespace=namespace)
+            ordered = ordered[names.index(self.marker) + 1:]
+        return ordered if self.limit is None else ordered[:self.limit]
+
+
 class MetadefRepository(abc.ABC):
 
     @abc.abstractmethod

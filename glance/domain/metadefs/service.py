@@ -116,9 +116,13 @@ class Metadefs:
 
     # Properties, objects and tags: the items of a namespace, by kind.
 
-    def list_items(self, context, kind, namespace):
+    def list_items(self, context, kind, namespace, page=None):
+        """The items of ``kind``, by name, or the repository.ItemPage
+        ``page`` of them."""
         self._namespace(context, namespace, ITEM_RULES[kind]['list'])
-        return self.repo.list_items(kind, namespace)
+        items = self.repo.list_items(kind, namespace)
+        return items if page is None else page.check().of(items, kind,
+                                                          namespace)
 
     def get_item(self, context, kind, namespace, name, resource_type=None):
         """One item; for a property with ``resource_type``, ``name``

@@ -1,6 +1,7 @@
 """``/v2/metadefs/namespaces/{namespace}/properties``, ``.../objects`` and
 ``.../tags``, with one item of each by name: one controller per kind."""
 
+from glance.api.v2.metadefs import namespaces
 from glance.api.v2.metadefs import schemas
 from glance.api.v2.metadefs import views
 from glance.common import exception
@@ -88,7 +89,8 @@ class Objects(_Items):
         return views.metadef_object(namespace, item)
 
     def index(self, req, namespace):
-        items = self.service.list_items(req.context, self.kind, namespace)
+        items = self.service.list_items(req.context, self.kind, namespace,
+                                        namespaces.parse_item_page(req.params))
         return wsgi.json_response({
             'objects': [self._view(namespace, item) for item in items],
             'schema': '/v2/schemas/metadefs/objects'})
@@ -105,7 +107,8 @@ class Tags(_Items):
         return views.tag(item)
 
     def index(self, req, namespace):
-        items = self.service.list_items(req.context, self.kind, namespace)
+        items = self.service.list_items(req.context, self.kind, namespace,
+                                        namespaces.parse_item_page(req.params))
         return wsgi.json_response({'tags': [views.tag(item)
                                             for item in items]})
 

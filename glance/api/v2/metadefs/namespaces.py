@@ -26,16 +26,30 @@ def parse_query(params):
         resource_types=[name.strip() for name in
                         params.get('resource_types', '').split(',')
                         if name.strip()])
-    limit = params.get('limit')
-    if limit is not None:
-        if not limit.isdigit():
-            raise exception.InvalidParameterValue(
-                param='limit', value=limit,
-                extra='must be a non-negative integer')
-        query.limit = min(int(limit), CONF.api_limit_max)
-    else:
-        query.limit = CONF.limit_param_default
+    query.limit = parse_limit(params, CONF.limit_param_default)
     return query.check()
+
+
+def parse_limit(params, default):
+    """The ``limit`` of the query string, at most api_limit_max."""
+    limit = params.get('limit')
+    if limit is None:
+        return default
+    if not limit.isdigit():
+        raise exception.InvalidParameterValue(
+            param='limit', value=limit, extra='must be a non-negative integer')
+    return min(int(limit), CONF.api_limit_max)
+
+
+def parse_item_page(params):
+    """An ItemPage from the query string, or None when it asks for none
+    (every item, by name)."""
+    if not {'limit', 'marker', 'sort_key', 'sort_dir'} & set(params):
+        return None
+    return repository.ItemPage(
+        marker=params.get('marker'), limit=parse_limit(params, None),
+        sort_key=params.get('sort_key', 'created_at'),
+        sort_dir=params.get('sort_dir', 'desc')).check()
 
 
 class Controller:

@@ -402,3 +402,31 @@ def test_schemas_are_published(users, name):
 def test_an_unknown_schema_is_404(users):
     assert users['admin'].get('/v2/schemas/metadefs/colour'
                               ).status_code == 404
+
+
+def test_tags_and_objects_are_paged(users):
+    admin = users['admin']
+    create(admin, {'namespace': 'ns', 'tags': [
+        {'name': name} for name in ('c', 'a', 'd', 'b')],
+        'objects': [{'name': 'o1'}, {'name': 'o2'}]})
+    path = BASE + '/ns/tags'
+
+    def page(**params):
+        response = admin.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return [tag['name'] for tag in response.json()['tags']]
+
+    assert page() == ['a', 'b', 'c', 'd']
+    assert page(sort_key='name', sort_dir='asc', limit=2) == ['a', 'b']
+    assert page(sort_key='name', sort_dir='asc', marker='b') == ['c', 'd']
+    assert page(sort_key='name', sort_dir='desc', limit=1,
+                marker='c') == ['b']
+    # Glance's default order once paging is asked for: newest first.
+    assert len(page(limit=3)) == 3
+    for params in ({'sort_key': 'colour'}, {'sort_dir': 'up'},
+                   {'limit': '-1'}):
+        assert admin.get(path, params=params).status_code == 400
+    assert admin.get(path, params={'marker': 'zz'}).status_code == 404
+    objects = admin.get(BASE + '/ns/objects', params={
+        'sort_key': 'name', 'sort_dir': 'desc', 'limit': 1}).json()
+    assert [o['name'] for o in objects['objects']] == ['o2']

@@ -6,6 +6,7 @@ the database's to enforce: an insert or rename that breaks it is
 Duplicate, whichever writer came second.
 """
 
+import collections
 import json
 
 import sqlalchemy as sa
@@ -110,7 +111,14 @@ class SqlMetadefRepository(repository.MetadefRepository):
             statement = statement.order_by(
                 order(key.is_not(None)), order(key),
                 order(namespace.namespace)).limit(query.limit)
-            return [_to_namespace(row) for row in session.scalars(statement)]
+            rows = session.scalars(statement).all()
+            associations = collections.defaultdict(list)
+            for association, name in self._association_rows(
+                    session, [row.id for row in rows]):
+                associations[association.namespace_id].append(
+                    self._to_association(association, name))
+            return [(_to_namespace(row), associations[row.id])
+                    for row in rows]
 
     @staticmethod
     def _namespace_row(session, name, lock=False):
@@ -272,14 +280,16 @@ class SqlMetadefRepository(repository.MetadefRepository):
                     models.MetadefResourceType.name))]
 
     @staticmethod
-    def _association_rows(session, namespace_id):
+    def _association_rows(session, namespace_ids):
+        """The associations of the namespaces ``namespace_ids``, with
+        their resource type's name, by name."""
         association = models.MetadefNamespaceResourceType
         resource_type = models.MetadefResourceType
         return session.execute(
             sa.select(association, resource_type.name).join(
                 resource_type,
                 resource_type.id == association.resource_type_id).where(
-                association.namespace_id == namespace_id).order_by(
+                association.namespace_id.in_(namespace_ids)).order_by(
                 resource_type.name)).all()
 
     @staticmethod
@@ -296,7 +306,7 @@ class SqlMetadefRepository(repository.MetadefRepository):
             row = self._namespace_row(session, namespace)
             return [self._to_association(association, name) for
                     association, name in self._association_rows(session,
-                                                                row.id)]
+                                                                [row.id])]
 
     def _resource_type_id(self, session, name, now):
         """The id of the resource type ``name``, created if unknown."""
@@ -336,7 +346,7 @@ class SqlMetadefRepository(repository.MetadefRepository):
         association = models.MetadefNamespaceResourceType
         with self._writer.begin() as session:
             row = self._namespace_row(session, namespace, lock=True)
-            for found, name in self._association_rows(session, row.id):
+            for found, name in self._association_rows(session, [row.id]):
                 if name == resource_type:
                     session.execute(sa.delete(association).where(
                         association.namespace_id == row.id,

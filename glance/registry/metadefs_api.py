@@ -5,7 +5,9 @@ tags); bodies are glance.registry.metadefs_wire's:
 
 ====== ============================================== ======================
 GET    ``/metadefs/namespaces``                       list: NamespaceQuery
-                                                      in the query string
+                                                      in the query string;
+                                                      each namespace with
+                                                      its associations
 POST   ``/metadefs/namespaces``                       add a definition
 GET    ``/metadefs/namespaces/{ns}``                  one namespace
 PUT    ``/metadefs/namespaces/{ns}``                  save its attributes
@@ -97,8 +99,10 @@ class Controller:
 
     def list_namespaces(self, req):
         return wsgi.json_response({'namespaces': [
-            wire.to_dict(namespace)
-            for namespace in self.repo.list_namespaces(decode_query(req))]})
+            {'namespace': wire.to_dict(namespace),
+             'associations': [wire.to_dict(item) for item in associations]}
+            for namespace, associations in self.repo.list_namespaces(
+                decode_query(req))]})
 
     def add_definition(self, req):
         _writable(req)

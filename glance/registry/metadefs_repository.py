@@ -26,7 +26,9 @@ class RegistryMetadefRepository(repository.MetadefRepository):
     def list_namespaces(self, query):
         answer = self._request('GET', _path(),
                                params=metadefs_api.encode_query(query))
-        return [wire.from_dict(entities.Namespace, item)
+        return [(wire.from_dict(entities.Namespace, item['namespace']),
+                 [wire.from_dict(entities.Association, association)
+                  for association in item['associations']])
                 for item in answer['namespaces']]
 
     def get_namespace(self, name):

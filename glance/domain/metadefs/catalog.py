@@ -31,10 +31,10 @@ def export(repo):
         page = repo.list_namespaces(repository.NamespaceQuery(
             sort_key='namespace', sort_dir='asc', limit=PAGE, marker=marker))
         definitions += [read_definition(repo, namespace.namespace)
-                        for namespace in page]
+                        for namespace, _ in page]
         if len(page) < PAGE:
             return definitions
-        marker = page[-1].namespace
+        marker = page[-1][0].namespace
 
 
 def load(repo, definition, merge=False, prefer_new=False, overwrite=False):

@@ -84,8 +84,9 @@ class MetadefRepository(abc.ABC):
 
     @abc.abstractmethod
     def list_namespaces(self, query):
-        """The Namespaces of a NamespaceQuery; MetadefNamespaceNotFound
-        for a marker naming none."""
+        """The Namespaces of a NamespaceQuery, each paired with its
+        Associations; MetadefNamespaceNotFound for a marker naming
+        none."""
 
     @abc.abstractmethod
     def get_namespace(self, name):

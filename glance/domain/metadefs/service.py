@@ -64,9 +64,7 @@ class Metadefs:
     def list_namespaces(self, context, query):
         self._authorize(context, 'get_metadef_namespaces')
         query.viewer = visibility.Viewer.of(context)
-        namespaces = self.repo.list_namespaces(query.check())
-        return [(namespace, self.repo.associations(namespace.namespace))
-                for namespace in namespaces]
+        return self.repo.list_namespaces(query.check())
 
     def get_namespace(self, context, name, resource_type=None):
         """The namespace's whole Definition; with ``resource_type``, its

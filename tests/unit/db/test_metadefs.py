@@ -162,7 +162,7 @@ def test_lists_show_what_the_viewer_sees(metadef_repo):
     metadef_repo.delete_association('beta', 'OS::Nova::Flavor')
 
     def listed(viewer, **fields):
-        return sorted(namespace.namespace for namespace in
+        return sorted(namespace.namespace for namespace, _ in
                       metadef_repo.list_namespaces(query(viewer=viewer,
                                                          **fields)))
 
@@ -178,6 +178,13 @@ def test_lists_show_what_the_viewer_sees(metadef_repo):
     assert listed(alpha, resource_types=['OS::Glance::Image',
                                          'OS::Nova::Flavor']) == [
         'alpha', 'nobody', 'public']
+    assert {namespace.namespace: names(associations) for
+            namespace, associations in metadef_repo.list_namespaces(
+                query())} == {
+        'alpha': ['OS::Glance::Image', 'OS::Nova::Flavor'],
+        'beta': ['OS::Glance::Image'],
+        'nobody': ['OS::Glance::Image', 'OS::Nova::Flavor'],
+        'public': ['OS::Glance::Image', 'OS::Nova::Flavor']}
 
 
 @pytest.mark.parametrize('sort_key', ['namespace', 'display_name', 'owner',
@@ -189,8 +196,8 @@ def test_pages_follow_the_sort_order(metadef_repo, sort_key, sort_dir):
         metadef_repo.add_definition(entities.Definition(Namespace(
             'ns-%d' % index, display_name=value, owner=value,
             protected=index % 2 == 0)))
-    everything = metadef_repo.list_namespaces(query(
-        sort_key=sort_key, sort_dir=sort_dir, limit=100))
+    everything = [namespace for namespace, _ in metadef_repo.list_namespaces(
+        query(sort_key=sort_key, sort_dir=sort_dir, limit=100))]
     order = [namespace.namespace for namespace in everything]
     assert len(order) == 5
 
@@ -204,10 +211,10 @@ def test_pages_follow_the_sort_order(metadef_repo, sort_key, sort_dir):
     for _ in range(5):
         page = metadef_repo.list_namespaces(query(
             sort_key=sort_key, sort_dir=sort_dir, limit=2, marker=marker))
-        paged += [namespace.namespace for namespace in page]
+        paged += [namespace.namespace for namespace, _ in page]
         if len(page) < 2:
             break
-        marker = page[-1].namespace
+        marker = page[-1][0].namespace
     assert paged == order
 
 

@@ -95,11 +95,21 @@ class Authorizer:
         return bool(self._enforce(
             rule, self.target(context, image, membership), context))
 
+    def authorize_on(self, context, rule, target):
+        """Raise Forbidden unless ``rule`` allows ``context`` on ``target``,
+        a dict of what rules may name (a metadef namespace's owner...)."""
+        full_target = dict(target, project_id=context.project_id or '')
+        _require(self._enforce(rule, full_target, context), rule)
+
     def authorize(self, context, rule, image=None, membership=None):
         """Raise Forbidden unless ``rule`` allows the action."""
-        if not self.check(context, rule, image, membership):
-            raise exception.Forbidden(
-                'Policy does not allow %s.' % rule.replace('_', ' '))
+        _require(self.check(context, rule, image, membership), rule)
+
+
+def _require(allowed, rule):
+    if not allowed:
+        raise exception.Forbidden(
+            'Policy does not allow %s.' % rule.replace('_', ' '))
 
 
 def get_enforcer():

@@ -31,6 +31,10 @@ class MemberNotFound(NotFound):
     message = 'Member %(member_id)s not found for image %(image_id)s.'
 
 
+class TaskNotFound(NotFound):
+    message = 'Task with the given id %(task_id)s was not found'
+
+
 class Forbidden(GlanceException):
     message = 'You are not authorized to complete this action.'
 
@@ -153,3 +157,8 @@ class RegistryUnavailable(GlanceException):
 
 class InvalidRange(GlanceException):
     message = 'The requested range is not satisfiable.'
+
+
+class ImportRefused(Invalid):
+    """A web-download source the import filters do not allow."""
+    message = 'Import from %(uri)s is not allowed: %(reason)s'

@@ -178,3 +178,28 @@ def _index_sort_keys(table):
 
 
 _index_sort_keys(Image.__table__)
+
+
+class Task(SoftDeleteMixin, Base):
+    """A task (glance.domain.task), its input and result as JSON text."""
+    __tablename__ = 'tasks'
+    __table_args__ = (
+        sa.Index('ix_tasks_owner', 'owner'),
+        sa.Index('ix_tasks_image_id', 'image_id'),
+        sa.Index('ix_tasks_status_updated_at', 'status', 'updated_at'),
+        sa.Index('ix_tasks_created_at_id', 'created_at', 'id'),
+        TABLE_ARGS)
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    type: orm.Mapped[str] = orm.mapped_column(sa.String(30), nullable=False)
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(30),
+                                                nullable=False)
+    owner: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    input: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    result: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    message: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    image_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    request_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    user_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    expires_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        DATETIME)

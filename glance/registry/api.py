@@ -31,6 +31,8 @@ DELETE ``/images/{id}/members/{member}``       remove a membership
 GET    ``/shared-images/{member}``             a member's memberships
 ====== ======================================= ==============================
 
+and the task routes of glance.registry.tasks.
+
 Errors carry ``{"error": {"code", "title", "message", "type"}}``, ``type``
 naming the exception of ``glance.common.exception`` raised, so that the
 client raises the very same one in glance-api.
@@ -57,6 +59,7 @@ from glance.domain import image as domain
 from glance.domain import lifecycle
 from glance.domain import visibility
 from glance.registry import query as query_mod
+from glance.registry import tasks as tasks_mod
 from glance.registry import wire
 
 CONF = config.CONF
@@ -305,6 +308,7 @@ def build(repo):
                requirements=any_text)
     router.add('/shared-images/{member_id}', members, {'GET': 'shared'},
                requirements=any_text)
+    tasks_mod.add_routes(router, repo)
     return router
 
 

@@ -144,13 +144,15 @@ class ImageData:
                 'to saving data.')
         return image
 
-    def _save(self, image_id, driver, source, size, checksum):
-        """Stream ``source`` into ``driver`` for an image in saving."""
+    def _write(self, image_id, status, driver, source, size, checksum=None):
+        """Stream ``source`` into ``driver`` for an image in ``status``:
+        the one path image data takes in (upload, copy-from, stage, import),
+        with its heartbeat, hashing and size cap.  Returns ``(stored, size,
+        md5, os_hash)``; on any failure nothing is left in the store."""
         reader = stored = None
         try:
             reader = hashing.HashingReader(
-                _Heartbeat(source, lambda: self.repo.touch(
-                    image_id, lifecycle.SAVING)),
+                _Heartbeat(source, lambda: self.repo.touch(image_id, status)),
                 expected_size=size, size_cap=self.conf.image_size_cap,
                 algorithms=('md5', self.conf.hashing_algorithm))
             stored = driver.add(image_id, reader, size)
@@ -158,17 +160,29 @@ class ImageData:
             if checksum is not None and checksum != md5:
                 raise exception.ChecksumMismatch(supplied=checksum,
                                                  computed=md5)
-        except BaseException as error:
+        except BaseException:
             if reader is not None:
                 reader.abort()
             if stored is not None:
                 self._remove_quietly(stored.uri)
+            raise
+        return stored, size, md5, os_hash
+
+    def _save(self, image_id, driver, source, size, checksum,
+              status=lifecycle.SAVING):
+        """Stream ``source`` into ``driver`` for an image in ``status``
+        (saving, or importing) and activate it; a failure returns it to
+        queued (killed for a checksum mismatch)."""
+        try:
+            stored, size, md5, os_hash = self._write(
+                image_id, status, driver, source, size, checksum)
+        except BaseException as error:
             self._abandon_upload(image_id, kill=isinstance(
-                error, exception.ChecksumMismatch))
+                error, exception.ChecksumMismatch), status=status)
             raise
         try:
             return self.transition(
-                image_id, lifecycle.SAVING, lifecycle.ACTIVE,
+                image_id, status, lifecycle.ACTIVE,
                 size=size, checksum=md5,
                 os_hash_algo=self.conf.hashing_algorithm,
                 os_hash_value=os_hash,
@@ -184,9 +198,9 @@ class ImageData:
             LOG.exception('Could not remove the data of a failed upload at '
                           '%s; it goes when its image is deleted', uri)
 
-    def _abandon_upload(self, image_id, kill=False):
+    def _abandon_upload(self, image_id, kill=False, status=lifecycle.SAVING):
         """End a failed upload: back to queued, or killed."""
-        self.transition_quietly(image_id, lifecycle.SAVING,
+        self.transition_quietly(image_id, status,
                                 lifecycle.KILLED if kill else lifecycle.QUEUED)
 
     def transition_quietly(self, image_id, from_status, to_status):

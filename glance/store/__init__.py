@@ -139,6 +139,11 @@ class StoreRegistry:
             raise exception.ConfigError(
                 'default_store %r is read-only; uploads need a store that '
                 'accepts data, such as file' % default_store)
+        # Image import's staging area, a filesystem store: imported here,
+        # as drivers are, so that importing this package loads none.
+        from glance.store import staging
+        self.staging = staging.StagingArea(conf)
+        self.staging.configure()
 
     def driver_for_scheme(self, scheme):
         """The driver serving ``scheme`` (or store name); UnknownScheme."""
@@ -219,7 +224,8 @@ class StoreRegistry:
         return self.driver_for_uri(uri).delete(uri)
 
     def purge(self, image_id):
-        """Driver.purge in every writable store; the names removed.
+        """Driver.purge in every writable store and the staging area; the
+        names removed.
 
         Every store is tried; the first StoreDeleteFailed is raised after.
         """
@@ -227,14 +233,14 @@ class StoreRegistry:
             lambda driver: driver.purge(image_id))
 
     def clean_stale_partials(self, older_than_seconds):
-        """Driver.clean_stale_partials in every writable store; the names
-        removed."""
+        """Driver.clean_stale_partials in every writable store and the
+        staging area; the names removed."""
         return self._in_writable_stores(
             lambda driver: driver.clean_stale_partials(older_than_seconds))
 
     def _in_writable_stores(self, remove):
         removed, failures = [], []
-        for driver in self._drivers:
+        for driver in self._drivers + (self.staging,):
             if base.WRITE not in driver.capabilities:
                 continue
             try:

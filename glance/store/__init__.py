@@ -16,6 +16,7 @@ reading one raises StoreUnavailable saying so.
 """
 
 from importlib import metadata
+import inspect
 import urllib.parse
 
 from oslo_config import cfg
@@ -216,6 +217,17 @@ class StoreRegistry:
 
     def get(self, uri, offset=0, length=None):
         return self.driver_for_uri(uri).get(uri, offset, length)
+
+    def fetch(self, uri, check):
+        """All the data at an external ``uri``, through a store that
+        filters every URL it requests with ``check`` (see HttpDriver.get):
+        web-download.  BadStoreUri if no enabled store can."""
+        driver = self.driver_for_uri(uri)
+        if 'check' not in inspect.signature(driver.get).parameters:
+            raise exception.BadStoreUri(
+                'The %s store cannot fetch image data for import.'
+                % driver.name)
+        return driver.get(uri, check=check)
 
     def get_size(self, uri):
         return self.driver_for_uri(uri).get_size(uri)

@@ -162,3 +162,8 @@ class InvalidRange(GlanceException):
 class ImportRefused(Invalid):
     """A web-download source the import filters do not allow."""
     message = 'Import from %(uri)s is not allowed: %(reason)s'
+
+
+class ImportFailed(Invalid):
+    """An import plugin refused or could not process the image data."""
+    message = 'The image data cannot be imported: %(reason)s'

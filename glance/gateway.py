@@ -12,10 +12,14 @@ from oslo_config import cfg
 
 from glance.domain import access as access_mod
 from glance.domain import data as data_mod
+from glance.domain import imports as imports_mod
 from glance.domain import maintenance as maintenance_mod
 from glance.domain import members as members_mod
 from glance.domain import metadata as metadata_mod
 from glance.domain import policy
+from glance.domain import tasks as tasks_mod
+from glance.domain import web_source
+from glance import import_plugins
 from glance import store
 
 CONF = cfg.CONF
@@ -41,6 +45,8 @@ class Services:
     images: metadata_mod.ImageMetadata
     members: members_mod.ImageMembers
     data: data_mod.ImageData
+    imports: imports_mod.ImageImport
+    tasks: tasks_mod.Tasks
     maintenance: maintenance_mod.Maintenance
 
 
@@ -60,11 +66,20 @@ def build(repo, stores, authorizer, conf):
     """The Services over a repository, a StoreRegistry and an Authorizer."""
     access = access_mod.Access(repo, authorizer)
     data = data_mod.ImageData(access, repo, stores, conf)
+    images = metadata_mod.ImageMetadata(access, repo, data, conf)
+    runner = tasks_mod.TaskRunner(repo, conf)
+    imports = imports_mod.ImageImport(
+        access, repo, images, data, stores, runner,
+        import_plugins.enabled(conf, stores.staging),
+        web_source.WebSourceFilter(conf), conf)
     return Services(
-        images=metadata_mod.ImageMetadata(access, repo, data, conf),
+        images=images,
         members=members_mod.ImageMembers(access, repo, conf),
         data=data,
-        maintenance=maintenance_mod.Maintenance(repo, stores, data, conf))
+        imports=imports,
+        tasks=tasks_mod.Tasks(access, repo),
+        maintenance=maintenance_mod.Maintenance(repo, stores, data, conf,
+                                                imports, runner))
 
 
 def services(conf=CONF):

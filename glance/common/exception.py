@@ -167,3 +167,13 @@ class ImportRefused(Invalid):
 class ImportFailed(Invalid):
     """An import plugin refused or could not process the image data."""
     message = 'The image data cannot be imported: %(reason)s'
+
+
+class StagedOnAnotherNode(GlanceException):
+    """The staged data of an image is on another API node, which the
+    request must be passed on to (at ``url``)."""
+    message = 'The image data is staged on %(url)s.'
+
+    def __init__(self, url):
+        super().__init__(url=url)
+        self.url = url

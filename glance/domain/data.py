@@ -103,6 +103,32 @@ class ImageData:
             size=size if stored_size is None else stored_size,
             checksum=checksum, locations=[image_mod.Location(uri)])
 
+    def stage(self, image_id, source, size, status):
+        """Stream ``source`` into the staging area for an image in
+        ``status`` (uploading: a stage; importing: a web-download); the
+        image's status is the caller's to change."""
+        self.stores.staging.purge(image_id)
+        return self._write(image_id, status, self.stores.staging, source,
+                           size)
+
+    def download_to_stage(self, image_id, uri, check):
+        """web-download: stream the data at ``uri`` into the staging area
+        for an image in importing, ``check`` filtering every URL fetched
+        (the URL and its redirects).  A source that cannot be read is
+        InvalidSource."""
+        data = _read_source(lambda url: self.stores.fetch(url, check), uri)
+        with data:
+            return self.stage(image_id, _DataReader(data), data.size,
+                              lifecycle.IMPORTING)
+
+    def import_staged(self, image_id, store_name=None):
+        """Store the staged data of an image in importing and activate it;
+        a failure returns it to queued.  The staged data stays."""
+        driver = self.stores.driver_for_upload(store_name)
+        with self.stores.staging.open(image_id) as staged:
+            return self._save(image_id, driver, _DataReader(staged),
+                              staged.size, None, status=lifecycle.IMPORTING)
+
     def check_source(self, context, uri, copy):
         """Refuse an external source the caller may not use.
 

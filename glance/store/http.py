@@ -133,8 +133,8 @@ class HttpDriver(base.Driver):
         """
         url = uri
         for _ in range(MAX_REDIRECTS + 1):
-            parts = _parse(url)
             address = check(url) if check is not None else None
+            parts = _parse(url)
             connection = self._connection(parts, address)
             request_headers = dict(headers or {})
             if address is not None:

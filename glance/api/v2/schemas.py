@@ -223,7 +223,6 @@ def task_schema():
             'self': {'type': 'string', 'readOnly': True},
             'schema': {'type': 'string', 'readOnly': True},
         },
-        'required': ['type', 'input'],
         'links': [{'rel': 'self', 'href': '{self}'},
                   {'rel': 'describedby', 'href': '{schema}'}],
     }

@@ -222,3 +222,36 @@ def test_legacy_import_task(make_api_server, web):
     assert shown['result'] == {'image_id': image_id}
     image = show(server, image_id)
     assert (image['name'], image['status']) == ('legacy', 'active')
+
+
+def test_an_import_reaches_the_node_holding_the_staged_data(
+        make_api_server, tmp_path):
+    """Two API nodes on one database and one image store, each with a
+    staging directory of its own: an import asked of the node that does
+    not hold the staged data is passed on to the one that does."""
+    shared = tmp_path / 'shared-images'
+    first = make_api_server(start=False)
+    second = make_api_server(start=False)
+    for server in (first, second):
+        server.update_conf({
+            'DEFAULT': {'worker_self_reference_url': server.url},
+            'glance_store': {'filesystem_store_datadir': str(shared)},
+            'database': {'connection': first._sqlite_connection}})
+        server.start()
+    data = os.urandom(1024 * 1024)
+    image = requests.post(first.url + '/v2/images', json=FORMATS).json()
+    response = requests.put(
+        first.url + '/v2/images/%s/stage' % image['id'], data=data,
+        headers={'Content-Type': 'application/octet-stream'})
+    assert response.status_code == 204
+    assert show(second, image['id'])['os_glance_stage_host'] == first.url
+    assert os.listdir(os.path.join(second.data_dir, 'staging')) == []
+
+    response = requests.post(
+        second.url + '/v2/images/%s/import' % image['id'],
+        json={'method': {'name': 'glance-direct'}})
+    assert response.status_code == 202, response.text
+    assert wait_for_task(second, image['id'])['status'] == 'success'
+    assert requests.get(second.url + '/v2/images/%s/file'
+                        % image['id']).content == data
+    assert os.listdir(os.path.join(first.data_dir, 'staging')) == []

@@ -5,6 +5,7 @@ An import of data staged on another API node is passed on to that node
 (its ``worker_self_reference_url``) and its answer returned as it is.
 """
 
+import json
 import logging
 
 import urllib3
@@ -48,14 +49,15 @@ def _import_request(body):
                 all_stores=all_stores)
 
 
-def forward(req, url):
-    """The answer of the node at ``url`` to the request ``req``."""
+def forward(req, url, body):
+    """The answer of the node at ``url`` to the request ``req``, whose
+    ``body`` (bytes) was read already."""
     headers = {name: value for name, value in req.headers.items()
                if name.lower() not in HOP_BY_HOP}
     target = url.rstrip('/') + req.script_name + req.path_info
     try:
         answer = urllib3.request(
-            req.method, target, body=req.body, headers=headers,
+            req.method, target, body=body, headers=headers,
             timeout=PROXY_TIMEOUT, redirect=False, retries=False)
     except urllib3.exceptions.HTTPError as error:
         LOG.warning('Passing %s %s on to %s failed: %s', req.method,
@@ -90,9 +92,10 @@ class Controller:
         return wsgi.empty_response()
 
     def import_image(self, req, image_id):
-        request = _import_request(req.json_body_or_400())
+        body = req.json_body_or_400()
+        request = _import_request(body)
         try:
             self.service.start(req.context, image_id, **request)
         except exception.StagedOnAnotherNode as elsewhere:
-            return forward(req, elsewhere.url)
+            return forward(req, elsewhere.url, json.dumps(body).encode())
         return wsgi.empty_response(202)

@@ -9,6 +9,7 @@ read files of this host into the image.
 """
 
 import json
+import os
 import subprocess
 
 from oslo_config import cfg
@@ -48,17 +49,19 @@ def _qemu_img(*args, timeout=None):
     return result.stdout
 
 
-def check_safe(info):
-    """Refuse what qemu-img says would read other files than the image."""
+def check_safe(info, path):
+    """Refuse what qemu-img says would read other files than the image
+    at ``path``."""
     if info.get('backing-filename') or info.get('full-backing-filename'):
         raise import_plugins.failed('the image has a backing file')
     specific = info.get('format-specific', {}).get('data', {})
     if specific.get('data-file'):
         raise import_plugins.failed('the image has an external data file')
     for extent in specific.get('extents', ()):
-        if extent.get('filename') and \
-                extent.get('format', '').startswith('FLAT'):
-            raise import_plugins.failed('the image has a flat extent')
+        if os.path.realpath(extent.get('filename', path)) != \
+                os.path.realpath(path):
+            raise import_plugins.failed(
+                'the image has an extent in another file')
 
 
 class Plugin:
@@ -76,7 +79,7 @@ class Plugin:
                 'disk_format %s cannot be converted' % image.disk_format)
         info = json.loads(_qemu_img('info', '--output=json', '-f', source,
                                     path, timeout=INFO_TIMEOUT))
-        check_safe(info)
+        check_safe(info, path)
         if image.disk_format == target:
             return import_plugins.Outcome()
         self.staging.replace(image.id, lambda output: _qemu_img(

@@ -9,23 +9,16 @@ rows and the partial staged file past the stall limit.
 
 import os
 import sqlite3
-import time
 from signal import SIGKILL
 
 import requests
 
 from glance.domain import maintenance
 from tests.file_server import serving
+from tests.functional.test_crash_recovery import eventually
 
 AGE = maintenance.OPTS[0].default + 60
 FORMATS = {'disk_format': 'raw', 'container_format': 'bare'}
-
-
-def eventually(predicate, timeout=30):
-    give_up_at = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < give_up_at, 'condition never became true'
-        time.sleep(0.1)
 
 
 def query(server, sql, *args):
@@ -103,7 +96,8 @@ def test_maintenance_leaves_a_live_import_alone(make_api_server, tmp_path):
     """A task that beats is not taken for dead, however long it runs."""
     web = tmp_path / 'web'
     web.mkdir()
-    with serving(web, **{'disk.img': os.urandom(2 * 1024 * 1024)}) as web_server:
+    data = os.urandom(2 * 1024 * 1024)
+    with serving(web, **{'disk.img': data}) as web_server:
         server = make_api_server(workers=1, conf={
             'DEFAULT': {'maintenance_interval': 1},
             'import_filtering_opts': {'allowed_hosts': '127.0.0.1',
@@ -114,7 +108,7 @@ def test_maintenance_leaves_a_live_import_alone(make_api_server, tmp_path):
                       json={'method': {'name': 'web-download',
                                        'uri': web_server.url(
                                            'slow/disk.img')}})
-        eventually(lambda: requests.get(
-            server.url + '/v2/images/' + image['id']).json()['status']
-            == 'active')
-        assert query(server, 'SELECT status FROM tasks') == [('success',)]
+        eventually(lambda: query(server, 'SELECT status FROM tasks') == [
+            ('success',)], timeout=60)
+        assert requests.get(server.url + '/v2/images/' + image['id']).json(
+        )['status'] == 'active'

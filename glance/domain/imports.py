@@ -267,14 +267,15 @@ class ImageImport:
         return {'image_id': image_id}
 
     def _run_plugins(self, image, roles):
-        changes = image_mod.ImageChanges()
+        """Run the plugins in order, each seeing what the previous ones
+        changed; then save what they changed of the image."""
         path = self.stores.staging.path(image.id)
         for plugin in self.plugins:
             outcome = plugin.run(image, path, roles)
             for name, value in outcome.attributes.items():
                 setattr(image, name, value)
             image.extra_properties.update(outcome.properties)
-            changes = image.changes()
+        changes = image.changes()
         if changes != image_mod.ImageChanges():
             self.repo.save(image.id, changes,
                            require_status=lifecycle.IMPORTING)

@@ -1,8 +1,11 @@
 """Interoperable image import: stage, import (glance-direct, web-download,
 copy-image), /v2/info/import, and the tasks of an image."""
 
+import gzip
 import hashlib
 import os
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -236,7 +239,6 @@ def test_plugins_run_on_the_staged_data(make_api):
             'no_op', 'image_decompression', 'inject_image_metadata']},
         'inject_metadata_properties': {'inject': {'injected': 'yes'},
                                        'ignore_user_roles': []}})
-    import gzip
     data = os.urandom(300000)
     image = create(api, **FORMATS)
     assert stage(api, image['id'], gzip.compress(data)).status_code == 204
@@ -245,3 +247,55 @@ def test_plugins_run_on_the_staged_data(make_api):
     assert active['status'] == 'active', wait_for_task(api, image['id'])
     assert active['injected'] == 'yes'
     assert api.get(image['file']).content == data
+
+
+needs_qemu_img = pytest.mark.skipif(
+    shutil.which('qemu-img') is None,
+    reason='qemu-img (Debian: qemu-utils) is not installed')
+
+
+def qemu_img(*args):
+    subprocess.run(('qemu-img',) + args, check=True, capture_output=True)
+
+
+@pytest.fixture
+def converting_api(make_api):
+    return make_api(conf={'image_import_opts': {
+        'image_import_plugins': ['image_conversion']}})
+
+
+@needs_qemu_img
+def test_conversion_plugin_imports_a_qcow2_as_raw(converting_api, tmp_path):
+    api = converting_api
+    raw = os.urandom(1024 * 1024)
+    (tmp_path / 'disk.raw').write_bytes(raw)
+    qemu_img('convert', '-f', 'raw', '-O', 'qcow2',
+             str(tmp_path / 'disk.raw'), str(tmp_path / 'disk.qcow2'))
+    image = create(api, disk_format='qcow2', container_format='bare')
+    assert stage(api, image['id'],
+                 (tmp_path / 'disk.qcow2').read_bytes()).status_code == 204
+    assert start_import(api, image['id']).status_code == 202
+    assert wait_for_task(api, image['id'])['status'] == 'success'
+    active = show(api, image['id']).json()
+    assert (active['status'], active['disk_format']) == ('active', 'raw')
+    assert api.get(image['file']).content == raw
+
+
+@needs_qemu_img
+def test_conversion_plugin_refuses_a_backing_file(converting_api, tmp_path):
+    api = converting_api
+    qemu_img('create', '-f', 'qcow2', '-F', 'raw', '-b', '/etc/hostname',
+             str(tmp_path / 'evil.qcow2'), '1M')
+    image = create(api, disk_format='qcow2', container_format='bare')
+    assert stage(api, image['id'],
+                 (tmp_path / 'evil.qcow2').read_bytes()).status_code == 204
+    assert start_import(api, image['id']).status_code == 202
+    task = wait_for_task(api, image['id'])
+    assert task['status'] == 'failure'
+    assert 'backing file' in task['message']
+    refused = show(api, image['id']).json()
+    assert refused['status'] == 'queued'
+    assert refused['os_glance_failed_import'] == 'file'
+    assert api.stored_files() == []
+    assert os.listdir(os.path.join(os.path.dirname(api.datadir),
+                                   'staging')) == []

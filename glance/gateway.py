@@ -17,6 +17,8 @@ from glance.domain import maintenance as maintenance_mod
 from glance.domain import members as members_mod
 from glance.domain import metadata as metadata_mod
 from glance.domain import policy
+from glance.domain import protections as protections_mod
+from glance.domain import quotas as quotas_mod
 from glance.domain import tasks as tasks_mod
 from glance.domain import web_source
 from glance import import_plugins
@@ -63,10 +65,18 @@ def image_repository(conf=CONF):
 
 
 def build(repo, stores, authorizer, conf):
-    """The Services over a repository, a StoreRegistry and an Authorizer."""
+    """The Services over a repository, a StoreRegistry and an Authorizer.
+
+    Raises ConfigError for a bad property protection file or quota.
+    """
     access = access_mod.Access(repo, authorizer)
-    data = data_mod.ImageData(access, repo, stores, conf)
-    images = metadata_mod.ImageMetadata(access, repo, data, conf)
+    protections = protections_mod.PropertyProtections.from_conf(
+        conf, authorizer)
+    quotas = quotas_mod.Quotas(conf)
+    data = data_mod.ImageData(access, repo, stores, conf, protections,
+                              quotas)
+    images = metadata_mod.ImageMetadata(access, repo, data, conf,
+                                        protections, quotas)
     runner = tasks_mod.TaskRunner(repo, conf)
     imports = imports_mod.ImageImport(
         access, repo, images, data, stores, runner,
@@ -74,7 +84,7 @@ def build(repo, stores, authorizer, conf):
         web_source.WebSourceFilter(conf), conf)
     return Services(
         images=images,
-        members=members_mod.ImageMembers(access, repo, conf),
+        members=members_mod.ImageMembers(access, repo, quotas),
         data=data,
         imports=imports,
         tasks=tasks_mod.Tasks(access, repo),

@@ -15,6 +15,7 @@ from glance.common import wsgi
 from glance.db import session
 from glance.domain import imports
 from glance.domain import maintenance
+from glance.domain import protections
 from glance.domain import tasks
 from glance.domain import web_source
 from glance import gateway
@@ -33,7 +34,8 @@ def list_api_opts():
         (None, config.listing_opts + config.image_opts +
          config.context_opts + gateway.OPTS + registry_client.OPTS +
          server.OPTS + server.MAINTENANCE_OPTS + maintenance.OPTS +
-         log.OPTS + staging.staging_opts + imports.OPTS),
+         protections.OPTS + log.OPTS + staging.staging_opts +
+         imports.OPTS),
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
          http.http_opts),

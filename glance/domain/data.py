@@ -7,6 +7,11 @@ image exactly one wins.  A failed upload leaves no data stored; data is
 removed before an image is marked deleted, so nothing is left behind in a
 store: an image whose data could not be removed waits in pending_delete
 until maintenance (glance.domain.maintenance) removes it.
+
+Data counts towards the caller's user_storage_quota (glance.domain.quotas):
+an upload may stream only what is left of it, and the move that activates
+the image checks the quota again, in the repository, against concurrent
+uploads of the same owner.
 """
 
 import logging
@@ -27,22 +32,28 @@ UPLOAD_HEARTBEAT_SECONDS = 30
 
 class ImageData:
 
-    def __init__(self, access, repo, stores, conf):
+    def __init__(self, access, repo, stores, conf, protections, quotas):
         self.access = access
         self.repo = repo
         self.stores = stores
         self.conf = conf
+        self.protections = protections
+        self.quotas = quotas
 
-    def transition(self, image_id, from_status, to_status, **values):
-        """Every status change: legal per the table, atomic in the repo."""
+    def transition(self, image_id, from_status, to_status,
+                   storage_quota=None, **values):
+        """Every status change: legal per the table, atomic in the repo,
+        within image_location_quota and ``storage_quota``."""
         lifecycle.check_transition(from_status, to_status)
         unknown = set(values) - set(image_mod.DATA_ATTRIBUTES) - {
             'locations', 'deleted'}
         if unknown:
             raise TypeError('a transition cannot set %s'
                             % ', '.join(sorted(unknown)))
+        if values.get('locations'):
+            self.quotas.check_locations(values['locations'])
         return self.repo.transition(image_id, from_status, to_status,
-                                    **values)
+                                    storage_quota=storage_quota, **values)
 
     # -- in ---------------------------------------------------------------
 
@@ -60,7 +71,8 @@ class ImageData:
         image = self._queued(context, image_id, 'upload_image')
         driver = self.stores.driver_for_upload(store_name)
         self.transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
-        return self._save(image.id, driver, source, size, checksum)
+        return self.protections.shown(context, self._save(
+            context, image.id, driver, source, size, checksum))
 
     def copy_from(self, context, image_id, source_uri, checksum=None,
                   store_name=None):
@@ -80,8 +92,9 @@ class ImageData:
             self._abandon_upload(image.id)
             raise
         with data:
-            return self._save(image.id, driver, _DataReader(data),
-                              data.size, checksum)
+            return self.protections.shown(context, self._save(
+                context, image.id, driver, _DataReader(data), data.size,
+                checksum))
 
     def set_location(self, context, image_id, uri, size=None, checksum=None):
         """Activate a queued image whose data stays at ``uri``.
@@ -98,10 +111,15 @@ class ImageData:
             raise exception.Conflict(
                 'Provided image size must match the stored image size. '
                 '(provided size: %d, stored size: %d)' % (size, stored_size))
-        return self.transition(
-            image.id, lifecycle.QUEUED, lifecycle.ACTIVE,
-            size=size if stored_size is None else stored_size,
-            checksum=checksum, locations=[image_mod.Location(uri)])
+        size = size if stored_size is None else stored_size
+        if size is not None and size > self.conf.image_size_cap:
+            raise exception.ImageSizeLimitExceeded(
+                'The image size of %d bytes exceeds the limit of %d bytes.'
+                % (size, self.conf.image_size_cap))
+        return self.protections.shown(context, self.transition(
+            image.id, lifecycle.QUEUED, lifecycle.ACTIVE, size=size,
+            checksum=checksum, locations=[image_mod.Location(uri)],
+            storage_quota=self.quotas.storage(context)))
 
     def stage(self, image_id, source, size, status):
         """Stream ``source`` into the staging area for an image in
@@ -121,12 +139,13 @@ class ImageData:
             return self.stage(image_id, _DataReader(data), data.size,
                               lifecycle.IMPORTING)
 
-    def import_staged(self, image_id, store_name=None):
-        """Store the staged data of an image in importing and activate it;
-        a failure returns it to queued.  The staged data stays."""
+    def import_staged(self, context, image_id, store_name=None):
+        """Store the staged data of an image in importing and activate it,
+        within ``context``'s storage quota; a failure returns it to queued.
+        The staged data stays."""
         driver = self.stores.driver_for_upload(store_name)
         with self.stores.staging.open(image_id) as staged:
-            return self._save(image_id, driver, _DataReader(staged),
+            return self._save(context, image_id, driver, _DataReader(staged),
                               staged.size, None, status=lifecycle.IMPORTING)
 
     def check_source(self, context, uri, copy):
@@ -170,16 +189,20 @@ class ImageData:
                 'to saving data.')
         return image
 
-    def _write(self, image_id, status, driver, source, size, checksum=None):
+    def _write(self, image_id, status, driver, source, size, checksum=None,
+               size_cap=None):
         """Stream ``source`` into ``driver`` for an image in ``status``:
         the one path image data takes in (upload, copy-from, stage, import),
-        with its heartbeat, hashing and size cap.  Returns ``(stored, size,
-        md5, os_hash)``; on any failure nothing is left in the store."""
+        with its heartbeat, hashing and size cap (``size_cap``, by default
+        image_size_cap).  Returns ``(stored, size, md5, os_hash)``; on any
+        failure nothing is left in the store."""
         reader = stored = None
         try:
             reader = hashing.HashingReader(
                 _Heartbeat(source, lambda: self.repo.touch(image_id, status)),
-                expected_size=size, size_cap=self.conf.image_size_cap,
+                expected_size=size,
+                size_cap=self.conf.image_size_cap if size_cap is None
+                else size_cap,
                 algorithms=('md5', self.conf.hashing_algorithm))
             stored = driver.add(image_id, reader, size)
             size, md5, os_hash = reader.finish()
@@ -194,28 +217,49 @@ class ImageData:
             raise
         return stored, size, md5, os_hash
 
-    def _save(self, image_id, driver, source, size, checksum,
+    def _save(self, context, image_id, driver, source, size, checksum,
               status=lifecycle.SAVING):
         """Stream ``source`` into ``driver`` for an image in ``status``
-        (saving, or importing) and activate it; a failure returns it to
-        queued (killed for a checksum mismatch)."""
+        (saving, or importing) and activate it, within the caller's storage
+        quota; a failure returns it to queued (killed for a checksum
+        mismatch)."""
+        stored = quota_left = None
+        storage_quota = self.quotas.storage(context)
         try:
+            size_cap, quota_left = self._size_cap(storage_quota, image_id)
             stored, size, md5, os_hash = self._write(
-                image_id, status, driver, source, size, checksum)
-        except BaseException as error:
-            self._abandon_upload(image_id, kill=isinstance(
-                error, exception.ChecksumMismatch), status=status)
-            raise
-        try:
+                image_id, status, driver, source, size, checksum, size_cap)
             return self.transition(
                 image_id, status, lifecycle.ACTIVE,
                 size=size, checksum=md5,
                 os_hash_algo=self.conf.hashing_algorithm,
                 os_hash_value=os_hash,
-                locations=[image_mod.Location(stored.uri)])
-        except BaseException:
-            self._remove_quietly(stored.uri)
+                locations=[image_mod.Location(stored.uri)],
+                storage_quota=storage_quota)
+        except BaseException as error:
+            if stored is not None:
+                self._remove_quietly(stored.uri)
+            self._abandon_upload(image_id, kill=isinstance(
+                error, exception.ChecksumMismatch), status=status)
+            if isinstance(error, exception.ImageSizeLimitExceeded) and \
+                    quota_left is not None:
+                raise exception.StorageQuotaFull(
+                    image_size=size if size is not None else 'unknown',
+                    remaining=quota_left) from None
             raise
+
+    def _size_cap(self, storage_quota, image_id):
+        """The most bytes an upload may stream: image_size_cap, or what is
+        left of the storage quota if that is less; and what is left of
+        the quota when it is what limits (None otherwise)."""
+        cap = self.conf.image_size_cap
+        if storage_quota is None:
+            return cap, None
+        left = max(storage_quota.limit - self.repo.storage_used(
+            storage_quota.owner, excluding=image_id), 0)
+        if left >= cap:
+            return cap, None
+        return left, left
 
     def _remove_quietly(self, uri):
         try:
@@ -252,13 +296,14 @@ class ImageData:
             raise exception.Forbidden(
                 'The requested image has been deactivated. Image data '
                 'download is forbidden.')
+        shown = self.protections.shown(context, image)
         if image.status not in (lifecycle.ACTIVE, lifecycle.DEACTIVATED) \
                 or not image.locations:
-            return image, None
+            return shown, None
         offset, length = 0, None
         if choose_range is not None and image.size:
             offset, length = choose_range(image.size) or (0, None)
-        return image, self.stores.get(image.locations[0].url, offset, length)
+        return shown, self.stores.get(image.locations[0].url, offset, length)
 
     # -- removal ----------------------------------------------------------
 

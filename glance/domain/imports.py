@@ -247,7 +247,7 @@ class ImageImport:
 
     # -- the task ----------------------------------------------------------
 
-    def _work(self, task):
+    def _work(self, context, task):
         image_id = task.image_id
         targets = task.input.get('backend') or []
         try:
@@ -257,8 +257,8 @@ class ImageImport:
                                             self.web_filter.check)
             image = self.repo.get(image_id)
             self._run_plugins(image, task.input.get('roles', ()))
-            self.data.import_staged(image_id, targets[0] if targets
-                                    else None)
+            self.data.import_staged(context, image_id,
+                                    targets[0] if targets else None)
         except BaseException:
             self.recover(image_id, targets)
             raise

@@ -72,9 +72,9 @@ class TaskRunner:
         self.conf = conf
 
     def submit(self, context, task_id, work):
-        """Run ``work(task)`` for the pending task ``task_id`` in a thread;
-        what it returns is the task's result, what it raises its failure.
-        """
+        """Run ``work(context, task)`` for the pending task ``task_id`` in
+        a thread; what it returns is the task's result, what it raises its
+        failure."""
         threading.Thread(target=self.run, args=(context, task_id, work),
                          daemon=True).start()
 
@@ -89,7 +89,7 @@ class TaskRunner:
             with heartbeat(lambda: self.repo.touch_task(
                     task_id, task_mod.PROCESSING)):
                 try:
-                    result = work(task)
+                    result = work(context, task)
                 except Exception as error:
                     LOG.warning('Task %s failed: %s', task_id, error,
                                 exc_info=not isinstance(

@@ -6,7 +6,6 @@ owner says they are meant to stay compressed."""
 import bz2
 import gzip
 import lzma
-import shutil
 import zipfile
 
 from glance import import_plugins
@@ -66,7 +65,7 @@ class Plugin:
                             'decompressed, the image is larger than '
                             'image_size_cap (%d bytes)' % cap)
                     out.write(chunk)
-        except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile,
-                shutil.Error) as error:
+        except (OSError, EOFError, lzma.LZMAError,
+                zipfile.BadZipFile) as error:
             raise import_plugins.failed(
                 'the %s data cannot be decompressed: %s' % (name, error))

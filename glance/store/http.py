@@ -173,8 +173,10 @@ class HttpDriver(base.Driver):
             return http.client.HTTPSConnection(
                 parts.hostname, parts.port, timeout=TIMEOUT,
                 context=self._ssl_context)
-        return http.client.HTTPConnection(address or parts.hostname,
-                                          parts.port, timeout=TIMEOUT)
+        # The port given: http.client would read one out of an IPv6 address.
+        return http.client.HTTPConnection(
+            address or parts.hostname, parts.port or http.client.HTTP_PORT,
+            timeout=TIMEOUT)
 
     @staticmethod
     def _check_status(url, response, expected):

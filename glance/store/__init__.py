@@ -29,6 +29,8 @@ DRIVERS = {
     'file': 'glance.store.filesystem:FilesystemDriver',
     'filesystem': 'glance.store.filesystem:FilesystemDriver',
     'http': 'glance.store.http:HttpDriver',
+    's3': 'glance.store.s3:S3Driver',
+    'swift': 'glance.store.swift:SwiftDriver',
 }
 
 EXTERNAL_SOURCE_SCHEMES = frozenset({

@@ -11,8 +11,8 @@ options on ``conf``, then loads and configures the drivers.
 
 External sources (Image API v1's copy-from and location) may only use the
 schemes of ``EXTERNAL_SOURCE_SCHEMES``: http(s), swift and s3, never file.
-Reading a swift or s3 source needs a driver for it; until one is enabled,
-reading one raises StoreUnavailable saying so.
+Reading a swift or s3 source needs its driver enabled in ``stores``; if it
+is not, reading one raises StoreUnavailable saying so.
 """
 
 from importlib import metadata
@@ -41,7 +41,8 @@ store_opts = [
     cfg.ListOpt('stores', default=['file', 'http'],
                 help='Stores this service reads and writes, by name: file '
                      '(also called filesystem), http (read-only: copy-from '
-                     'and external locations), or a third-party driver '
+                     'and external locations), swift, s3, or a third-party '
+                     'driver '
                      'registered in the "%s" entry point group.  Images '
                      'whose locations use a scheme of no listed store '
                      'cannot be read.' % ENTRY_POINT_GROUP),

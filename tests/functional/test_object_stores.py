@@ -1,0 +1,152 @@
+"""glance-api storing images in a real Swift, natively and through its S3
+API (tests/swift_server.py), driven by python-glanceclient."""
+
+import hashlib
+import io
+import os
+import uuid
+
+import boto3
+from botocore import config as botocore_config
+import pytest
+import requests
+import swiftclient
+
+from tests import swift_server as swift_server_mod
+from tests.tcp_relay import TcpRelay
+
+MiB = 1024 * 1024
+
+
+class SwiftBackend:
+    """glance-api options for the swift store, and what its container holds.
+    """
+
+    def __init__(self, swift_server, tmp_path):
+        self.container = 'glance-%s' % uuid.uuid4().hex[:12]
+        self.client = swiftclient.Connection(
+            authurl=swift_server.auth_url, user=swift_server.user,
+            key=swift_server.key, auth_version='1', retries=0)
+        self.references = tmp_path / 'glance-swift.conf'
+        self.proxy_port = swift_server.ports['proxy']
+
+    def conf(self, port):
+        self.references.write_text(
+            '[ref1]\nauth_address = http://127.0.0.1:%d/auth/v1.0\n'
+            'user = %s\nkey = %s\nauth_version = 1\n'
+            % (port, swift_server_mod.USER, swift_server_mod.KEY))
+        return {'stores': 'file,http,swift', 'default_store': 'swift',
+                'swift_store_config_file': str(self.references),
+                'swift_store_container': self.container,
+                'swift_store_create_container_on_put': True,
+                'swift_store_large_object_size': 1,
+                'swift_store_large_object_chunk_size': 1}
+
+    def contents(self):
+        try:
+            return [o['name'] for o in self.client.get_container(
+                self.container, full_listing=True)[1]]
+        except swiftclient.ClientException:
+            return []
+
+
+class S3Backend:
+    """glance-api options for the s3 store, and what its bucket holds."""
+
+    def __init__(self, swift_server, tmp_path):
+        self.bucket = 'glance-%s' % uuid.uuid4().hex[:12]
+        self.client = boto3.client(
+            's3', endpoint_url=swift_server.s3_endpoint,
+            aws_access_key_id=swift_server.user,
+            aws_secret_access_key=swift_server.key,
+            region_name=swift_server_mod.S3_REGION,
+            config=botocore_config.Config(s3={'addressing_style': 'path'}))
+        self.proxy_port = swift_server.ports['proxy']
+
+    def conf(self, port):
+        return {'stores': 'file,http,s3', 'default_store': 's3',
+                's3_store_host': 'http://127.0.0.1:%d' % port,
+                's3_store_access_key': swift_server_mod.USER,
+                's3_store_secret_key': swift_server_mod.KEY,
+                's3_store_region_name': swift_server_mod.S3_REGION,
+                's3_store_bucket': self.bucket,
+                's3_store_bucket_url_format': 'path',
+                's3_store_create_bucket_on_put': True,
+                's3_store_large_object_size': 5,
+                's3_store_large_object_chunk_size': 5}
+
+    def contents(self):
+        try:
+            keys = [o['Key'] for o in self.client.list_objects_v2(
+                Bucket=self.bucket).get('Contents', ())]
+            uploads = self.client.list_multipart_uploads(
+                Bucket=self.bucket).get('Uploads', [])
+        except self.client.exceptions.NoSuchBucket:
+            return []
+        return keys + ['upload of %s' % u['Key'] for u in uploads]
+
+
+@pytest.fixture(params=['swift', 's3'])
+def backend(request, swift_server, tmp_path):
+    kind = SwiftBackend if request.param == 'swift' else S3Backend
+    return kind(swift_server, tmp_path)
+
+
+@pytest.fixture
+def relay(backend):
+    """A relay in front of the Swift proxy, to take the backend down."""
+    with TcpRelay(backend.proxy_port) as relay:
+        yield relay
+
+
+@pytest.fixture
+def glance(backend, relay, make_api_server):
+    """A glanceclient of a glance-api storing in ``backend`` (through the
+    relay), and the api server."""
+    from glanceclient import client
+    api = make_api_server(conf={'glance_store': backend.conf(relay.port)})
+    return client.Client('2', endpoint=api.url, token='unused'), api
+
+
+def test_glanceclient_round_trip(glance, backend, tmp_path):
+    glanceclient, _api = glance
+    data = os.urandom(12 * MiB + 321)
+    path = tmp_path / 'disk.img'
+    path.write_bytes(data)
+    image = glanceclient.images.create(name='stored', disk_format='raw',
+                                       container_format='bare')
+    with open(path, 'rb') as f:
+        glanceclient.images.upload(image.id, f)
+    shown = glanceclient.images.get(image.id)
+    assert shown.status == 'active' and shown.size == len(data)
+    assert shown.checksum == hashlib.md5(data).hexdigest()
+    assert len(backend.contents()) > 1 or backend.contents() == [image.id]
+    downloaded = hashlib.md5()
+    for chunk in glanceclient.images.data(image.id):
+        downloaded.update(chunk)
+    assert downloaded.hexdigest() == shown.checksum
+    glanceclient.images.delete(image.id)
+    assert backend.contents() == []
+
+
+def test_backend_down_is_503_and_loses_nothing(glance, backend, relay):
+    glanceclient, api = glance
+    data = os.urandom(2 * MiB)
+    image = glanceclient.images.create(name='kept', disk_format='raw',
+                                       container_format='bare')
+    glanceclient.images.upload(image.id, io.BytesIO(data))
+    relay.stop()
+    file_url = '%s/v2/images/%s/file' % (api.url, image.id)
+    down = requests.get(file_url)
+    assert down.status_code == 503, down.text
+    assert 'image store is unavailable' in down.text
+    queued = glanceclient.images.create(name='later', disk_format='raw',
+                                        container_format='bare')
+    refused = requests.put(
+        '%s/v2/images/%s/file' % (api.url, queued.id), data=b'x' * 1000,
+        headers={'Content-Type': 'application/octet-stream'})
+    assert refused.status_code == 503, refused.text
+    assert glanceclient.images.get(queued.id).status == 'queued'
+    relay.start()
+    assert requests.get(file_url).content == data
+    assert glanceclient.images.get(image.id).status == 'active'

@@ -27,7 +27,6 @@ from botocore import exceptions as botocore_exceptions
 from oslo_config import cfg
 
 from glance.common import exception
-from glance.common import ids
 from glance import store
 from glance.store import base
 from glance.store import segments
@@ -182,8 +181,7 @@ class S3Driver(base.Driver):
 
     name = 's3'
     schemes = ('s3', 's3+http', 's3+https')
-    capabilities = frozenset(
-        {base.READ, base.READ_OFFSET, base.WRITE, base.DELETE})
+    capabilities = base.READ_WRITE
     options = s3_opts
 
     def configure(self):
@@ -205,7 +203,7 @@ class S3Driver(base.Driver):
             ('s3_store_secret_key', opts.s3_store_secret_key),
             ('s3_store_bucket', opts.s3_store_bucket)) if not value]
         if missing:
-            self.capabilities = frozenset({base.READ, base.READ_OFFSET})
+            self.capabilities = base.READ_ONLY
             LOG.warning('The s3 store is read-only: %s not set, so it has '
                         'nowhere to write.', ', '.join(missing))
             return
@@ -243,9 +241,7 @@ class S3Driver(base.Driver):
     # -- writing ------------------------------------------------------------
 
     def add(self, image_id, reader, size=None):
-        if not ids.is_uuid(image_id):
-            raise exception.InvalidParameterValue(
-                value=image_id, param='image_id', extra='not a UUID')
+        base.check_image_id(image_id)
         if base.WRITE not in self.capabilities:
             return super().add(image_id, reader, size)
         client = self.client()
@@ -407,9 +403,7 @@ class S3Driver(base.Driver):
 
     def delete_partial(self, image_id):
         """The multipart uploads of ``image_id`` aborted."""
-        if not ids.is_uuid(image_id):
-            raise exception.InvalidParameterValue(
-                value=image_id, param='image_id', extra='not a UUID')
+        base.check_image_id(image_id)
         if base.WRITE not in self.capabilities:
             return []
         client = self.client()

@@ -265,8 +265,7 @@ class SwiftDriver(base.Driver):
 
     name = 'swift'
     schemes = ('swift', 'swift+http', 'swift+https', CONFIG_SCHEME)
-    capabilities = frozenset(
-        {base.READ, base.READ_OFFSET, base.WRITE, base.DELETE})
+    capabilities = base.READ_WRITE
     options = swift_opts
 
     def configure(self):
@@ -292,7 +291,7 @@ class SwiftDriver(base.Driver):
         self._auth_cache = {}
         self.capabilities = type(self).capabilities
         if not self.multi_tenant and self.reference not in self.references:
-            self.capabilities = frozenset({base.READ, base.READ_OFFSET})
+            self.capabilities = base.READ_ONLY
             LOG.warning(
                 'The swift store is read-only: default_swift_reference %r '
                 'is not a section of swift_store_config_file (%s), so it '
@@ -399,9 +398,7 @@ class SwiftDriver(base.Driver):
                                   image_id)
 
     def add(self, image_id, reader, size=None):
-        if not ids.is_uuid(image_id):
-            raise exception.InvalidParameterValue(
-                value=image_id, param='image_id', extra='not a UUID')
+        base.check_image_id(image_id)
         if base.WRITE not in self.capabilities:
             return super().add(image_id, reader, size)
         connection = self._connection()
@@ -639,9 +636,7 @@ class SwiftDriver(base.Driver):
         return self._remove_image_data(image_id, keep_published=False)
 
     def _remove_image_data(self, image_id, keep_published):
-        if not ids.is_uuid(image_id):
-            raise exception.InvalidParameterValue(
-                value=image_id, param='image_id', extra='not a UUID')
+        base.check_image_id(image_id)
         if base.WRITE not in self.capabilities or self.multi_tenant:
             # Multi-tenant: the data is in the owner's account, reached
             # only through its locations.

@@ -4,8 +4,8 @@ keystonemiddleware's ``authtoken`` (or a trusted front proxy, in the
 ``trusted-auth`` flavor) passes the caller's identity in headers:
 ``X-Identity-Status``, ``X-User-Id``, ``X-Project-Id`` (legacy
 ``X-Tenant-Id``), ``X-Roles``, ``X-Auth-Token`` and ``X-Service-Catalog``
-(where a multi-tenant swift store finds the caller's storage).  The context goes to
-``environ['glance.context']``.
+(where a multi-tenant swift store finds the caller's storage).  The
+context goes to ``environ['glance.context']``.
 
 | option (glance-api.conf) | default | effect |
 |---|---|---|

@@ -22,7 +22,6 @@ from glance.store import s3
 from tests import swift_server as swift_server_mod
 from tests.tcp_relay import TcpRelay
 from tests.unit.store import helpers
-from tests.unit.store.test_swift import Unsized
 
 MiB = 1024 * 1024
 PART = 5 * MiB
@@ -88,13 +87,6 @@ def uploads_in(client, bucket):
         return []
 
 
-def read_all(driver, uri, offset=0, length=None):
-    with driver.get(uri, offset, length) as data:
-        chunks = list(data)
-        assert data.size == sum(map(len, chunks))
-    return b''.join(chunks)
-
-
 def test_multipart_round_trip(driver, client, bucket, swift_server):
     data = os.urandom(2 * PART + 12345)
     image_id = str(uuid.uuid4())
@@ -103,9 +95,9 @@ def test_multipart_round_trip(driver, client, bucket, swift_server):
         swift_server.ports['proxy'], bucket, image_id), len(data))
     assert client.head_object(Bucket=bucket, Key=image_id)['ETag'].endswith(
         '-3"')  # three parts
-    assert hashlib.md5(read_all(driver, stored.uri)).hexdigest() == \
+    assert hashlib.md5(helpers.read_all(driver, stored.uri)).hexdigest() == \
         hashlib.md5(data).hexdigest()
-    assert read_all(driver, stored.uri, PART - 10, 20) == \
+    assert helpers.read_all(driver, stored.uri, PART - 10, 20) == \
         data[PART - 10:PART + 10]
     assert driver.get_size(stored.uri) == len(data)
     assert uploads_in(client, bucket) == []
@@ -120,13 +112,13 @@ def test_multipart_round_trip(driver, client, bucket, swift_server):
 def test_unknown_size_goes_multipart(driver, client, bucket):
     data = os.urandom(PART + 1)
     image_id = str(uuid.uuid4())
-    stored = driver.add(image_id, Unsized(data))
+    stored = driver.add(image_id, helpers.Unsized(data))
     assert stored.size == len(data)
     assert client.head_object(Bucket=bucket, Key=image_id)['ETag'].endswith(
         '-2"')
-    assert read_all(driver, stored.uri) == data
-    empty = driver.add(str(uuid.uuid4()), Unsized(b''))
-    assert empty.size == 0 and read_all(driver, empty.uri) == b''
+    assert helpers.read_all(driver, stored.uri) == data
+    empty = driver.add(str(uuid.uuid4()), helpers.Unsized(b''))
+    assert empty.size == 0 and helpers.read_all(driver, empty.uri) == b''
 
 
 def test_small_image_is_one_put(driver, client, bucket):
@@ -135,7 +127,7 @@ def test_small_image_is_one_put(driver, client, bucket):
     stored = driver.add(image_id, io.BytesIO(data), len(data))
     assert client.head_object(Bucket=bucket, Key=image_id)['ETag'] == \
         '"%s"' % hashlib.md5(data).hexdigest()
-    assert read_all(driver, stored.uri, 10, 5) == data[10:15]
+    assert helpers.read_all(driver, stored.uri, 10, 5) == data[10:15]
     with pytest.raises(exception.InvalidRange):
         driver.get(stored.uri, 5000)
 
@@ -143,7 +135,8 @@ def test_small_image_is_one_put(driver, client, bucket):
 def test_failed_upload_leaves_nothing(driver, client, bucket):
     data = os.urandom(3 * PART)
     with pytest.raises(exception.ClientDisconnect):
-        driver.add(str(uuid.uuid4()), Unsized(data, fail_after=2 * PART))
+        driver.add(str(uuid.uuid4()),
+                   helpers.Unsized(data, fail_after=2 * PART))
     assert keys_in(client, bucket) == []
     assert uploads_in(client, bucket) == []
 
@@ -163,7 +156,7 @@ def test_missing_bucket_is_created_only_when_asked(make_driver, client,
         driver.add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
     client.create_bucket(Bucket=bucket)
     stored = driver.add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
-    assert read_all(driver, stored.uri) == b'data'
+    assert helpers.read_all(driver, stored.uri) == b'data'
 
 
 def test_abandoned_uploads_are_aborted(driver, client, bucket):
@@ -175,7 +168,7 @@ def test_abandoned_uploads_are_aborted(driver, client, bucket):
                            UploadId=upload['UploadId'], Body=b'left')
     assert len(driver.delete_partial(image_id)) == 1
     assert [u['Key'] for u in uploads_in(client, bucket)] != [image_id]
-    assert read_all(driver, stored.uri) == b'published'
+    assert helpers.read_all(driver, stored.uri) == b'published'
     assert driver.clean_stale_partials(3600) == []
     time.sleep(1.1)  # S3 times are rounded up to the second.
     assert len(driver.clean_stale_partials(0)) == 1
@@ -202,7 +195,7 @@ def test_backend_down_is_unavailable_and_loses_nothing(make_driver,
             driver.purge(str(uuid.uuid4()))
         assert driver.clean_stale_partials(0) == []
         relay.start()
-        assert read_all(driver, stored.uri) == data
+        assert helpers.read_all(driver, stored.uri) == data
 
 
 def test_a_broken_read_is_unavailable(driver, swift_server, bucket):
@@ -213,14 +206,14 @@ def test_a_broken_read_is_unavailable(driver, swift_server, bucket):
         uri = stored.uri.replace(':%d/' % swift_server.ports['proxy'],
                                  ':%d/' % relay.port)
         with pytest.raises(exception.StoreUnavailable):
-            read_all(driver, uri)
+            helpers.read_all(driver, uri)
 
 
 def test_keys_in_a_location(driver, swift_server, bucket):
     stored = driver.add(str(uuid.uuid4()), io.BytesIO(b'external'), 8)
     uri = stored.uri.replace('s3+http://', 's3+http://%s:%s@' % (
         urllib.parse.quote(swift_server.user, safe=''), swift_server.key))
-    assert read_all(driver, uri) == b'external'
+    assert helpers.read_all(driver, uri) == b'external'
     with pytest.raises(exception.StoreUnavailable,
                        match='SignatureDoesNotMatch'):
         driver.get(uri.replace(':testing@', ':wrong@'))

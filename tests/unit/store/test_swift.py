@@ -82,31 +82,6 @@ def names_in(client, container):
         return []
 
 
-def read_all(driver, uri, offset=0, length=None):
-    with driver.get(uri, offset, length) as data:
-        chunks = list(data)
-        assert data.size == sum(map(len, chunks))
-    return b''.join(chunks)
-
-
-class Unsized(io.RawIOBase):
-    """A stream of ``data`` without a known size, failing after
-    ``fail_after`` bytes if given."""
-
-    def __init__(self, data, fail_after=None):
-        self._data = io.BytesIO(data)
-        self._fail_after = fail_after
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        if self._fail_after is not None and \
-                self._data.tell() >= self._fail_after:
-            raise exception.ClientDisconnect('the client went away')
-        return self._data.readinto(buffer)
-
-
 def test_large_object_round_trip(driver, client, container):
     data = os.urandom(3 * MiB + 12345)
     image_id = str(uuid.uuid4())
@@ -117,12 +92,12 @@ def test_large_object_round_trip(driver, client, container):
     assert headers['x-static-large-object'] == 'True'
     names = names_in(client, container)
     assert names[0] == image_id and len(names) == 5  # manifest + 4 segments
-    assert hashlib.md5(read_all(driver, stored.uri)).hexdigest() == \
+    assert hashlib.md5(helpers.read_all(driver, stored.uri)).hexdigest() == \
         hashlib.md5(data).hexdigest()
     # A range across the boundary of the first two segments.
-    assert read_all(driver, stored.uri, MiB - 10, 20) == \
+    assert helpers.read_all(driver, stored.uri, MiB - 10, 20) == \
         data[MiB - 10:MiB + 10]
-    assert read_all(driver, stored.uri, 3 * MiB) == data[3 * MiB:]
+    assert helpers.read_all(driver, stored.uri, 3 * MiB) == data[3 * MiB:]
     assert driver.get_size(stored.uri) == len(data)
     driver.delete(stored.uri)
     assert names_in(client, container) == []
@@ -135,15 +110,15 @@ def test_large_object_round_trip(driver, client, container):
 def test_unknown_size_goes_in_segments(driver, client, container):
     data = os.urandom(2 * MiB + 1)
     image_id = str(uuid.uuid4())
-    stored = driver.add(image_id, Unsized(data))
+    stored = driver.add(image_id, helpers.Unsized(data))
     assert stored.size == len(data)
     assert client.head_object(container, image_id)[
         'x-static-large-object'] == 'True'
-    assert read_all(driver, stored.uri) == data
-    small = driver.add(str(uuid.uuid4()), Unsized(b'tiny'))
-    assert read_all(driver, small.uri) == b'tiny'
-    empty = driver.add(str(uuid.uuid4()), Unsized(b''))
-    assert empty.size == 0 and read_all(driver, empty.uri) == b''
+    assert helpers.read_all(driver, stored.uri) == data
+    small = driver.add(str(uuid.uuid4()), helpers.Unsized(b'tiny'))
+    assert helpers.read_all(driver, small.uri) == b'tiny'
+    empty = driver.add(str(uuid.uuid4()), helpers.Unsized(b''))
+    assert empty.size == 0 and helpers.read_all(driver, empty.uri) == b''
 
 
 def test_small_image_is_one_object(driver, client, container):
@@ -153,7 +128,7 @@ def test_small_image_is_one_object(driver, client, container):
     assert 'x-static-large-object' not in client.head_object(container,
                                                              image_id)
     assert names_in(client, container) == [image_id]
-    assert read_all(driver, stored.uri, 10, 5) == data[10:15]
+    assert helpers.read_all(driver, stored.uri, 10, 5) == data[10:15]
     with pytest.raises(exception.InvalidRange):
         driver.get(stored.uri, 5000)
 
@@ -167,7 +142,8 @@ def test_more_data_than_declared_is_refused(driver, client, container):
 def test_failed_upload_leaves_nothing(driver, client, container):
     data = os.urandom(3 * MiB)
     with pytest.raises(exception.ClientDisconnect):
-        driver.add(str(uuid.uuid4()), Unsized(data, fail_after=2 * MiB))
+        driver.add(str(uuid.uuid4()),
+                   helpers.Unsized(data, fail_after=2 * MiB))
     assert names_in(client, container) == []
 
 
@@ -187,7 +163,7 @@ def test_missing_container_is_created_only_when_asked(make_driver, client,
         driver.add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
     client.put_container(container)
     stored = driver.add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
-    assert read_all(driver, stored.uri) == b'data'
+    assert helpers.read_all(driver, stored.uri) == b'data'
 
 
 def put_orphan_segments(client, container, image_id, token='deadbeef'):
@@ -205,7 +181,7 @@ def test_partial_data_is_removed_and_published_data_kept(driver, client,
     orphans = put_orphan_segments(client, container, image_id)
     assert sorted(driver.delete_partial(image_id)) == orphans
     assert names_in(client, container) == published
-    assert len(read_all(driver, stored.uri)) == 2 * MiB
+    assert len(helpers.read_all(driver, stored.uri)) == 2 * MiB
     assert driver.delete_partial(image_id) == []
     assert sorted(driver.purge(image_id)) == published
     assert names_in(client, container) == []
@@ -231,14 +207,14 @@ def test_a_broken_read_resumes(make_driver, swift_server):
         endpoint = 'http://127.0.0.1:%d/v1/AUTH_test' % relay.port
         reader = make_driver(auth_url, swift_store_retry_get_count=2,
                              swift_store_endpoint=endpoint)
-        assert read_all(reader, stored.uri) == data
+        assert helpers.read_all(reader, stored.uri) == data
         relay.cuts = 1
         relay.stop()
         relay.start()
         reader = make_driver(auth_url, swift_store_retry_get_count=0,
                              swift_store_endpoint=endpoint)
         with pytest.raises(exception.StoreUnavailable, match='broke off'):
-            read_all(reader, stored.uri)
+            helpers.read_all(reader, stored.uri)
 
 
 def test_backend_down_is_unavailable_and_loses_nothing(make_driver,
@@ -258,7 +234,7 @@ def test_backend_down_is_unavailable_and_loses_nothing(make_driver,
             driver.purge(str(uuid.uuid4()))
         assert driver.clean_stale_partials(0) == []
         relay.start()
-        assert read_all(driver, stored.uri) == data
+        assert helpers.read_all(driver, stored.uri) == data
 
 
 def test_read_only_without_credentials(tmp_path, caplog):
@@ -300,7 +276,7 @@ def test_credentials_in_a_location(driver, swift_server, container):
     uri = 'swift+http://%s:%s@127.0.0.1:%d/auth/v1.0/%s/%s' % (
         swift_server_mod.USER, swift_server_mod.KEY,
         swift_server.ports['proxy'], container, obj)
-    assert read_all(driver, uri) == b'external'
+    assert helpers.read_all(driver, uri) == b'external'
     assert driver.get_size(uri) == 8
     with pytest.raises(exception.StoreUnavailable, match='401'):
         driver.get(uri.replace(':testing@', ':wrong@'))
@@ -338,7 +314,7 @@ def test_multi_tenant_container_per_image(make_driver, swift_server,
         container = '%s_%s' % (driver.container, image_id)
         assert stored.uri == 'swift+http://%s/%s/%s' % (
             storage_url.partition('://')[2], container, image_id)
-        assert read_all(driver, stored.uri) == data
+        assert helpers.read_all(driver, stored.uri) == data
     other_url, other_token = swift_server.auth(
         swift_server_mod.OTHER_USER, swift_server_mod.OTHER_KEY)
     with context.bound(context.RequestContext(auth_token=other_token)):

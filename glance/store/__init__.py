@@ -53,13 +53,21 @@ store_opts = [
 
 
 def check_external_source(uri):
-    """Raise BadStoreUri unless ``uri`` may be an external image source."""
+    """Raise BadStoreUri unless ``uri`` may be an external image source.
+
+    An s3 source must carry its keys: without them the s3 store would read
+    it with the service's own, which reach every image it stores.
+    """
     scheme, separator, rest = uri.partition('://')
     if not separator or not rest or \
             scheme.lower() not in EXTERNAL_SOURCE_SCHEMES:
         raise exception.BadStoreUri(
             "External sources are not supported: '%s'.  Use an http, "
             "https, swift or s3 URI." % uri)
+    if scheme.lower().startswith('s3') and '@' not in rest.partition('/')[0]:
+        raise exception.BadStoreUri(
+            'An s3 source carries its keys: '
+            's3://<access key>:<secret key>@<host>/<bucket>/<key>.')
 
 
 def display_uri(uri):

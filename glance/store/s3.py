@@ -143,6 +143,10 @@ class _Call:
             raise _not_found() from None
         if code == 'InvalidRange' or status == 416:
             raise exception.InvalidRange() from None
+        if code in ('EntityTooLarge', 'QuotaExceeded') or status == 413:
+            raise exception.StorageFull(
+                'S3 refused the image as too large (%s): %s'
+                % (code, self.doing)) from error
         problem = ('S3 answered %s (HTTP %s)' % (code, status) if code
                    else str(error) or type(error).__name__)
         raise exception.StoreUnavailable(

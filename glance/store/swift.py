@@ -316,7 +316,7 @@ class SwiftDriver(base.Driver):
             return swiftclient.Connection(
                 preauthurl=url, preauthtoken=context.auth_token, **args)
         if location is not None and location.storage_url is not None:
-            raise exception.Forbidden(
+            raise exception.BadStoreUri(
                 'A swift location without credentials or reference is only '
                 'read in multi-tenant mode.')
         if location is not None and location.credentials is not None:
@@ -376,6 +376,11 @@ class SwiftDriver(base.Driver):
         except swiftclient.ClientException as e:
             if _status(e) == 404:
                 raise _not_found() from None
+            if _status(e) == 413:
+                # An object over Swift's size limit, or an account quota.
+                raise exception.StorageFull(
+                    'Swift refused the image as too large (HTTP 413): %s'
+                    % doing) from e
             raise _unavailable(e, doing) from e
         except CONNECTION_ERRORS as e:
             raise _unavailable(e, doing) from e
@@ -442,7 +447,7 @@ class SwiftDriver(base.Driver):
         """One streamed PUT of ``size`` bytes, which must be all of them."""
         try:
             self._call(connection, 'storing the image', 'put_object',
-                       container, name, reader if size else None,
+                       container, name, _Body(reader) if size else None,
                        content_length=size,
                        chunk_size=self.write_chunk_size,
                        headers={'If-None-Match': '*'})
@@ -452,11 +457,14 @@ class SwiftDriver(base.Driver):
                     'Image %s already has data in the swift store.'
                     % name) from None
             raise
-        if segments_mod.fill(reader, memoryview(bytearray(1))):
+        try:
+            if segments_mod.fill(reader, memoryview(bytearray(1))):
+                raise exception.BadRequest(
+                    'The request carries more image data than the declared '
+                    'size of %d bytes.' % size)
+        except BaseException:
             self._delete_quietly(connection, container, name)
-            raise exception.BadRequest(
-                'The request carries more image data than the declared size '
-                'of %d bytes.' % size)
+            raise
         return size
 
     def _put_large_object(self, connection, container, image_id, reader):
@@ -727,6 +735,17 @@ def _upload_token(name):
     if not (ids.is_uuid(image_id) and token and number.isdigit()):
         return None
     return '%s/%s' % (image_id, token)
+
+
+class _Body:
+    """Only the reading of a stream: swiftclient would seek in a stream
+    that has seek(), and an upload cannot go back."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def read(self, size=-1):
+        return self._stream.read(size)
 
 
 class _Reader:

@@ -67,7 +67,9 @@ class Unsized(io.RawIOBase):
         return True
 
     def readinto(self, buffer):
-        if self._fail_after is not None and \
-                self._data.tell() >= self._fail_after:
+        if self._fail_after is None:
+            return self._data.readinto(buffer)
+        left = self._fail_after - self._data.tell()
+        if left <= 0:
             raise exception.ClientDisconnect('the client went away')
-        return self._data.readinto(buffer)
+        return self._data.readinto(memoryview(buffer)[:left])

@@ -147,6 +147,15 @@ def test_failed_upload_leaves_nothing(driver, client, container):
     assert names_in(client, container) == []
 
 
+def test_failed_upload_of_known_size_leaves_nothing(driver, client,
+                                                     container):
+    for fail_after in (500, 1000):  # Midway, and on the read past the end.
+        with pytest.raises(exception.ClientDisconnect):
+            driver.add(str(uuid.uuid4()), helpers.Unsized(
+                os.urandom(1000), fail_after=fail_after), 1000)
+        assert names_in(client, container) == []
+
+
 def test_an_image_is_stored_once(driver):
     image_id = str(uuid.uuid4())
     driver.add(image_id, io.BytesIO(b'first'), 5)

@@ -4,6 +4,7 @@ API (tests/swift_server.py), driven by python-glanceclient."""
 import hashlib
 import io
 import os
+import threading
 import uuid
 
 import boto3
@@ -40,7 +41,7 @@ class SwiftBackend:
                 'swift_store_container': self.container,
                 'swift_store_create_container_on_put': True,
                 'swift_store_large_object_size': 1,
-                'swift_store_large_object_chunk_size': 1}
+                'swift_store_large_object_chunk_size': 4}
 
     def contents(self):
         try:
@@ -150,3 +151,63 @@ def test_backend_down_is_503_and_loses_nothing(glance, backend, relay):
     relay.start()
     assert requests.get(file_url).content == data
     assert glanceclient.images.get(image.id).status == 'active'
+
+
+def rss_mib(pid):
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) / 1024
+    raise AssertionError('no VmRSS for process %d' % pid)
+
+
+class PeakRss:
+    """The highest RSS of process ``pid`` while in the block (sampled)."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.peak = 0
+        self._stop = threading.Event()
+
+    def _sample(self):
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, rss_mib(self.pid))
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join()
+
+
+def test_memory_stays_flat(glance):
+    """64 MiB of unknown size up and down: glance-api grows by far less
+    (the whole transfer is streamed, a part buffer at most is held)."""
+    glanceclient, api = glance
+    block = os.urandom(MiB)
+    # Warm up: the store's client and connections exist before measuring.
+    warm = glanceclient.images.create(name='warm', disk_format='raw',
+                                      container_format='bare')
+    glanceclient.images.upload(warm.id, io.BytesIO(block))
+    image = glanceclient.images.create(name='big', disk_format='raw',
+                                       container_format='bare')
+    expected, downloaded = hashlib.md5(), hashlib.md5()
+    for _ in range(64):
+        expected.update(block)
+    before = rss_mib(api.pid)
+    with PeakRss(api.pid) as rss:
+        response = requests.put(
+            '%s/v2/images/%s/file' % (api.url, image.id),
+            data=(block for _ in range(64)),
+            headers={'Content-Type': 'application/octet-stream'})
+        assert response.status_code == 204, response.text
+        with requests.get('%s/v2/images/%s/file' % (api.url, image.id),
+                          stream=True) as response:
+            for chunk in response.iter_content(MiB):
+                downloaded.update(chunk)
+    assert downloaded.hexdigest() == expected.hexdigest()
+    assert rss.peak - before < 40, \
+        'glance-api grew from %.0f to %.0f MiB' % (before, rss.peak)

@@ -242,6 +242,18 @@ class Location:
             urllib.parse.unquote(key), version))
 
 
+class _Connection(swiftclient.Connection):
+    """A swiftclient Connection that uses ``storage_url``, when set,
+    rather than the storage URL authentication gives."""
+
+    cache_key = None
+    storage_url = None
+
+    def get_auth(self):
+        url, token = super().get_auth()
+        return self.storage_url or url, token
+
+
 def _status(error):
     return getattr(error, 'http_status', None)
 
@@ -313,7 +325,7 @@ class SwiftDriver(base.Driver):
                            'the request')
             url = location.storage_url if location else \
                 self._tenant_storage_url(context)
-            return swiftclient.Connection(
+            return _Connection(
                 preauthurl=url, preauthtoken=context.auth_token, **args)
         if location is not None and location.storage_url is not None:
             raise exception.BadStoreUri(
@@ -330,21 +342,20 @@ class SwiftDriver(base.Driver):
                            % name)
             cache_key = name
         url, token = self._auth_cache.get(cache_key, (None, None))
-        if self.endpoint:
-            url = self.endpoint
         options = credentials.connection_args()
         if 'os_options' in options:
             options['os_options'].update(
                 {k: v for k, v in self._catalog_filter.items() if v})
-            if self.endpoint:
-                options['os_options']['object_storage_url'] = self.endpoint
-        connection = swiftclient.Connection(
+        connection = _Connection(
             preauthurl=url, preauthtoken=token, **options, **args)
         connection.cache_key = cache_key
+        if cache_key is not None:
+            # The operator's endpoint, not the locations' own auth.
+            connection.storage_url = self.endpoint
         return connection
 
     def _remember_auth(self, connection):
-        key = getattr(connection, 'cache_key', None)
+        key = connection.cache_key
         if key is not None and connection.url and connection.token:
             self._auth_cache[key] = (connection.url, connection.token)
 
@@ -416,12 +427,17 @@ class SwiftDriver(base.Driver):
                 'Image %s already has data in the swift store.' % image_id)
         except exception.NotFound:
             pass
-        if size is not None and size < self.large_object_size:
-            written = self._put_object(connection, container, image_id,
-                                       reader, size)
-        else:
-            written = self._put_large_object(connection, container,
-                                             image_id, reader)
+        try:
+            if size is not None and size < self.large_object_size:
+                written = self._put_object(connection, container, image_id,
+                                           reader, size)
+            else:
+                written = self._put_large_object(connection, container,
+                                                 image_id, reader)
+        except BaseException:
+            if self.multi_tenant:
+                self._remove_container_quietly(connection, container)
+            raise
         return base.StoredImage(
             self._location_uri(connection, container, image_id), written)
 

@@ -246,6 +246,20 @@ def test_backend_down_is_unavailable_and_loses_nothing(make_driver,
         assert helpers.read_all(driver, stored.uri) == data
 
 
+def test_the_endpoint_replaces_the_storage_url_of_auth(make_driver,
+                                                       swift_server):
+    stored = make_driver().add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
+    with TcpRelay(swift_server.ports['proxy']) as relay:
+        driver = make_driver(swift_store_endpoint=swift_server.storage_url(
+        ).replace(':%d/' % swift_server.ports['proxy'],
+                  ':%d/' % relay.port))
+        assert helpers.read_all(driver, stored.uri) == b'data'
+        relay.stop()
+        # Auth still answers; the storage behind the endpoint does not.
+        with pytest.raises(exception.StoreUnavailable):
+            driver.get(stored.uri)
+
+
 def test_read_only_without_credentials(tmp_path, caplog):
     conf = helpers.fresh_conf()
     driver = swift.SwiftDriver(conf)

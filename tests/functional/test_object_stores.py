@@ -5,6 +5,7 @@ import hashlib
 import io
 import os
 import threading
+import urllib.parse
 import uuid
 
 import boto3
@@ -211,3 +212,48 @@ def test_memory_stays_flat(glance):
     assert downloaded.hexdigest() == expected.hexdigest()
     assert rss.peak - before < 40, \
         'glance-api grew from %.0f to %.0f MiB' % (before, rss.peak)
+
+
+def test_external_sources_in_swift_and_s3(swift_server, make_api_server,
+                                          tmp_path):
+    """Image API v1's copy-from and location read swift and s3 URLs that
+    carry their credentials, with both stores read-only (no settings)."""
+    data = os.urandom(MiB + 17)
+    swift = SwiftBackend(swift_server, tmp_path)
+    swift.client.put_container(swift.container)
+    swift.client.put_object(swift.container, 'disk.img', data)
+    s3 = S3Backend(swift_server, tmp_path)
+    s3.client.create_bucket(Bucket=s3.bucket)
+    s3.client.put_object(Bucket=s3.bucket, Key='disk.img', Body=data)
+    proxy = '127.0.0.1:%d' % swift_server.ports['proxy']
+    swift_url = 'swift+http://%s:%s@%s/auth/v1.0/%s/disk.img' % (
+        swift_server_mod.USER, swift_server_mod.KEY, proxy, swift.container)
+    s3_url = 's3+http://%s:%s@%s/%s/disk.img' % (
+        urllib.parse.quote(swift_server_mod.USER, safe=''),
+        swift_server_mod.KEY, proxy, s3.bucket)
+    api = make_api_server(conf={'glance_store': {
+        'stores': 'file,http,swift,s3'}})
+    for header, url in (('x-glance-api-copy-from', swift_url),
+                        ('x-glance-api-copy-from', s3_url),
+                        ('x-image-meta-location', swift_url),
+                        ('x-image-meta-location', s3_url)):
+        response = requests.post(api.url + '/v1/images', headers={
+            'x-image-meta-name': 'external', header: url,
+            'x-image-meta-disk_format': 'raw',
+            'x-image-meta-container_format': 'bare'})
+        assert response.status_code == 201, response.text
+        image = response.json()['image']
+        assert image['status'] == 'active' and image['size'] == len(data)
+        image_url = '%s/v1/images/%s' % (api.url, image['id'])
+        assert requests.get(image_url).content == data
+        assert requests.delete(image_url).status_code == 200
+    # Data at an external location is not the service's to delete.
+    assert swift.contents() == ['disk.img']
+    assert s3.contents() == ['disk.img']
+    refused = requests.post(api.url + '/v1/images', headers={
+        'x-image-meta-name': 'keyless', 'x-image-meta-disk_format': 'raw',
+        'x-image-meta-container_format': 'bare',
+        'x-glance-api-copy-from': 's3+http://%s/%s/disk.img' % (
+            proxy, s3.bucket)})
+    assert refused.status_code == 400
+    assert 'carries its keys' in refused.text

@@ -216,6 +216,9 @@ class S3Driver(base.Driver):
             's3+https'
         self._location_prefix = '%s://%s/%s/' % (
             scheme, self.endpoint.partition('://')[2], self.bucket)
+        # Made now (no request is sent): loading botocore's S3 model takes
+        # a while and memory, better at start than in the first request.
+        self.client()
 
     def client(self, endpoint=None, keys=None):
         """A boto3 S3 client of ``endpoint`` with ``keys`` (default: the

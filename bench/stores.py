@@ -133,7 +133,10 @@ def s3_native(swift, path, size):
         aws_secret_access_key=swift.key,
         region_name=swift_server_mod.S3_REGION,
         config=botocore_config.Config(s3={'addressing_style': 'path'}))
-    client.create_bucket(Bucket='native-s3')
+    try:
+        client.create_bucket(Bucket='native-s3')
+    except client.exceptions.BucketAlreadyOwnedByYou:
+        pass  # An earlier run made it.
 
     def upload():
         with open(path, 'rb') as f:

@@ -26,10 +26,7 @@ import tempfile
 import threading
 import time
 
-import boto3
-from botocore import config as botocore_config
 import requests
-import swiftclient
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
@@ -107,8 +104,7 @@ def glance_transfer(api, path, size):
 
 
 def swift_native(swift, path, size):
-    client = swiftclient.Connection(authurl=swift.auth_url, user=swift.user,
-                                    key=swift.key, auth_version='1')
+    client = swift.swift_client()
     client.put_container('native')
 
     def upload():
@@ -128,11 +124,7 @@ def swift_native(swift, path, size):
 
 
 def s3_native(swift, path, size):
-    client = boto3.client(
-        's3', endpoint_url=swift.s3_endpoint, aws_access_key_id=swift.user,
-        aws_secret_access_key=swift.key,
-        region_name=swift_server_mod.S3_REGION,
-        config=botocore_config.Config(s3={'addressing_style': 'path'}))
+    client = swift.s3_client()
     try:
         client.create_bucket(Bucket='native-s3')
     except client.exceptions.BucketAlreadyOwnedByYou:

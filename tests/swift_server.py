@@ -248,6 +248,23 @@ class SwiftServer:
                 texts.append('--- %s\n%s' % (name, f.read()[-4000:]))
         return '\n'.join(texts)
 
+    def swift_client(self):
+        """A python-swiftclient Connection of the test account."""
+        import swiftclient
+        return swiftclient.Connection(authurl=self.auth_url, user=self.user,
+                                      key=self.key, auth_version='1',
+                                      retries=0)
+
+    def s3_client(self):
+        """A boto3 S3 client of the test account, path-style."""
+        import boto3
+        from botocore import config
+        return boto3.client(
+            's3', endpoint_url=self.s3_endpoint,
+            aws_access_key_id=self.user, aws_secret_access_key=self.key,
+            region_name=S3_REGION,
+            config=config.Config(s3={'addressing_style': 'path'}))
+
     def auth(self, user=USER, key=KEY):
         """(storage URL, token) of a tempauth user."""
         request = urllib.request.Request(self.auth_url, headers={

@@ -8,8 +8,6 @@ import threading
 import urllib.parse
 import uuid
 
-import boto3
-from botocore import config as botocore_config
 import pytest
 import requests
 import swiftclient
@@ -26,9 +24,7 @@ class SwiftBackend:
 
     def __init__(self, swift_server, tmp_path):
         self.container = 'glance-%s' % uuid.uuid4().hex[:12]
-        self.client = swiftclient.Connection(
-            authurl=swift_server.auth_url, user=swift_server.user,
-            key=swift_server.key, auth_version='1', retries=0)
+        self.client = swift_server.swift_client()
         self.references = tmp_path / 'glance-swift.conf'
         self.proxy_port = swift_server.ports['proxy']
 
@@ -57,12 +53,7 @@ class S3Backend:
 
     def __init__(self, swift_server, tmp_path):
         self.bucket = 'glance-%s' % uuid.uuid4().hex[:12]
-        self.client = boto3.client(
-            's3', endpoint_url=swift_server.s3_endpoint,
-            aws_access_key_id=swift_server.user,
-            aws_secret_access_key=swift_server.key,
-            region_name=swift_server_mod.S3_REGION,
-            config=botocore_config.Config(s3={'addressing_style': 'path'}))
+        self.client = swift_server.s3_client()
         self.proxy_port = swift_server.ports['proxy']
 
     def conf(self, port):

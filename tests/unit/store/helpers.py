@@ -37,6 +37,17 @@ def filesystem_driver(datadir, conf=None):
     return driver
 
 
+def configured(driver_class, **settings):
+    """A ``driver_class`` configured with ``settings`` ([glance_store]
+    options) on a fresh ConfigOpts."""
+    conf = fresh_conf()
+    driver = driver_class(conf)
+    for name, value in settings.items():
+        conf.set_override(name, value, group='glance_store')
+    driver.configure()
+    return driver
+
+
 def run_python(script, *args, timeout=300):
     """Run ``script`` in a fresh interpreter (it may import tests.*); stdout.
     """

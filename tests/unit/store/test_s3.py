@@ -12,8 +12,6 @@ import time
 import urllib.parse
 import uuid
 
-import boto3
-from botocore import config as botocore_config
 import pytest
 
 from glance.common import exception
@@ -37,8 +35,6 @@ def make_driver(swift_server, bucket):
     """``make_driver(host=None, **options)``: a configured S3Driver on the
     test's bucket, 5 MiB parts, multipart from 6 MiB."""
     def make(host=None, **options):
-        conf = helpers.fresh_conf()
-        driver = s3.S3Driver(conf)
         settings = {'s3_store_host': host or swift_server.s3_endpoint,
                     's3_store_access_key': swift_server.user,
                     's3_store_secret_key': swift_server.key,
@@ -48,11 +44,7 @@ def make_driver(swift_server, bucket):
                     's3_store_create_bucket_on_put': True,
                     's3_store_large_object_size': 6,
                     's3_store_large_object_chunk_size': 5}
-        settings.update(options)
-        for name, value in settings.items():
-            conf.set_override(name, value, group='glance_store')
-        driver.configure()
-        return driver
+        return helpers.configured(s3.S3Driver, **dict(settings, **options))
     return make
 
 
@@ -63,12 +55,7 @@ def driver(make_driver):
 
 @pytest.fixture
 def client(swift_server):
-    return boto3.client(
-        's3', endpoint_url=swift_server.s3_endpoint,
-        aws_access_key_id=swift_server.user,
-        aws_secret_access_key=swift_server.key,
-        region_name=swift_server_mod.S3_REGION,
-        config=botocore_config.Config(s3={'addressing_style': 'path'}))
+    return swift_server.s3_client()
 
 
 def keys_in(client, bucket):

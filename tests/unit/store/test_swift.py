@@ -44,8 +44,6 @@ def make_driver(tmp_path, swift_server, container):
     """``make_driver(auth_url=None, **options)``: a configured SwiftDriver
     on the test's container, 1 MiB large objects and segments."""
     def make(auth_url=None, **options):
-        conf = helpers.fresh_conf()
-        driver = swift.SwiftDriver(conf)
         references = write_references(tmp_path / 'glance-swift.conf',
                                       auth_url or swift_server.auth_url)
         settings = {'swift_store_config_file': str(references),
@@ -53,11 +51,8 @@ def make_driver(tmp_path, swift_server, container):
                     'swift_store_create_container_on_put': True,
                     'swift_store_large_object_size': 1,
                     'swift_store_large_object_chunk_size': 1}
-        settings.update(options)
-        for name, value in settings.items():
-            conf.set_override(name, value, group='glance_store')
-        driver.configure()
-        return driver
+        return helpers.configured(swift.SwiftDriver,
+                                  **dict(settings, **options))
     return make
 
 
@@ -68,9 +63,7 @@ def driver(make_driver):
 
 @pytest.fixture
 def client(swift_server):
-    return swiftclient.Connection(
-        authurl=swift_server.auth_url, user=swift_server.user,
-        key=swift_server.key, auth_version='1', retries=0)
+    return swift_server.swift_client()
 
 
 def names_in(client, container):

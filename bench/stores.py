@@ -23,7 +23,6 @@ import hashlib
 import os
 import sys
 import tempfile
-import threading
 import time
 
 import requests
@@ -32,41 +31,12 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
 from tests.functional.server import ApiServer  # noqa: E402
+from tests.functional.server import PeakRss  # noqa: E402
 from tests import swift_server as swift_server_mod  # noqa: E402
 
 MiB = 1024 * 1024
 HEADERS = {'X-Identity-Status': 'Confirmed', 'X-Project-Id': 'bench',
            'X-User-Id': 'bench', 'X-Roles': 'admin'}
-
-
-class RssPeak:
-    """Samples a process's RSS every 50 ms while in the block."""
-
-    def __init__(self, pid):
-        self.pid = pid
-        self.peak_kib = 0
-        self._done = threading.Event()
-
-    def _rss_kib(self):
-        with open('/proc/%d/status' % self.pid) as f:
-            for line in f:
-                if line.startswith('VmRSS:'):
-                    return int(line.split()[1])
-        return 0
-
-    def _sample(self):
-        while not self._done.wait(0.05):
-            self.peak_kib = max(self.peak_kib, self._rss_kib())
-
-    def __enter__(self):
-        self.start_kib = self._rss_kib()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._done.set()
-        self._thread.join()
 
 
 def timed(action):
@@ -191,7 +161,7 @@ def main():
                 api.start()
                 try:
                     for run in range(1, args.runs + 1):
-                        with RssPeak(api.pid) as rss:
+                        with PeakRss(api.pid, interval=0.05) as rss:
                             up, down, md5 = glance_transfer(api, path, size)
                         assert md5 == expected, 'download differs'
                         native_up, native_down = native(swift, path, size)
@@ -201,8 +171,7 @@ def main():
                                   kind, run, rate / up, rate / native_up,
                                   native_up / up, rate / down,
                                   rate / native_down, native_down / down,
-                                  rss.start_kib / 1024,
-                                  rss.peak_kib / 1024), flush=True)
+                                  rss.start, rss.peak), flush=True)
                 finally:
                     api.stop()
 

@@ -4,7 +4,6 @@ API (tests/swift_server.py), driven by python-glanceclient."""
 import hashlib
 import io
 import os
-import threading
 import urllib.parse
 import uuid
 
@@ -12,6 +11,7 @@ import pytest
 import requests
 import swiftclient
 
+from tests.functional.server import PeakRss
 from tests import swift_server as swift_server_mod
 from tests.tcp_relay import TcpRelay
 
@@ -145,36 +145,6 @@ def test_backend_down_is_503_and_loses_nothing(glance, backend, relay):
     assert glanceclient.images.get(image.id).status == 'active'
 
 
-def rss_mib(pid):
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1]) / 1024
-    raise AssertionError('no VmRSS for process %d' % pid)
-
-
-class PeakRss:
-    """The highest RSS of process ``pid`` while in the block (sampled)."""
-
-    def __init__(self, pid):
-        self.pid = pid
-        self.peak = 0
-        self._stop = threading.Event()
-
-    def _sample(self):
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, rss_mib(self.pid))
-
-    def __enter__(self):
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._stop.set()
-        self._thread.join()
-
-
 def test_memory_stays_flat(glance):
     """64 MiB of unknown size up and down: glance-api grows by far less
     (the whole transfer is streamed, a part buffer at most is held)."""
@@ -189,7 +159,6 @@ def test_memory_stays_flat(glance):
     expected, downloaded = hashlib.md5(), hashlib.md5()
     for _ in range(64):
         expected.update(block)
-    before = rss_mib(api.pid)
     with PeakRss(api.pid) as rss:
         response = requests.put(
             '%s/v2/images/%s/file' % (api.url, image.id),
@@ -201,8 +170,8 @@ def test_memory_stays_flat(glance):
             for chunk in response.iter_content(MiB):
                 downloaded.update(chunk)
     assert downloaded.hexdigest() == expected.hexdigest()
-    assert rss.peak - before < 40, \
-        'glance-api grew from %.0f to %.0f MiB' % (before, rss.peak)
+    assert rss.peak - rss.start < 40, \
+        'glance-api grew from %.0f to %.0f MiB' % (rss.start, rss.peak)
 
 
 def test_external_sources_in_swift_and_s3(swift_server, make_api_server,

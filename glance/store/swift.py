@@ -635,6 +635,10 @@ class SwiftDriver(base.Driver):
     def _published_tokens(self, connection, container, image_id):
         """Upload tokens of the segments the image's manifest names."""
         try:
+            headers = self._call(connection, 'finding the image',
+                                 'head_object', container, image_id)
+            if headers.get('x-static-large-object', '').lower() != 'true':
+                return set()  # No manifest to read (nor data to fetch).
             _headers, body = self._call(
                 connection, 'reading the manifest', 'get_object', container,
                 image_id, query_string='multipart-manifest=get')
@@ -643,11 +647,13 @@ class SwiftDriver(base.Driver):
         try:
             manifest = json.loads(body)
         except ValueError:
-            return set()  # Not a static large object: no segments.
+            manifest = None
         if not isinstance(manifest, list):
-            return set()
-        return {_upload_token(s.get('name', '').partition('/')[2].partition(
-            '/')[2]) for s in manifest if isinstance(s, dict)}
+            raise exception.StoreUnavailable(
+                reason='the manifest of image %s cannot be read' % image_id)
+        # Segment names: /<container>/<image id>/<token>/<number>.
+        return {_upload_token(segment.get('name', '').split('/', 2)[-1])
+                for segment in manifest if isinstance(segment, dict)}
 
     def delete_partial(self, image_id):
         """The names of the segments of ``image_id``'s unfinished uploads

@@ -217,3 +217,22 @@ def test_external_sources_in_swift_and_s3(swift_server, make_api_server,
             proxy, s3.bucket)})
     assert refused.status_code == 400
     assert 'carries its keys' in refused.text
+
+
+def test_v1_upload_names_the_store(backend, relay, make_api_server):
+    """x-image-meta-store sends one image to the object store while the
+    default store is file."""
+    name = 'swift' if isinstance(backend, SwiftBackend) else 's3'
+    api = make_api_server(conf={'glance_store': dict(
+        backend.conf(relay.port), default_store='file')})
+    data = os.urandom(1000)
+    response = requests.post(api.url + '/v1/images', data=data, headers={
+        'x-image-meta-name': 'chosen', 'x-image-meta-store': name,
+        'x-image-meta-disk_format': 'raw',
+        'x-image-meta-container_format': 'bare',
+        'Content-Type': 'application/octet-stream'})
+    assert response.status_code == 201, response.text
+    image_id = response.json()['image']['id']
+    assert backend.contents() == [image_id]
+    assert requests.get('%s/v1/images/%s' % (api.url, image_id)).content \
+        == data

@@ -151,16 +151,21 @@ class _SendfileBody:
                 try:
                     sent = os.sendfile(out_fd, in_fd, offset, count)
                 except BlockingIOError:
+                    sent = None
+                if sent == 0:
+                    raise _ShortFile(count)
+                if sent is not None:
+                    self._range.sent += sent
+                    offset += sent
+                    count -= sent
+                # A partial send means the socket buffer is full: wait
+                # rather than try again and fail (a wasted splice of the
+                # file into the kernel's pipe, hundreds of times per GiB).
+                if count > 0:
                     if waiter is None:
                         waiter = _WritableWaiter(
                             out_fd, self._connection.gettimeout())
                     waiter.wait()
-                    continue
-                if sent == 0:
-                    raise _ShortFile(count)
-                self._range.sent += sent
-                offset += sent
-                count -= sent
         finally:
             if waiter is not None:
                 waiter.close()

@@ -170,22 +170,39 @@ def test_range_request_is_sent_with_sendfile_from_its_offset(
     assert sendfile_calls[0].args[2] == 1000
 
 
+def big_file(tmp_path, mib):
+    """``(path, data)`` of a file of ``mib`` random MiB."""
+    data = os.urandom(mib * 1024 * 1024)
+    (tmp_path / 'big').write_bytes(data)
+    return str(tmp_path / 'big'), data
+
+
+def slow_client(port, close=True):
+    """A connection with a small receive buffer that has sent a GET."""
+    sock = socket.create_connection(('127.0.0.1', port), timeout=10)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n%s\r\n'
+                 % (b'Connection: close\r\n' if close else b''))
+    return sock
+
+
+def read_to_end(sock):
+    received = []
+    while chunk := sock.recv(1 << 20):
+        received.append(chunk)
+    sock.close()
+    return b''.join(received)
+
+
 def test_a_slow_reader_makes_sendfile_wait_for_the_socket(
         serve, tmp_path, sendfile_calls):
-    data = os.urandom(16 * 1024 * 1024)
-    (tmp_path / 'big').write_bytes(data)
-    port = serve(file_app(str(tmp_path / 'big')))
+    path, data = big_file(tmp_path, 16)
+    port = serve(file_app(path))
 
     def fetch_slowly():
-        sock = socket.create_connection(('127.0.0.1', port), timeout=10)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+        sock = slow_client(port)
         time.sleep(0.5)
-        received = []
-        while chunk := sock.recv(1 << 20):
-            received.append(chunk)
-        sock.close()
-        return b''.join(received)
+        return read_to_end(sock)
 
     response = in_thread(fetch_slowly)
     assert response.split(b'\r\n\r\n', 1)[1] == data
@@ -200,16 +217,13 @@ def write_listeners(hub=None):
 
 def test_sendfile_waits_with_one_listener_it_removes_when_done(
         serve, tmp_path, sendfile_calls):
-    data = os.urandom(16 * 1024 * 1024)
-    (tmp_path / 'big').write_bytes(data)
-    port = serve(file_app(str(tmp_path / 'big')))
+    path, data = big_file(tmp_path, 16)
+    port = serve(file_app(path))
     hub = eventlet.hubs.get_hub()
     seen = []
 
     def fetch_slowly():
-        sock = socket.create_connection(('127.0.0.1', port), timeout=10)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+        sock = slow_client(port, close=False)
         received = []
         while sum(map(len, received)) < len(data):
             received.append(sock.recv(1 << 16))
@@ -230,20 +244,13 @@ def test_sendfile_waits_with_one_listener_it_removes_when_done(
 
 def test_a_reader_that_stops_is_dropped_after_the_socket_timeout(
         serve, tmp_path):
-    data = os.urandom(32 * 1024 * 1024)
-    (tmp_path / 'big').write_bytes(data)
-    port = serve(file_app(str(tmp_path / 'big')), socket_timeout=0.5)
+    path, data = big_file(tmp_path, 32)
+    port = serve(file_app(path), socket_timeout=0.5)
 
     def stall():
-        sock = socket.create_connection(('127.0.0.1', port), timeout=10)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+        sock = slow_client(port, close=False)
         time.sleep(2)
-        received = []
-        while chunk := sock.recv(1 << 20):
-            received.append(chunk)
-        sock.close()
-        return b''.join(received)
+        return read_to_end(sock)
 
     assert len(in_thread(stall)) < len(data)
     assert write_listeners() == {}

@@ -95,12 +95,13 @@ class _Preparation:
         self._req = req
         self._requested = _parse_range(req.headers.get('Range'))
         self.image = None
+        self.headers = None
         self.chosen = None
 
     def __call__(self, image):
         self.image = image
         req = self._req
-        headers = cache_headers(image)
+        self.headers = headers = cache_headers(image)
         outcome = conditional.evaluate(
             req.headers, req.method, image.checksum, _last_modified(image))
         if outcome.status == conditional.NOT_MODIFIED:
@@ -196,10 +197,13 @@ def _response(image, headers, length, chosen, app_iter):
 def download(req, service, image_id):
     """``(image, response)``: the image and its data as a webob Response.
 
+    ``service.download(context, image_id, choose_range)`` gives the image
+    and its ImageData as glance.domain.data.ImageData.download does: the
+    domain's data service, or anything serving the same data (a cache's
+    hits), which then gets the same headers, preconditions and ranges.
+
     The response is None when the image has no data (the caller answers
-    as its API version does: 204 in v2); the image is None when the
-    request was answered before the image was read.  Domain errors
-    propagate.
+    as its API version does: 204 in v2).  Domain errors propagate.
     """
     preparation = _Preparation(req)
     try:
@@ -208,7 +212,7 @@ def download(req, service, image_id):
         return preparation.image, answered.response
     if data is None:
         return image, None
-    return image, _response(image, cache_headers(image), data.size,
+    return image, _response(image, preparation.headers, data.size,
                             preparation.chosen, body(req.environ, data))
 
 

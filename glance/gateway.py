@@ -19,6 +19,7 @@ from glance.domain import metadata as metadata_mod
 from glance.domain import policy
 from glance.domain import protections as protections_mod
 from glance.domain import quotas as quotas_mod
+from glance.domain.metadefs import service as metadefs_mod
 from glance.domain import tasks as tasks_mod
 from glance.domain import web_source
 from glance import import_plugins
@@ -50,6 +51,7 @@ class Services:
     imports: imports_mod.ImageImport
     tasks: tasks_mod.Tasks
     maintenance: maintenance_mod.Maintenance
+    metadefs: metadefs_mod.Metadefs | None = None
 
 
 def image_repository(conf=CONF):
@@ -64,8 +66,21 @@ def image_repository(conf=CONF):
     return db_repository.SqlImageRepository(db_session.get_engine())
 
 
-def build(repo, stores, authorizer, conf):
-    """The Services over a repository, a StoreRegistry and an Authorizer.
+def metadef_repository(conf=CONF):
+    """The MetadefRepository ``data_api`` selects."""
+    if conf.data_api == REGISTRY_API:
+        from glance.registry import client as registry_client
+        from glance.registry import metadefs_repository
+        return metadefs_repository.RegistryMetadefRepository(
+            registry_client.RegistryClient.from_conf(conf))
+    from glance.db import metadefs as db_metadefs
+    from glance.db import session as db_session
+    return db_metadefs.SqlMetadefRepository(db_session.get_engine())
+
+
+def build(repo, stores, authorizer, conf, metadef_repo=None):
+    """The Services over a repository, a StoreRegistry and an Authorizer
+    (and the metadefs over ``metadef_repo``, if given).
 
     Raises ConfigError for a bad property protection file or quota.
     """
@@ -89,13 +104,15 @@ def build(repo, stores, authorizer, conf):
         imports=imports,
         tasks=tasks_mod.Tasks(access, repo),
         maintenance=maintenance_mod.Maintenance(repo, stores, data, conf,
-                                                imports, runner))
+                                                imports, runner),
+        metadefs=None if metadef_repo is None
+        else metadefs_mod.Metadefs(metadef_repo, authorizer))
 
 
 def services(conf=CONF):
-    """The Services wired to the configured repository and stores."""
+    """The Services wired to the configured repositories and stores."""
     return build(image_repository(conf), store.StoreRegistry(conf),
-                 policy.Authorizer(conf), conf)
+                 policy.Authorizer(conf), conf, metadef_repository(conf))
 
 
 def run_maintenance():

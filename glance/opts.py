@@ -8,6 +8,7 @@ adjusts); a test keeps the committed samples in step with the code.
 
 from oslo_config import cfg
 
+from glance.api import image_body
 from glance.common import config
 from glance.common import log
 from glance.common import server
@@ -26,6 +27,8 @@ from glance.registry import client as registry_client
 from glance import store
 from glance.store import filesystem
 from glance.store import http
+from glance.store import s3
+from glance.store import swift
 from glance.store import staging
 
 
@@ -34,11 +37,11 @@ def list_api_opts():
         (None, config.listing_opts + config.image_opts +
          config.context_opts + gateway.OPTS + registry_client.OPTS +
          server.OPTS + server.MAINTENANCE_OPTS + maintenance.OPTS +
-         protections.OPTS + log.OPTS + staging.staging_opts +
-         imports.OPTS),
+         protections.OPTS + log.OPTS + image_body.OPTS +
+         staging.staging_opts + imports.OPTS),
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
-         http.http_opts),
+         http.http_opts + swift.swift_opts + s3.s3_opts),
         (import_plugins.GROUP, import_plugins.OPTS),
         (image_conversion.GROUP, image_conversion.OPTS),
         (web_source.GROUP, web_source.OPTS),

@@ -192,6 +192,20 @@ class InvalidRange(GlanceException):
     message = 'The requested range is not satisfiable.'
 
 
+class MetadefNamespaceNotFound(NotFound):
+    message = 'Metadata definition namespace=%(namespace)s was not found.'
+
+
+class MetadefItemNotFound(NotFound):
+    message = ('Metadata definition %(kind)s=%(name)s was not found in '
+               'namespace=%(namespace)s.')
+
+
+class ProtectedMetadefDelete(Forbidden):
+    message = ('Metadata definition namespace %(namespace)s is protected: '
+               'its %(what)s cannot be deleted.')
+
+
 class ImportRefused(Invalid):
     """A web-download source the import filters do not allow."""
     message = 'Import from %(uri)s is not allowed: %(reason)s'

@@ -31,6 +31,9 @@ class RequestContext:
     domain_id: str | None = None
     # Roles of the service token (X-Service-Token) that came along, if any.
     service_roles: list = dataclasses.field(default_factory=list)
+    # Keystone's service catalog of the caller's token: services with their
+    # endpoints (what a multi-tenant store finds the caller's storage in).
+    service_catalog: list | None = None
 
     @property
     def owner(self):

@@ -1,5 +1,8 @@
 """Fixtures every test may use: the databases of tests/databases.py, and
-a real Keystone (tests/keystone_server.py)."""
+a real OpenStack Swift (tests/swift_server.py) and a real Keystone
+(tests/keystone_server.py), each started once per session."""
+
+import subprocess
 
 import pytest
 
@@ -21,3 +24,16 @@ def keystone(tmp_path_factory):
         pytest.skip('no Keystone: %s' % str(e)[:500])
     yield server
     server.stop()
+
+
+@pytest.fixture(scope='session')
+def swift_server(tmp_path_factory):
+    """A real OpenStack Swift (tests/swift_server.py) for the session."""
+    from tests import swift_server as swift_server_mod
+    try:
+        swift_server_mod.install()
+    except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+        pytest.skip('OpenStack Swift cannot be installed: %s' % e)
+    with swift_server_mod.SwiftServer(tmp_path_factory.mktemp('swift')) \
+            as server:
+        yield server

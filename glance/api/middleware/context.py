@@ -3,11 +3,12 @@
 keystonemiddleware's ``authtoken`` (or a trusted front proxy, in the
 ``trusted-auth`` flavor) passes the caller's identity in headers:
 ``X-Identity-Status``, ``X-User-Id``, ``X-Project-Id`` (legacy
-``X-Tenant-Id``), ``X-Roles``, ``X-Auth-Token``, the token's scope when it
-is no project (``OpenStack-System-Scope``, ``X-Domain-Id``) and the roles
-of a confirmed service token (``X-Service-Roles``).  Whether the caller is an
-administrator is the policy rule ``context_is_admin``.  The context goes to
-``environ['glance.context']``.
+``X-Tenant-Id``), ``X-Roles``, ``X-Auth-Token``, ``X-Service-Catalog``
+(where a multi-tenant swift store finds the caller's storage), the token's
+scope when it is no project (``OpenStack-System-Scope``, ``X-Domain-Id``)
+and the roles of a confirmed service token (``X-Service-Roles``).  Whether
+the caller is an administrator is the policy rule ``context_is_admin``.
+The context goes to ``environ['glance.context']``.
 
 A request without a confirmed identity gets 401 (keystonemiddleware adds
 ``WWW-Authenticate`` naming Keystone), unless anonymous access is allowed.
@@ -17,6 +18,8 @@ A request without a confirmed identity gets 401 (keystonemiddleware adds
 | ``allow_anonymous_access`` | false | unconfirmed callers get a read-only anonymous context instead of 401 |
 | ``owner_is_tenant`` | true | images belong to the project (else to the user) |
 """
+
+import json
 
 import webob.exc
 
@@ -52,7 +55,18 @@ def context_from_headers(environ):
         system_scope=environ.get('HTTP_OPENSTACK_SYSTEM_SCOPE'),
         domain_id=None if project else environ.get('HTTP_X_DOMAIN_ID'),
         service_roles=_list(environ, 'HTTP_X_SERVICE_ROLES') if environ.get(
-            'HTTP_X_SERVICE_IDENTITY_STATUS') == 'Confirmed' else [])
+            'HTTP_X_SERVICE_IDENTITY_STATUS') == 'Confirmed' else [],
+        service_catalog=_service_catalog(environ))
+
+
+def _service_catalog(environ):
+    """The X-Service-Catalog keystonemiddleware passes on (a list of
+    services with their endpoints), or None if absent or not a JSON list."""
+    try:
+        catalog = json.loads(environ.get('HTTP_X_SERVICE_CATALOG', 'null'))
+    except ValueError:
+        return None
+    return catalog if isinstance(catalog, list) else None
 
 
 class ContextMiddleware:

@@ -20,6 +20,7 @@ from glance.registry import client as registry_client
 from glance import store
 from glance.store import filesystem
 from glance.store import http
+from glance.store import rbd
 
 
 def list_api_opts():
@@ -30,7 +31,7 @@ def list_api_opts():
          protections.OPTS + log.OPTS),
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
-         http.http_opts),
+         http.http_opts + rbd.rbd_opts),
         ('oslo_middleware', wsgi.body_size_opts),
         ('paste_deploy', config.paste_deploy_opts),
     ]

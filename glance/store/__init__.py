@@ -29,6 +29,7 @@ DRIVERS = {
     'file': 'glance.store.filesystem:FilesystemDriver',
     'filesystem': 'glance.store.filesystem:FilesystemDriver',
     'http': 'glance.store.http:HttpDriver',
+    'rbd': 'glance.store.rbd:RbdDriver',
 }
 
 EXTERNAL_SOURCE_SCHEMES = frozenset({
@@ -39,7 +40,8 @@ store_opts = [
     cfg.ListOpt('stores', default=['file', 'http'],
                 help='Stores this service reads and writes, by name: file '
                      '(also called filesystem), http (read-only: copy-from '
-                     'and external locations), or a third-party driver '
+                     'and external locations), rbd (Ceph), or a '
+                     'third-party driver '
                      'registered in the "%s" entry point group.  Images '
                      'whose locations use a scheme of no listed store '
                      'cannot be read.' % ENTRY_POINT_GROUP),
@@ -217,6 +219,9 @@ class StoreRegistry:
 
     def delete(self, uri):
         return self.driver_for_uri(uri).delete(uri)
+
+    def check_deletable(self, uri):
+        return self.driver_for_uri(uri).check_deletable(uri)
 
     def purge(self, image_id):
         """Driver.purge in every writable store; the names removed.

@@ -200,12 +200,13 @@ class CephCluster:
         return {snap['name']: snap['protected'] == 'true' for snap in listed}
 
     def disk_usage(self, image):
-        """(provisioned, used) bytes of an image, as ``rbd du`` counts
-        them: used counts the objects written."""
+        """(provisioned, used) bytes of an image and its snapshots, as
+        ``rbd du`` counts them: used counts the objects written."""
         usage = json.loads(self._run('rbd', '-p', POOL, 'du', image,
                                      '--format', 'json'))
-        head = [i for i in usage['images'] if i.get('snapshot') is None]
-        return head[0]['provisioned_size'], head[0]['used_size']
+        rows = usage['images']
+        return (max(row['provisioned_size'] for row in rows),
+                sum(row['used_size'] for row in rows))
 
     def rbd(self, *args):
         """Run the rbd CLI as the admin; its stdout."""

@@ -168,15 +168,18 @@ class RbdDriver(base.Driver):
         """A connected rados.Rados; StoreUnavailable if it cannot be."""
         conf = {}
         if self.timeout:
-            conf = {'rados_mon_op_timeout': str(self.timeout),
-                    'rados_osd_op_timeout': str(self.timeout)}
+            # Rados.connect's own timeout argument does nothing in librados
+            # 16: client_mount_timeout bounds the connection.
+            conf = {option: str(self.timeout) for option in (
+                'client_mount_timeout', 'rados_mon_op_timeout',
+                'rados_osd_op_timeout')}
         try:
             cluster = self.rados.Rados(conffile=self.ceph_conf or None,
                                        rados_id=self.user, conf=conf)
         except self.rados.Error as e:
             raise self._unavailable('cannot read its configuration', e)
         try:
-            offload.call(cluster.connect, timeout=self.timeout or -1)
+            offload.call(cluster.connect)
         except self.rados.Error as e:
             offload.call(cluster.shutdown)
             raise self._unavailable('cannot connect', e)

@@ -164,8 +164,10 @@ class RbdDriver(base.Driver):
 
     # -- connections ------------------------------------------------------
 
-    def _cluster(self):
-        """A connected rados.Rados; StoreUnavailable if it cannot be."""
+    def _cluster(self, call=offload.call):
+        """A connected rados.Rados; StoreUnavailable if it cannot be.
+
+        ``call`` runs each librados call (see _check_cluster)."""
         conf = {}
         if self.timeout:
             # Rados.connect's own timeout argument does nothing in librados
@@ -179,17 +181,17 @@ class RbdDriver(base.Driver):
         except self.rados.Error as e:
             raise self._unavailable('cannot read its configuration', e)
         try:
-            offload.call(cluster.connect)
+            call(cluster.connect)
         except self.rados.Error as e:
-            offload.call(cluster.shutdown)
+            call(cluster.shutdown)
             raise self._unavailable('cannot connect', e)
         if self._fsid is None:
-            self._fsid = offload.call(cluster.get_fsid)
+            self._fsid = call(cluster.get_fsid)
         return cluster
 
-    def _ioctx(self, cluster, pool):
+    def _ioctx(self, cluster, pool, call=offload.call):
         try:
-            return offload.call(cluster.open_ioctx, pool)
+            return call(cluster.open_ioctx, pool)
         except self.rados.ObjectNotFound:
             raise self._unavailable('no pool %r' % pool) from None
         except self.rados.Error as e:
@@ -241,11 +243,20 @@ class RbdDriver(base.Driver):
         """Say at startup, not on the first upload, if the cluster, the
         user or the pool is wrong.  The service starts all the same (its
         other stores may serve); this store answers 503 until it can
-        reach its pool."""
+        reach its pool.
+
+        Runs in glance-api's parent process, before it forks its workers:
+        librados is called directly there, not through eventlet's thread
+        pool, whose threads a forked worker would not have (its first call
+        into the store would wait for them forever).
+        """
         try:
-            with self._pool():
-                pass
-        except exception.GlanceException as e:
+            cluster = self._cluster(call=_direct)
+            try:
+                self._ioctx(cluster, self.pool, call=_direct).close()
+            finally:
+                cluster.shutdown()
+        except exception.StoreUnavailable as e:
             LOG.error('rbd store: pool %r of the Ceph cluster in %s, as '
                       'user %s, is unusable (%s); its images cannot be '
                       'read or written until it is', self.pool,
@@ -507,6 +518,10 @@ class RbdDriver(base.Driver):
                 'The RBD location is on another Ceph cluster (fsid %s, '
                 'this store\'s is %s).' % (location.fsid, self._fsid))
         return location
+
+
+def _direct(func, *args, **kwargs):
+    return func(*args, **kwargs)
 
 
 def _close(image, ioctx, cluster):

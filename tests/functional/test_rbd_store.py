@@ -17,16 +17,34 @@ class Unseekable:
         self.read = io.BytesIO(data).read
 
 
+def rbd_conf(cluster):
+    """glance-api storing uploads in the cluster as the restricted user."""
+    return {'glance_store': {
+        'stores': 'file,http,rbd', 'default_store': 'rbd',
+        'rbd_store_ceph_conf': cluster.conf_path,
+        'rbd_store_user': cluster.user, 'rbd_store_pool': cluster.pool,
+        'rbd_store_chunk_size': 1, 'rados_connect_timeout': 3}}
+
+
 @pytest.fixture
 def rbd_api(make_api_server, ceph_cluster, data_api):
-    """glance-api storing uploads in the cluster as the restricted user."""
-    server = make_api_server(data_api=data_api, conf={'glance_store': {
-        'stores': 'file,http,rbd', 'default_store': 'rbd',
-        'rbd_store_ceph_conf': ceph_cluster.conf_path,
-        'rbd_store_user': ceph_cluster.user,
-        'rbd_store_pool': ceph_cluster.pool,
-        'rbd_store_chunk_size': 1, 'rados_connect_timeout': 3}})
+    server = make_api_server(data_api=data_api, conf=rbd_conf(ceph_cluster))
     return client.Client('2', endpoint=server.url, token='unused')
+
+
+def test_forked_workers_use_the_store(make_api_server, ceph_cluster):
+    # The parent checks the cluster at start, then forks: each worker must
+    # still reach it (no librados or thread pool state left half-copied).
+    server = make_api_server(workers=2, conf=rbd_conf(ceph_cluster))
+    glance = client.Client('2', endpoint=server.url, token='unused',
+                           timeout=60)
+    data = os.urandom(MiB + 3)
+    for _ in range(2):
+        image = glance.images.create(name='forked', disk_format='raw',
+                                     container_format='bare')
+        glance.images.upload(image.id, io.BytesIO(data))
+        assert b''.join(glance.images.data(image.id)) == data
+        glance.images.delete(image.id)
 
 
 def test_glanceclient_round_trip(rbd_api, ceph_cluster, tmp_path):

@@ -8,6 +8,7 @@ adjusts); a test keeps the committed samples in step with the code.
 
 from oslo_config import cfg
 
+from glance.api import image_body
 from glance.common import config
 from glance.common import log
 from glance.common import server
@@ -21,6 +22,8 @@ from glance import store
 from glance.store import filesystem
 from glance.store import http
 from glance.store import rbd
+from glance.store import s3
+from glance.store import swift
 
 
 def list_api_opts():
@@ -28,10 +31,10 @@ def list_api_opts():
         (None, config.listing_opts + config.image_opts +
          config.context_opts + gateway.OPTS + registry_client.OPTS +
          server.OPTS + server.MAINTENANCE_OPTS + maintenance.OPTS +
-         protections.OPTS + log.OPTS),
+         protections.OPTS + log.OPTS + image_body.OPTS),
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
-         http.http_opts + rbd.rbd_opts),
+         http.http_opts + swift.swift_opts + s3.s3_opts + rbd.rbd_opts),
         ('oslo_middleware', wsgi.body_size_opts),
         ('paste_deploy', config.paste_deploy_opts),
     ]

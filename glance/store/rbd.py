@@ -33,6 +33,8 @@ cluster operation: an unreachable cluster is a 503, not a hung request.
 import contextlib
 import logging
 import math
+import subprocess
+import sys
 import time
 import urllib.parse
 
@@ -47,6 +49,9 @@ from glance.store import base
 LOG = logging.getLogger(__name__)
 
 SNAPSHOT = 'snap'
+# Seconds the start-up check waits for the cluster when
+# rados_connect_timeout leaves librados's 300.
+STARTUP_CHECK_TIMEOUT = 10
 # librbd's layering feature, which clones need (rbd.RBD_FEATURE_LAYERING),
 # without importing rbd here.
 FEATURE_LAYERING = 1
@@ -164,34 +169,25 @@ class RbdDriver(base.Driver):
 
     # -- connections ------------------------------------------------------
 
-    def _cluster(self, call=offload.call):
-        """A connected rados.Rados; StoreUnavailable if it cannot be.
-
-        ``call`` runs each librados call (see _check_cluster)."""
-        conf = {}
-        if self.timeout:
-            # Rados.connect's own timeout argument does nothing in librados
-            # 16: client_mount_timeout bounds the connection.
-            conf = {option: str(self.timeout) for option in (
-                'client_mount_timeout', 'rados_mon_op_timeout',
-                'rados_osd_op_timeout')}
+    def _cluster(self):
+        """A connected rados.Rados; StoreUnavailable if it cannot be."""
         try:
-            cluster = self.rados.Rados(conffile=self.ceph_conf or None,
-                                       rados_id=self.user, conf=conf)
+            cluster = _rados_handle(self.rados, self.ceph_conf, self.user,
+                                    self.timeout)
         except self.rados.Error as e:
             raise self._unavailable('cannot read its configuration', e)
         try:
-            call(cluster.connect)
+            offload.call(cluster.connect)
         except self.rados.Error as e:
-            call(cluster.shutdown)
+            offload.call(cluster.shutdown)
             raise self._unavailable('cannot connect', e)
         if self._fsid is None:
-            self._fsid = call(cluster.get_fsid)
+            self._fsid = offload.call(cluster.get_fsid)
         return cluster
 
-    def _ioctx(self, cluster, pool, call=offload.call):
+    def _ioctx(self, cluster, pool):
         try:
-            return call(cluster.open_ioctx, pool)
+            return offload.call(cluster.open_ioctx, pool)
         except self.rados.ObjectNotFound:
             raise self._unavailable('no pool %r' % pool) from None
         except self.rados.Error as e:
@@ -245,23 +241,34 @@ class RbdDriver(base.Driver):
         other stores may serve); this store answers 503 until it can
         reach its pool.
 
-        Runs in glance-api's parent process, before it forks its workers:
-        librados is called directly there, not through eventlet's thread
-        pool, whose threads a forked worker would not have (its first call
-        into the store would wait for them forever).
+        The check runs in a process of its own (``_probe``): glance-api's
+        parent configures the stores and then forks its workers, and a
+        process forked after librados has run in its parent can hang on
+        its first call into librados (seen as uploads that never ended).
+        It waits up to rados_connect_timeout, or STARTUP_CHECK_TIMEOUT
+        seconds when that is 0.
         """
+        timeout = self.timeout or STARTUP_CHECK_TIMEOUT
+        argv = [sys.executable, '-c',
+                'from glance.store import rbd; rbd._probe()',
+                self.ceph_conf, self.user or '', self.pool, str(timeout)]
         try:
-            cluster = self._cluster(call=_direct)
-            try:
-                self._ioctx(cluster, self.pool, call=_direct).close()
-            finally:
-                cluster.shutdown()
-        except exception.StoreUnavailable as e:
-            LOG.error('rbd store: pool %r of the Ceph cluster in %s, as '
-                      'user %s, is unusable (%s); its images cannot be '
-                      'read or written until it is', self.pool,
-                      self.ceph_conf or 'the default ceph.conf',
-                      self.user or 'admin', e)
+            result = subprocess.run(argv, capture_output=True, text=True,
+                                    stdin=subprocess.DEVNULL,
+                                    timeout=timeout + 30)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            reason = 'the check did not run: %s' % e
+        else:
+            if result.returncode == 0:
+                self._fsid = result.stdout.strip()
+                return
+            reason = (result.stderr.strip().splitlines() or
+                      ['exit status %d' % result.returncode])[-1]
+        LOG.error('rbd store: pool %r of the Ceph cluster in %s, as user '
+                  '%s, is unusable (%s); its images cannot be read or '
+                  'written until it is', self.pool,
+                  self.ceph_conf or 'the default ceph.conf',
+                  self.user or 'admin', reason)
 
     # -- in ---------------------------------------------------------------
 
@@ -520,8 +527,34 @@ class RbdDriver(base.Driver):
         return location
 
 
-def _direct(func, *args, **kwargs):
-    return func(*args, **kwargs)
+def _rados_handle(rados, conffile, user, timeout):
+    """An unconnected rados.Rados for the store's options."""
+    conf = {}
+    if timeout:
+        # Rados.connect's own timeout argument does nothing in librados 16:
+        # client_mount_timeout bounds the connection.
+        conf = {option: str(timeout) for option in (
+            'client_mount_timeout', 'rados_mon_op_timeout',
+            'rados_osd_op_timeout')}
+    return rados.Rados(conffile=conffile or None, rados_id=user or None,
+                       conf=conf)
+
+
+def _probe():
+    """In the process _check_cluster starts: connect as the store does,
+    open the pool and print the cluster's fsid; an error exits non-zero,
+    its message last on stderr."""
+    conffile, user, pool, timeout = sys.argv[1:]
+    rados, _rbd = _bindings()
+    cluster = _rados_handle(rados, conffile, user, int(timeout))
+    try:
+        cluster.connect()
+        cluster.open_ioctx(pool).close()
+        print(cluster.get_fsid())
+    except rados.Error as e:
+        sys.exit('%s: %s' % (type(e).__name__, e))
+    finally:
+        cluster.shutdown()
 
 
 def _close(image, ioctx, cluster):

@@ -5,6 +5,7 @@ from glance.api.v2 import image_data
 from glance.api.v2 import image_members
 from glance.api.v2 import image_tags
 from glance.api.v2 import images
+from glance.api.v2.metadefs import routes as metadefs_routes
 from glance.api.v2 import schemas
 from glance.common import wsgi
 
@@ -19,7 +20,7 @@ def build(services):
     router.add('/images/{image_id}', images_controller,
                {'GET': 'show', 'PATCH': 'update', 'DELETE': 'delete'})
     router.add('/images/{image_id}/file', image_data.Controller(services.data),
-               {'GET': 'download', 'PUT': 'upload'})
+               {'GET': 'download', 'HEAD': 'download', 'PUT': 'upload'})
     router.add('/images/{image_id}/tags/{tag_value}',
                image_tags.Controller(services.images),
                {'PUT': 'update', 'DELETE': 'delete'})
@@ -33,4 +34,5 @@ def build(services):
                {'POST': 'deactivate'})
     router.add('/images/{image_id}/actions/reactivate', actions,
                {'POST': 'reactivate'})
+    metadefs_routes.add_routes(router, services.metadefs)
     return router

@@ -30,9 +30,12 @@ with ``rados_connect_timeout`` bounding the connection and, when set, each
 cluster operation: an unreachable cluster is a 503, not a hung request.
 """
 
+import collections
 import contextlib
+import errno
 import logging
 import math
+import os
 import subprocess
 import sys
 import time
@@ -52,6 +55,10 @@ SNAPSHOT = 'snap'
 # Seconds the start-up check waits for the cluster when
 # rados_connect_timeout leaves librados's 300.
 STARTUP_CHECK_TIMEOUT = 10
+# Object writes an upload keeps under way at once (each holding its object
+# in memory): one write at a time leaves the cluster idle while the next
+# object is received and hashed.
+WRITES_IN_FLIGHT = 4
 # librbd's layering feature, which clones need (rbd.RBD_FEATURE_LAYERING),
 # without importing rbd here.
 FEATURE_LAYERING = 1
@@ -301,11 +308,14 @@ class RbdDriver(base.Driver):
         raise self._duplicate(image_id)
 
     def _write(self, ioctx, name, reader):
-        """Write what ``reader`` yields, an object at a time; its size."""
+        """Write what ``reader`` yields, an object at a time, with up to
+        WRITES_IN_FLIGHT writes under way while the next object is read;
+        its size."""
         try:
             image = offload.call(self.rbd.Image, ioctx, name)
         except self.rbd.ImageNotFound:
             raise exception.UploadCancelled() from None
+        pending = collections.deque()
         try:
             buffer = bytearray(self.chunk_size)
             view = memoryview(buffer)
@@ -321,10 +331,15 @@ class RbdDriver(base.Driver):
                     offload.call(image.resize, capacity)
                 chunk = bytes(view[:count])
                 if not (self.thin and chunk == self._zeros[:count]):
-                    offload.call(image.write, chunk, written)
+                    pending.append(offload.call(image.aio_write, chunk,
+                                                written, _ignore))
+                    if len(pending) >= WRITES_IN_FLIGHT:
+                        _check_written(pending.popleft())
                 written = end
                 if count < len(view):
                     break
+            while pending:
+                _check_written(pending.popleft())
             if capacity != written:
                 offload.call(image.resize, written)
             offload.call(image.flush)
@@ -525,6 +540,27 @@ class RbdDriver(base.Driver):
                 'The RBD location is on another Ceph cluster (fsid %s, '
                 'this store\'s is %s).' % (location.fsid, self._fsid))
         return location
+
+
+def _ignore(completion):
+    """An aio_write callback: the writer waits for its completion."""
+
+
+def _check_written(completion):
+    """Wait for an aio_write; its failure as the store's exception."""
+    offload.call(completion.wait_for_complete_and_cb)
+    result = completion.get_return_value()
+    if result >= 0:
+        return
+    reason = os.strerror(-result)
+    if -result in (errno.ENOSPC, errno.EDQUOT):
+        raise exception.StorageFull(
+            'The Ceph cluster has no room for the image: %s' % reason)
+    if -result in (errno.EACCES, errno.EPERM):
+        raise exception.StorageWriteDenied(
+            'The rbd store user may not write: %s' % reason)
+    raise exception.StoreUnavailable(
+        reason='Ceph cluster: a write failed (%s)' % reason)
 
 
 def _rados_handle(rados, conffile, user, timeout):

@@ -8,6 +8,7 @@ import os
 from glanceclient import client
 from glanceclient import exc
 import pytest
+import requests
 
 MiB = 1024 * 1024
 
@@ -92,6 +93,9 @@ def test_image_with_clones_is_in_use(rbd_api, ceph_cluster):
     ceph_cluster.rbd('clone', 'images/%s@snap' % image.id, 'images/' + clone)
     with pytest.raises(exc.HTTPConflict, match='in use'):
         rbd_api.images.delete(image.id)
+    v1 = requests.delete('%s/v1/images/%s' % (rbd_api.http_client.endpoint,
+                                               image.id), timeout=60)
+    assert v1.status_code == 409 and 'in use' in v1.text
     # Left as it was: shown, active, its data readable and still cloneable.
     assert rbd_api.images.get(image.id).status == 'active'
     assert len(b''.join(rbd_api.images.data(image.id))) == MiB

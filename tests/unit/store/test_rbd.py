@@ -5,6 +5,7 @@ import hashlib
 import io
 import logging
 import os
+import sys
 import uuid
 
 import pytest
@@ -218,3 +219,10 @@ def test_location_on_another_cluster(driver):
 def test_chunk_size_must_be_a_power_of_two(ceph_cluster):
     with pytest.raises(exception.ConfigError, match='power of two'):
         rbd_driver(ceph_cluster, rbd_store_chunk_size=3)
+
+
+def test_missing_bindings_name_the_packages(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'rados', None)
+    driver = rbd.RbdDriver(helpers.fresh_conf())
+    with pytest.raises(exception.ConfigError, match='python3-rados'):
+        driver.configure()

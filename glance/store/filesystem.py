@@ -172,13 +172,18 @@ class FilesystemDriver(base.Driver):
     capabilities = base.READ_WRITE
     options = filesystem_opts
 
+    def configured_datadir(self):
+        """The directory this driver keeps its files in, and the option
+        naming it (for messages)."""
+        return (self.conf[base.GROUP].filesystem_store_datadir,
+                'filesystem_store_datadir')
+
     def configure(self):
         opts = self.conf[base.GROUP]
-        datadir = opts.filesystem_store_datadir
+        datadir, option = self.configured_datadir()
         if not datadir or not os.path.isabs(datadir):
             raise exception.ConfigError(
-                'filesystem_store_datadir must be an absolute path, not %r'
-                % datadir)
+                '%s must be an absolute path, not %r' % (option, datadir))
         self.file_mode = _file_mode(opts.filesystem_store_file_perm)
         self.read_chunk_size = opts.filesystem_store_chunk_size
         self.direct_writes = opts.filesystem_store_direct_writes
@@ -186,8 +191,7 @@ class FilesystemDriver(base.Driver):
             os.makedirs(datadir, exist_ok=True)
         except OSError as e:
             raise exception.ConfigError(
-                'Cannot create filesystem_store_datadir %s: %s'
-                % (datadir, e))
+                'Cannot create %s %s: %s' % (option, datadir, e))
         self.datadir = os.path.normpath(datadir)
         self._real_datadir = os.path.realpath(datadir)
         self._check_links_work()

@@ -114,6 +114,11 @@ class UploadCancelled(Conflict):
                'the image was deleted or its upload found stalled.')
 
 
+class InUseByStore(Conflict):
+    message = ('The image cannot be deleted because it is in use through '
+               'the backend store outside of Glance: %(reason)s')
+
+
 class InvalidImageStatusTransition(Conflict):
     message = 'Image status transition from %(cur_status)s to ' \
               '%(new_status)s is not allowed'

@@ -315,7 +315,13 @@ class ImageData:
         but never recorded (a crash between the two) are removed from the
         stores, then it is deleted.  Returns True when that is done, False
         when some data could not be removed: the image then waits in
-        pending_delete for maintenance to retry (``remove_pending``)."""
+        pending_delete for maintenance to retry (``remove_pending``).
+
+        InUseByStore, the image left as it was, if a store says its data
+        is in use outside this service (an RBD snapshot with clones)."""
+        for location in image.locations:
+            if self.stores.owns(location.url):
+                self._check_deletable(location.url)
         image = self.transition(image.id, image.status,
                                 lifecycle.PENDING_DELETE, deleted=True)
         return self.remove_pending(image)
@@ -328,13 +334,23 @@ class ImageData:
                 if self.stores.owns(location.url):
                     self._remove_data(location.url)
             self.stores.purge(image.id)
-        except exception.StoreUnavailable as error:
+        except (exception.StoreUnavailable, exception.InUseByStore) as error:
             LOG.warning('Data of image %s not removed yet (%s); it stays '
                         'pending_delete until it is', image.id, error)
             return False
         self.transition_quietly(image.id, lifecycle.PENDING_DELETE,
                                 lifecycle.DELETED)
         return True
+
+    def _check_deletable(self, uri):
+        """InUseByStore if the data at ``uri`` may not go.  A store that
+        cannot tell now (unreachable) is asked again when the data is
+        removed, by maintenance if need be."""
+        try:
+            self.stores.check_deletable(uri)
+        except (exception.NotFound, exception.StoreUnavailable) as error:
+            LOG.info('Could not ask whether the data at %s is in use: %s',
+                     store.display_uri(uri), error)
 
     def _remove_data(self, uri):
         try:

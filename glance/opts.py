@@ -13,6 +13,7 @@ from glance.common import log
 from glance.common import server
 from glance.common import wsgi
 from glance.db import session
+from glance.domain import formats
 from glance.domain import maintenance
 from glance import gateway
 from glance.registry import client as registry_client
@@ -30,6 +31,7 @@ def list_api_opts():
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
          http.http_opts),
+        (formats.GROUP, formats.OPTS),
         ('oslo_middleware', wsgi.body_size_opts),
         ('paste_deploy', config.paste_deploy_opts),
     ]

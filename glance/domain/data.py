@@ -15,6 +15,7 @@ import time
 from glance.common import exception
 from glance.common import hashing
 from glance.common import streams
+from glance.domain import formats
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
 from glance import store
@@ -28,6 +29,7 @@ UPLOAD_HEARTBEAT_SECONDS = 30
 class ImageData:
 
     def __init__(self, access, repo, stores, conf):
+        formats.register_opts(conf)
         self.access = access
         self.repo = repo
         self.stores = stores
@@ -53,21 +55,25 @@ class ImageData:
         Exactly one of several concurrent uploads wins the queued -> saving
         transition; the others get Conflict.  ``size`` is the declared size
         and ``checksum`` the md5 the data must have: a mismatch removes the
-        data, kills the image and raises ChecksumMismatch.  Any other
-        failure leaves no data stored and returns the image to queued.
+        data, kills the image and raises ChecksumMismatch.  The data is
+        inspected as it streams (glance.domain.formats): data that is not
+        in the declared disk_format or is unsafe is ImageFormatRefused.
+        Any failure but a checksum mismatch leaves no data stored and
+        returns the image to queued.
         ``store_name`` picks a writable store other than the default one.
         """
         image = self._queued(context, image_id, 'upload_image')
         driver = self.stores.driver_for_upload(store_name)
         self.transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
-        return self._save(image.id, driver, source, size, checksum)
+        return self._save(image, driver, source, size, checksum)
 
     def copy_from(self, context, image_id, source_uri, checksum=None,
                   store_name=None):
         """Store the data found at an external ``source_uri``.
 
         The source is streamed into the store through the same path as an
-        upload, with its hashing, checksum check and size cap; failures end
+        upload, with its hashing, checksum check, size cap and format
+        inspection; failures end
         as for ``upload``.  A source that cannot be read is Invalid.
         """
         image = self._queued(context, image_id, 'upload_image')
@@ -80,7 +86,7 @@ class ImageData:
             self._abandon_upload(image.id)
             raise
         with data:
-            return self._save(image.id, driver, _DataReader(data),
+            return self._save(image, driver, _DataReader(data),
                               data.size, checksum)
 
     def set_location(self, context, image_id, uri, size=None, checksum=None):
@@ -144,20 +150,25 @@ class ImageData:
                 'to saving data.')
         return image
 
-    def _save(self, image_id, driver, source, size, checksum):
-        """Stream ``source`` into ``driver`` for an image in saving."""
+    def _save(self, image, driver, source, size, checksum):
+        """Stream ``source`` into ``driver`` for an image in saving,
+        inspecting its format on the way."""
+        image_id = image.id
         reader = stored = None
         try:
+            inspection = formats.Inspection(image.disk_format, self.conf)
             reader = hashing.HashingReader(
                 _Heartbeat(source, lambda: self.repo.touch(
                     image_id, lifecycle.SAVING)),
                 expected_size=size, size_cap=self.conf.image_size_cap,
-                algorithms=('md5', self.conf.hashing_algorithm))
+                algorithms=('md5', self.conf.hashing_algorithm),
+                inspect=inspection.feed)
             stored = driver.add(image_id, reader, size)
             size, md5, os_hash = reader.finish()
             if checksum is not None and checksum != md5:
                 raise exception.ChecksumMismatch(supplied=checksum,
                                                  computed=md5)
+            virtual_size = inspection.finish()
         except BaseException as error:
             if reader is not None:
                 reader.abort()
@@ -169,7 +180,7 @@ class ImageData:
         try:
             return self.transition(
                 image_id, lifecycle.SAVING, lifecycle.ACTIVE,
-                size=size, checksum=md5,
+                size=size, virtual_size=virtual_size, checksum=md5,
                 os_hash_algo=self.conf.hashing_algorithm,
                 os_hash_value=os_hash,
                 locations=[image_mod.Location(stored.uri)])

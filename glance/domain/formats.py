@@ -79,8 +79,8 @@ cfg.CONF.register_opts(OPTS, group=GROUP)
 
 # The inspector may need a region's first bytes before it knows where the
 # next region it needs starts (vhdx: its metadata table, then an entry of
-# it); it is given the data in pieces this small until every format is
-# decided, as it expects.
+# it, at least 64 KiB further); until every format is decided it is given
+# the data in pieces that end on multiples of this, as it expects.
 _PIECE = 64 * 1024
 
 # Formats whose claim any data satisfies: raw is what the inspector cannot
@@ -118,17 +118,22 @@ class Inspection:
     def feed(self, chunk):
         """Inspect the bytes of ``chunk`` (any buffer; not kept)."""
         view = memoryview(chunk).cast('B')
-        self.size += len(view)
-        step = len(view) if self._wrapper.formats is not None else _PIECE
-        for start in range(0, len(view), step):
-            self._tap.chunk = view[start:start + step]
+        start = 0
+        while start < len(view):
+            end = len(view)
+            if self._wrapper.formats is None:
+                end = min(end, start + _PIECE - self.size % _PIECE)
+            self._tap.chunk = view[start:end]
             try:
-                self._wrapper.read(len(self._tap.chunk))
+                self._wrapper.read(end - start)
             except Exception as error:
                 raise self._refused(
                     'the data is not in the declared disk_format %s (%s)'
                     % (self.disk_format, error)) from None
-        self._tap.chunk = b''
+            finally:
+                self._tap.chunk = b''
+            self.size += end - start
+            start = end
 
     def finish(self):
         """The verdict on the whole data: the virtual size in bytes (None
@@ -137,8 +142,8 @@ class Inspection:
         found = self._detected()
         if self._strict and str(found) != self.disk_format:
             raise self._refused(
-                'the data is in format %s, not in the declared disk_format '
-                '%s' % (found, self.disk_format))
+                'the data is not in the declared disk_format %s (it is %s)'
+                % (self.disk_format, found))
         if str(found) not in (self.disk_format, 'raw'):
             LOG.info('Image data declared %s holds %s; accepted as the '
                      'claim allows', self.disk_format, found)

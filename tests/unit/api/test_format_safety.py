@@ -1,0 +1,147 @@
+"""Format safety through the API: every real disk image of
+tests/disk_images.py given to glance-api (in process) by a v2 upload, a v1
+upload and a v1 copy-from (a web server on loopback): accepted with its
+virtual size, or refused with a 400 that says why and nothing stored."""
+
+import os
+
+import pytest
+
+from tests import disk_images
+from tests import file_server
+from tests.unit.api.helpers import OCTET
+from tests.unit.api.helpers import create
+from tests.unit.api.helpers import meta
+from tests.unit.api.helpers import show
+from tests.unit.api.helpers import upload
+
+pytestmark = disk_images.requires_qemu_img
+
+
+@pytest.fixture(scope='module')
+def images(tmp_path_factory):
+    return disk_images.build(tmp_path_factory.mktemp('disk-images'))
+
+
+@pytest.fixture(scope='module')
+def web(images):
+    """A web server on loopback serving the images."""
+    directory = os.path.dirname(images['raw'].path)
+    with file_server.FileServer(directory) as server:
+        yield server
+
+
+def v2_upload(api, image, web):
+    created = create(api, name=image.name, disk_format=image.disk_format,
+                     container_format='bare')
+    with open(image.path, 'rb') as data:
+        response = upload(api, created['id'], iter(lambda: data.read(65536),
+                                                   b''))
+    return response, created['id']
+
+
+def v1_upload(api, image, web):
+    return _v1_create(api, image, data=image.read(), headers=OCTET)
+
+
+def v1_copy_from(api, image, web):
+    return _v1_create(api, image, headers={
+        'x-glance-api-copy-from': web.url(os.path.basename(image.path))})
+
+
+def _v1_create(api, image, data=None, headers=None):
+    """POST the image; the answer and the id of the image it made."""
+    headers = dict(meta(name=image.name, disk_format=image.disk_format,
+                        container_format='bare'), **headers)
+    before = _image_ids(api)
+    response = api.post('/v1/images', data=data, headers=headers)
+    made = _image_ids(api) - before
+    assert len(made) == 1, made
+    return response, made.pop()
+
+
+def _image_ids(api):
+    return {image['id'] for image in api.get('/v2/images').json()['images']}
+
+
+WAYS = {'v2 upload': v2_upload, 'v1 upload': v1_upload,
+        'v1 copy-from': v1_copy_from}
+# What a refused image is left as: v2 may try again, v1 kills it.
+LEFT_AS = {'v2 upload': 'queued', 'v1 upload': 'killed',
+           'v1 copy-from': 'killed'}
+
+
+@pytest.mark.parametrize('name', disk_images.SAFE)
+@pytest.mark.parametrize('way', sorted(WAYS))
+def test_a_safe_image_is_stored_with_its_virtual_size(make_api, images, web,
+                                                      way, name):
+    api = make_api()
+    image = images[name]
+    response, image_id = WAYS[way](api, image, web)
+    assert response.status_code in (200, 201, 204), response.text
+    shown = show(api, image_id).json()
+    assert shown['status'] == 'active'
+    assert shown['disk_format'] == image.disk_format
+    assert shown['size'] == os.path.getsize(image.path)
+    assert shown['virtual_size'] == image.virtual_size
+    assert api.stored_files() == [image_id]
+    assert api.get(shown['file']).content == image.read()
+
+
+@pytest.mark.parametrize('name', disk_images.REFUSED)
+@pytest.mark.parametrize('way', sorted(WAYS))
+def test_an_unsafe_image_is_refused_and_nothing_stored(make_api, images, web,
+                                                       way, name):
+    api = make_api()
+    image = images[name]
+    response, image_id = WAYS[way](api, image, web)
+    assert response.status_code == 400, response.text
+    assert 'Image data refused' in response.text
+    assert image.refusal in response.text
+    assert 'Traceback' not in response.text
+    shown = show(api, image_id).json()
+    assert shown['status'] == LEFT_AS[way]
+    assert shown['size'] is None and shown['virtual_size'] is None
+    assert api.stored_files() == []
+
+
+def test_through_glance_registry_too(api, images, web):
+    """The virtual size reaches the image however metadata is stored."""
+    response, stored_id = v2_upload(api, images['vhdx'], web)
+    assert response.status_code == 204, response.text
+    assert show(api, stored_id).json()['virtual_size'] == \
+        images['vhdx'].virtual_size
+    response, image_id = v1_copy_from(api, images['vmdk-flat-extent'], web)
+    assert response.status_code == 400
+    assert 'extent filenames' in response.text
+    assert show(api, image_id).json()['status'] == 'killed'
+    assert api.stored_files() == [stored_id]
+
+
+def test_a_refused_v2_image_takes_good_data_afterwards(make_api, images,
+                                                       web):
+    api = make_api()
+    response, image_id = v2_upload(api, images['qcow2-backing-file'], web)
+    assert response.status_code == 400
+    response = upload(api, image_id, images['qcow2'].read())
+    assert response.status_code == 204, response.text
+    shown = show(api, image_id).json()
+    assert shown['status'] == 'active'
+    assert shown['virtual_size'] == images['qcow2'].virtual_size
+
+
+def test_the_options_reach_the_api(make_api, images, web):
+    api = make_api(conf={'image_format': {
+        'require_image_format_match': False,
+        'vmdk_allowed_types': ['monolithicSparse'],
+        'disk_formats': ['raw', 'qcow2', 'vmdk']}})
+    response, _ = v2_upload(api, images['qcow2-declared-vmdk'], web)
+    assert response.status_code == 204, response.text
+    response, _ = v2_upload(api, images['vmdk-streamOptimized'], web)
+    assert response.status_code == 400
+    assert 'createType streamoptimized is not allowed' in response.text
+    refused = api.post('/v2/images', json={'disk_format': 'vhdx'})
+    assert refused.status_code == 400
+    schema = api.get('/v2/schemas/image').json()
+    assert schema['properties']['disk_format']['enum'] == [
+        None, 'raw', 'qcow2', 'vmdk']

@@ -100,8 +100,8 @@ def test_formats_no_inspector_knows_accept_any_data(images, options):
         inspect(images['qcow2-backing-file'], options, disk_format='ami')
 
 
-def test_a_mismatch_passes_without_require_image_format_match(images,
-                                                             options):
+def test_a_mismatch_passes_without_require_image_format_match(
+        images, options):
     options.set_override('require_image_format_match', False,
                          group='image_format')
     qcow2 = images['qcow2']

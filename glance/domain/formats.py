@@ -26,8 +26,10 @@ ImageFormatRefused (400):
   with a malformed protective MBR (``gpt_safety_checks_nonfatal`` lets that
   one through), LUKS other than version 1, a truncated header.
 
-``check_file`` runs the same inspection on a local file (staged data, the
-output of a conversion).
+``check_stream`` runs the same inspection on any readable stream (staged
+data, the output of a conversion), and ``check_qemu_info`` holds what
+``qemu-img info`` says of an image to the same rules, for the tools that
+let qemu-img read image data (glance.conversion).
 """
 
 import logging
@@ -127,7 +129,7 @@ class Inspection:
             try:
                 self._wrapper.read(end - start)
             except Exception as error:
-                raise self._refused(
+                raise _refused(
                     'the data is not in the declared disk_format %s (%s)'
                     % (self.disk_format, error)) from None
             finally:
@@ -141,7 +143,7 @@ class Inspection:
         self._wrapper.close()
         found = self._detected()
         if self._strict and str(found) != self.disk_format:
-            raise self._refused(
+            raise _refused(
                 'the data is not in the declared disk_format %s (it is %s)'
                 % (self.disk_format, found))
         if str(found) not in (self.disk_format, 'raw'):
@@ -159,8 +161,8 @@ class Inspection:
         if self.disk_format == 'iso' and names == ['gpt', 'iso']:
             return next(found for found in formats if str(found) == 'iso')
         if len(formats) > 1:
-            raise self._refused('the data holds more than one format (%s)'
-                                % ', '.join(names))
+            raise _refused('the data holds more than one format (%s)'
+                           % ', '.join(names))
         return formats[0]
 
     def _check_safety(self, found):
@@ -169,7 +171,7 @@ class Inspection:
         if name == 'vmdk' and create_type != 'formatnotfound':
             allowed = self.options.vmdk_allowed_types
             if create_type not in {kind.lower() for kind in allowed}:
-                raise self._refused(
+                raise _refused(
                     'vmdk createType %s is not allowed (allowed: %s)'
                     % (create_type, ', '.join(allowed)))
         try:
@@ -182,16 +184,16 @@ class Inspection:
                             'safety checks (gpt_safety_checks_nonfatal): '
                             '%s', reasons)
                 return
-            raise self._refused('the %s data failed the safety checks: %s'
-                                % (name, reasons)) from None
+            raise _refused('the %s data failed the safety checks: %s'
+                           % (name, reasons)) from None
         except format_inspector.ImageFormatError as error:
-            raise self._refused('the %s data is malformed or truncated: %s'
-                                % (name, error)) from None
+            raise _refused('the %s data is malformed or truncated: %s'
+                           % (name, error)) from None
 
-    @staticmethod
-    def _refused(reason):
-        LOG.warning('Image data refused: %s', reason)
-        return exception.ImageFormatRefused(reason=reason)
+
+def _refused(reason):
+    LOG.warning('Image data refused: %s', reason)
+    return exception.ImageFormatRefused(reason=reason)
 
 
 class _Tap:
@@ -203,12 +205,51 @@ class _Tap:
         return self.chunk
 
 
-def check_file(path, disk_format, conf, chunk_size=1024 * 1024):
-    """Inspect the local file at ``path`` as an upload declared
-    ``disk_format``: its virtual size, or ImageFormatRefused."""
+def check_stream(source, disk_format, conf, chunk_size=1024 * 1024):
+    """Inspect all of ``source`` (anything with ``readinto``) as data
+    declared ``disk_format``: its virtual size, or ImageFormatRefused."""
     inspection = Inspection(disk_format, conf)
     buffer = memoryview(bytearray(chunk_size))
-    with open(path, 'rb') as data:
-        while count := data.readinto(buffer):
-            inspection.feed(buffer[:count])
+    while count := source.readinto(buffer):
+        inspection.feed(buffer[:count])
     return inspection.finish()
+
+
+# qemu-img's names of the disk formats it reads.
+QEMU_FORMATS = {'raw': 'raw', 'qcow2': 'qcow2', 'vmdk': 'vmdk', 'vhd': 'vpc',
+                'vhdx': 'vhdx', 'vdi': 'vdi', 'iso': 'raw', 'gpt': 'raw',
+                'ploop': 'parallels'}
+
+
+def check_qemu_info(info, disk_format, conf):
+    """Refuse (ImageFormatRefused) an image of which ``qemu-img info
+    --output=json -f <format>`` reports ``info`` unless qemu-img reads it
+    as ``disk_format`` holding no reference to another file: no backing
+    file, no external data file, a vmdk of an allowed create type whose
+    extents are all the image itself.  Returns the virtual size."""
+    expected = QEMU_FORMATS.get(disk_format)
+    if expected is None or info.get('format') != expected:
+        raise _refused(
+            'qemu-img reads the data as %s, not as the declared disk_format '
+            '%s' % (info.get('format'), disk_format))
+    backing = info.get('backing-filename') or info.get(
+        'full-backing-filename')
+    if backing:
+        raise _refused('qemu-img finds a backing file (%s)' % backing)
+    specific = info.get('format-specific', {}).get('data', {})
+    if specific.get('data-file'):
+        raise _refused('qemu-img finds an external data file (%s)'
+                       % specific['data-file'])
+    if expected == 'vmdk':
+        create_type = specific.get('create-type')
+        allowed = conf[GROUP].vmdk_allowed_types
+        if create_type not in allowed:
+            raise _refused(
+                'vmdk createType %s is not allowed (allowed: %s)'
+                % (create_type, ', '.join(allowed)))
+        image = info.get('filename')
+        for extent in specific.get('extents', ()):
+            if extent.get('filename') != image:
+                raise _refused('qemu-img finds an extent in another file '
+                               '(%s)' % extent.get('filename'))
+    return info.get('virtual-size')

@@ -147,12 +147,14 @@ def test_truncated_data_is_refused(images, options):
         inspection.finish()
 
 
-def test_check_file_inspects_a_local_file(images, options):
+def test_check_stream_inspects_a_whole_stream(images, options):
     image = images['vhdx']
-    assert formats.check_file(image.path, 'vhdx', options) == \
-        image.virtual_size
+    with open(image.path, 'rb') as data:
+        assert formats.check_stream(data, 'vhdx', options) == \
+            image.virtual_size
     with pytest.raises(exception.ImageFormatRefused, match='data_file'):
-        formats.check_file(images['qcow2-data-file'].path, 'qcow2', options)
+        formats.check_stream(io.BytesIO(images['qcow2-data-file'].read()),
+                             'qcow2', options)
 
 
 # -- the upload path ----------------------------------------------------------

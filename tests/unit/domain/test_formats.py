@@ -268,3 +268,18 @@ def test_memory_stays_flat_while_a_large_upload_is_inspected(images,
     growth_mib, virtual_size = map(int, output.split())
     assert virtual_size == images['vmdk-streamOptimized'].virtual_size
     assert growth_mib < 48
+
+
+def test_images_written_without_the_tools(tmp_path, options, monkeypatch):
+    """Without genisoimage, xorriso or sgdisk the ISO and the GPT disk are
+    written by the tests themselves, and still read as such."""
+    which = disk_images.shutil.which
+    monkeypatch.setattr(disk_images.shutil, 'which', lambda name: None if name
+                        in ('genisoimage', 'xorriso', 'sgdisk') else
+                        which(name))
+    images = disk_images.build(tmp_path)
+    for name in ('iso', 'iso-hybrid', 'gpt'):
+        assert inspect(images[name], options) == images[name].virtual_size
+    with pytest.raises(exception.ImageFormatRefused,
+                       match='invalid extra partitions'):
+        inspect(images['gpt-extra-partition'], options)

@@ -4,6 +4,8 @@ of format safety.
     images = build(directory)        # {name: DiskImage}
     images['qcow2-backing-file'].path, .disk_format, .refusal
 
+or the ``real_images`` fixture (tests/conftest.py), made once per process.
+
 The images named in ``SAFE`` are uploaded with the disk_format they hold
 and accepted, with the virtual size qemu-img reports; those in
 ``REFUSED`` are uploaded as ``disk_format`` and refused with a message
@@ -55,6 +57,12 @@ class DiskImage:
     def read(self):
         with open(self.path, 'rb') as f:
             return f.read()
+
+
+@pytest.fixture(scope='session')
+def real_images(tmp_path_factory):
+    """Every image build() makes, made once per test process; read only."""
+    return build(tmp_path_factory.mktemp('disk-images'))
 
 
 def qemu_img(*args):

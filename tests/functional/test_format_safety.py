@@ -15,9 +15,9 @@ from tests import file_server
 pytestmark = disk_images.requires_qemu_img
 
 
-@pytest.fixture(scope='module')
-def images(tmp_path_factory):
-    return disk_images.build(tmp_path_factory.mktemp('disk-images'))
+@pytest.fixture
+def images(real_images):
+    return real_images
 
 
 def stored_files(server):

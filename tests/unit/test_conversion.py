@@ -9,28 +9,21 @@ from glance.common import exception
 from glance import conversion
 from glance.domain import formats
 from tests import disk_images
-from tests.unit.store import helpers
 
 pytestmark = disk_images.requires_qemu_img
 
 
-@pytest.fixture(scope='module')
-def images(tmp_path_factory):
-    return disk_images.build(tmp_path_factory.mktemp('disk-images'))
-
-
 @pytest.fixture
-def conf():
-    conf = helpers.fresh_conf()
-    formats.register_opts(conf)
-    return conf
+def conf(format_options):
+    return format_options
 
 
 @pytest.mark.parametrize('target_format', ['raw', 'qcow2', 'vmdk'])
 @pytest.mark.parametrize('name', ['qcow2', 'vmdk-streamOptimized', 'vhd',
                                   'vhdx', 'vdi', 'raw'])
-def test_a_safe_image_converts(images, conf, tmp_path, name, target_format):
-    image = images[name]
+def test_a_safe_image_converts(real_images, conf, tmp_path, name,
+                               target_format):
+    image = real_images[name]
     target = str(tmp_path / ('out.' + target_format))
     virtual_size = conversion.convert(image.path, image.disk_format, target,
                                       target_format, conf)
@@ -39,9 +32,9 @@ def test_a_safe_image_converts(images, conf, tmp_path, name, target_format):
 
 
 @pytest.mark.parametrize('name', disk_images.REFUSED)
-def test_an_unsafe_image_never_reaches_qemu_img(images, conf, tmp_path,
+def test_an_unsafe_image_never_reaches_qemu_img(real_images, conf, tmp_path,
                                                 name, monkeypatch):
-    image = images[name]
+    image = real_images[name]
     ran = []
     monkeypatch.setattr(conversion, '_qemu_img',
                         lambda *args, **kwargs: ran.append(args))
@@ -52,29 +45,29 @@ def test_an_unsafe_image_never_reaches_qemu_img(images, conf, tmp_path,
     assert ran == [] and not target.exists()
 
 
-def test_qemu_img_must_agree_with_the_inspector(images, conf):
+def test_qemu_img_must_agree_with_the_inspector(real_images, conf):
     """What qemu-img reports of an image is held to the same rules."""
-    path = images['qcow2'].path
+    path = real_images['qcow2'].path
     info = disk_images.qemu_info(path, 'qcow2')
     assert formats.check_qemu_info(info, 'qcow2', conf) == \
-        images['qcow2'].virtual_size
+        real_images['qcow2'].virtual_size
     refusals = {
         'qemu-img reads the data as qcow2, not as the declared disk_format '
         'vmdk': (info, 'vmdk'),
         'backing file': (dict(info, **{'backing-filename': '/etc/passwd'}),
                          'qcow2'),
         'external data file': (disk_images.qemu_info(
-            images['qcow2-data-file'].path, 'qcow2'), 'qcow2'),
+            real_images['qcow2-data-file'].path, 'qcow2'), 'qcow2'),
         'createType monolithicFlat is not allowed': (disk_images.qemu_info(
-            images['vmdk-monolithicFlat'].path, 'vmdk'), 'vmdk'),
+            real_images['vmdk-monolithicFlat'].path, 'vmdk'), 'vmdk'),
     }
     for reason, (qemu_info, disk_format) in refusals.items():
         with pytest.raises(exception.ImageFormatRefused, match=reason):
             formats.check_qemu_info(qemu_info, disk_format, conf)
 
 
-def test_a_vmdk_extent_in_another_file_is_refused(images, conf):
-    info = disk_images.qemu_info(images['vmdk-monolithicSparse'].path,
+def test_a_vmdk_extent_in_another_file_is_refused(real_images, conf):
+    info = disk_images.qemu_info(real_images['vmdk-monolithicSparse'].path,
                                  'vmdk')
     assert formats.check_qemu_info(info, 'vmdk', conf)
     info['format-specific']['data']['extents'][0]['filename'] = '/dev/sda'
@@ -82,23 +75,23 @@ def test_a_vmdk_extent_in_another_file_is_refused(images, conf):
         formats.check_qemu_info(info, 'vmdk', conf)
 
 
-def test_the_output_is_checked_too(images, conf, tmp_path):
+def test_the_output_is_checked_too(real_images, conf, tmp_path):
     conf.set_override('vmdk_allowed_types', ['streamOptimized'],
                       group='image_format')
     target = tmp_path / 'out.vmdk'
     with pytest.raises(exception.ImageFormatRefused,
                        match='createType monolithicsparse is not allowed'):
-        conversion.convert(images['qcow2'].path, 'qcow2', str(target),
+        conversion.convert(real_images['qcow2'].path, 'qcow2', str(target),
                            'vmdk', conf)
 
 
-def test_without_qemu_img(images, conf, tmp_path, monkeypatch):
+def test_without_qemu_img(real_images, conf, tmp_path, monkeypatch):
     monkeypatch.setenv('PATH', str(tmp_path))
     with pytest.raises(exception.ConfigError, match='not installed'):
-        conversion.check(images['qcow2'].path, 'qcow2', conf)
+        conversion.check(real_images['qcow2'].path, 'qcow2', conf)
 
 
-def test_a_qemu_img_failure_is_a_refusal(images, conf, tmp_path,
+def test_a_qemu_img_failure_is_a_refusal(real_images, conf, tmp_path,
                                          monkeypatch):
     failing = tmp_path / 'qemu-img'
     failing.write_text('#!/bin/sh\necho "Could not open: bad header" >&2\n'
@@ -107,4 +100,4 @@ def test_a_qemu_img_failure_is_a_refusal(images, conf, tmp_path,
     monkeypatch.setenv('PATH', '%s:%s' % (tmp_path, os.environ['PATH']))
     with pytest.raises(exception.ImageFormatRefused,
                        match='qemu-img info failed: Could not open'):
-        conversion.check(images['qcow2'].path, 'qcow2', conf)
+        conversion.check(real_images['qcow2'].path, 'qcow2', conf)

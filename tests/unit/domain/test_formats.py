@@ -17,17 +17,14 @@ from tests.unit.store import helpers
 pytestmark = disk_images.requires_qemu_img
 
 
-@pytest.fixture(scope='module')
-def images(tmp_path_factory):
-    return disk_images.build(tmp_path_factory.mktemp('disk-images'))
+@pytest.fixture
+def images(real_images):
+    return real_images
 
 
 @pytest.fixture
-def options():
-    """A configuration with the [image_format] options only."""
-    conf = helpers.fresh_conf()
-    formats.register_opts(conf)
-    return conf
+def options(format_options):
+    return format_options
 
 
 def inspect(image, options, piece=1024 * 1024, disk_format=None):

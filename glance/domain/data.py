@@ -73,8 +73,8 @@ class ImageData:
 
         The source is streamed into the store through the same path as an
         upload, with its hashing, checksum check, size cap and format
-        inspection; failures end
-        as for ``upload``.  A source that cannot be read is Invalid.
+        inspection; failures end as for ``upload``.  A source that cannot
+        be read is Invalid.
         """
         image = self._queued(context, image_id, 'upload_image')
         self.check_source(context, source_uri, copy=True)

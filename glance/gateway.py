@@ -16,6 +16,8 @@ from glance.domain import maintenance as maintenance_mod
 from glance.domain import members as members_mod
 from glance.domain import metadata as metadata_mod
 from glance.domain import policy
+from glance.domain import protections as protections_mod
+from glance.domain import quotas as quotas_mod
 from glance import store
 
 CONF = cfg.CONF
@@ -57,12 +59,20 @@ def image_repository(conf=CONF):
 
 
 def build(repo, stores, authorizer, conf):
-    """The Services over a repository, a StoreRegistry and an Authorizer."""
+    """The Services over a repository, a StoreRegistry and an Authorizer.
+
+    Raises ConfigError for a bad property protection file or quota.
+    """
     access = access_mod.Access(repo, authorizer)
-    data = data_mod.ImageData(access, repo, stores, conf)
+    protections = protections_mod.PropertyProtections.from_conf(
+        conf, authorizer)
+    quotas = quotas_mod.Quotas(conf)
+    data = data_mod.ImageData(access, repo, stores, conf, protections,
+                              quotas)
     return Services(
-        images=metadata_mod.ImageMetadata(access, repo, data, conf),
-        members=members_mod.ImageMembers(access, repo, conf),
+        images=metadata_mod.ImageMetadata(access, repo, data, conf,
+                                          protections, quotas),
+        members=members_mod.ImageMembers(access, repo, quotas),
         data=data,
         maintenance=maintenance_mod.Maintenance(repo, stores, data, conf))
 

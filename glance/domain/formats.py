@@ -129,9 +129,10 @@ class Inspection:
             try:
                 self._wrapper.read(end - start)
             except Exception as error:
-                raise _refused(
-                    'the data is not in the declared disk_format %s (%s)'
-                    % (self.disk_format, error)) from None
+                LOG.info('The %s inspector gives up on the data: %s',
+                         self.disk_format, error)
+                raise _refused('the data is not in the declared disk_format '
+                               '%s' % self.disk_format) from None
             finally:
                 self._tap.chunk = b''
             self.size += end - start

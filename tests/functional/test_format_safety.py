@@ -42,6 +42,44 @@ def test_glanceclient_upload(api_server, images):
     assert shown.virtual_size == images['qcow2'].virtual_size
 
 
+class _CountingFile:
+    """A file that counts the bytes read from it."""
+
+    def __init__(self, path):
+        self._file = open(path, 'rb')
+        self.read_bytes = 0
+
+    def read(self, size=-1):
+        data = self._file.read(size)
+        self.read_bytes += len(data)
+        return data
+
+    def close(self):
+        self._file.close()
+
+
+def test_a_large_mismatched_upload_ends_at_once(api_server, tmp_path):
+    """1 GiB declared qcow2 that is not: the server answers 400 from the
+    first bytes and the client stops sending long before the end."""
+    from glanceclient import client
+    from glanceclient import exc
+    path = tmp_path / 'zeros'
+    with open(path, 'wb') as f:
+        f.truncate(1024 * 1024 * 1024)
+    glance = client.Client('2', endpoint=api_server.url, token='unused')
+    image = glance.images.create(disk_format='qcow2', container_format='bare')
+    data = _CountingFile(path)
+    try:
+        with pytest.raises(exc.HTTPBadRequest, match='disk_format qcow2'):
+            glance.images.upload(image.id, data, image_size=os.path.getsize(
+                path))
+    finally:
+        data.close()
+    assert data.read_bytes < 128 * 1024 * 1024
+    assert glance.images.get(image.id).status == 'queued'
+    assert stored_files(api_server) == []
+
+
 def test_openstacksdk_create_image(api_server, images):
     import openstack
     conn = openstack.connection.Connection(

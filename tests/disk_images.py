@@ -31,12 +31,13 @@ SECTOR = 512
 ISO_BLOCK = 2048
 
 # The names of the images build() makes, accepted and refused.
-SAFE = ('raw', 'qcow2', 'vmdk-monolithicSparse', 'vmdk-streamOptimized',
-        'vhd', 'vhdx', 'vdi', 'iso', 'iso-hybrid', 'gpt',
-        'qcow2-declared-raw')
+SAFE = ('raw', 'qcow2', 'qcow2-compat-0.10', 'vmdk-monolithicSparse',
+        'vmdk-streamOptimized', 'vhd', 'vhdx', 'vdi', 'vdi-static', 'iso',
+        'iso-hybrid', 'gpt', 'qcow2-declared-raw')
 REFUSED = ('qcow2-backing-file', 'qcow2-backing-file-declared-raw',
            'qcow2-data-file', 'vmdk-monolithicFlat',
-           'vmdk-twoGbMaxExtentSparse', 'vmdk-flat-extent', 'qed',
+           'vmdk-twoGbMaxExtentSparse', 'vmdk-twoGbMaxExtentFlat',
+           'vmdk-flat-extent', 'qed', 'vhd-fixed',
            'gpt-extra-partition', 'qcow2-hiding-iso', 'vmdk-declared-qcow2',
            'qcow2-declared-vmdk', 'raw-declared-qcow2', 'vhd-declared-vhdx',
            'iso-declared-gpt', 'gpt-declared-iso')
@@ -176,6 +177,8 @@ def build(directory):
     # -- safe, each as what it holds -------------------------------------
     safe('raw', _create(directory, 'disk.raw', 'raw'), 'raw')
     safe('qcow2', _create(directory, 'disk.qcow2', 'qcow2'), 'qcow2')
+    safe('qcow2-compat-0.10', _create(directory, 'old.qcow2', 'qcow2', '-o',
+                                      'compat=0.10'), 'qcow2')
     for create_type in ('monolithicSparse', 'streamOptimized'):
         safe('vmdk-' + create_type,
              _create(directory, create_type + '.vmdk', 'vmdk', '-o',
@@ -183,6 +186,8 @@ def build(directory):
     safe('vhd', _create(directory, 'disk.vhd', 'vpc'), 'vhd', 'vpc')
     safe('vhdx', _create(directory, 'disk.vhdx', 'vhdx'), 'vhdx')
     safe('vdi', _create(directory, 'disk.vdi', 'vdi'), 'vdi')
+    safe('vdi-static', _create(directory, 'static.vdi', 'vdi', '-o',
+                               'static=on'), 'vdi')
     safe('iso', _iso(directory), 'iso', 'raw')
     hybrid = os.path.join(directory, 'hybrid.iso')
     shutil.copyfile(images['iso'].path, hybrid)
@@ -203,7 +208,8 @@ def build(directory):
         directory, 'data-file.qcow2', 'qcow2', '-o',
         'data_file=' + os.path.join(directory, 'external.raw')),
         'qcow2', 'data_file')
-    for create_type in ('monolithicFlat', 'twoGbMaxExtentSparse'):
+    for create_type in ('monolithicFlat', 'twoGbMaxExtentSparse',
+                        'twoGbMaxExtentFlat'):
         add('vmdk-' + create_type, _create(
             directory, create_type + '.vmdk', 'vmdk', '-o',
             'subformat=' + create_type), 'vmdk',
@@ -213,6 +219,11 @@ def build(directory):
         'RW 20480 FLAT "/etc/shadow" 0'), 'vmdk', 'extent filenames')
     add('qed', _create(directory, 'disk.qed', 'qed'), 'raw',
         'format is not allowed')
+    # A fixed VHD has its footer at its end only, where the inspector does
+    # not look: it is not recognised as vhd (upload it as raw).
+    add('vhd-fixed', _create(directory, 'fixed.vhd', 'vpc', '-o',
+                             'subformat=fixed'), 'vhd',
+        'not in the declared disk_format')
     bad_gpt = _gpt(directory, 'bad-mbr.gpt')
     # A second partition beside the protective one.
     _patch(bad_gpt, 446 + 16, _mbr_entry(0, (0, 2, 0), 0x83, 2048, 2048))

@@ -18,6 +18,7 @@ from glance.domain import metadata as metadata_mod
 from glance.domain import policy
 from glance.domain import protections as protections_mod
 from glance.domain import quotas as quotas_mod
+from glance.domain.metadefs import service as metadefs_mod
 from glance import store
 
 CONF = cfg.CONF
@@ -44,6 +45,7 @@ class Services:
     members: members_mod.ImageMembers
     data: data_mod.ImageData
     maintenance: maintenance_mod.Maintenance
+    metadefs: metadefs_mod.Metadefs | None = None
 
 
 def image_repository(conf=CONF):
@@ -58,8 +60,21 @@ def image_repository(conf=CONF):
     return db_repository.SqlImageRepository(db_session.get_engine())
 
 
-def build(repo, stores, authorizer, conf):
-    """The Services over a repository, a StoreRegistry and an Authorizer.
+def metadef_repository(conf=CONF):
+    """The MetadefRepository ``data_api`` selects."""
+    if conf.data_api == REGISTRY_API:
+        from glance.registry import client as registry_client
+        from glance.registry import metadefs_repository
+        return metadefs_repository.RegistryMetadefRepository(
+            registry_client.RegistryClient.from_conf(conf))
+    from glance.db import metadefs as db_metadefs
+    from glance.db import session as db_session
+    return db_metadefs.SqlMetadefRepository(db_session.get_engine())
+
+
+def build(repo, stores, authorizer, conf, metadef_repo=None):
+    """The Services over a repository, a StoreRegistry and an Authorizer
+    (and the metadefs over ``metadef_repo``, if given).
 
     Raises ConfigError for a bad property protection file or quota.
     """
@@ -74,13 +89,15 @@ def build(repo, stores, authorizer, conf):
                                           protections, quotas),
         members=members_mod.ImageMembers(access, repo, quotas),
         data=data,
-        maintenance=maintenance_mod.Maintenance(repo, stores, data, conf))
+        maintenance=maintenance_mod.Maintenance(repo, stores, data, conf),
+        metadefs=None if metadef_repo is None
+        else metadefs_mod.Metadefs(metadef_repo, authorizer))
 
 
 def services(conf=CONF):
-    """The Services wired to the configured repository and stores."""
+    """The Services wired to the configured repositories and stores."""
     return build(image_repository(conf), store.StoreRegistry(conf),
-                 policy.Authorizer(conf), conf)
+                 policy.Authorizer(conf), conf, metadef_repository(conf))
 
 
 def run_maintenance():

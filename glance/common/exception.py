@@ -190,3 +190,17 @@ class RegistryUnavailable(GlanceException):
 
 class InvalidRange(GlanceException):
     message = 'The requested range is not satisfiable.'
+
+
+class MetadefNamespaceNotFound(NotFound):
+    message = 'Metadata definition namespace=%(namespace)s was not found.'
+
+
+class MetadefItemNotFound(NotFound):
+    message = ('Metadata definition %(kind)s=%(name)s was not found in '
+               'namespace=%(namespace)s.')
+
+
+class ProtectedMetadefDelete(Forbidden):
+    message = ('Metadata definition namespace %(namespace)s is protected: '
+               'its %(what)s cannot be deleted.')

@@ -53,12 +53,14 @@ from glance.common import errors
 from glance.common import exception
 from glance.common import ids
 from glance.common import wsgi
+from glance.db import metadefs as db_metadefs
 from glance.db import repository as db_repository
 from glance.db import session as db_session
 from glance.domain import access
 from glance.domain import image as domain
 from glance.domain import lifecycle
 from glance.domain import visibility
+from glance.registry import metadefs_api
 from glance.registry import query as query_mod
 from glance.registry import wire
 
@@ -305,8 +307,9 @@ def to_error(error, request_id=None):
     return wsgi.json_response(body, status=http_error.code)
 
 
-def build(repo):
-    """The registry WSGI app over ``repo``."""
+def build(repo, metadef_repo=None):
+    """The registry WSGI app over ``repo`` (and the metadefs routes over
+    ``metadef_repo``, if given)."""
     router = wsgi.Router(to_error=to_error)
     images = ImagesController(repo)
     router.add('/', images, {'GET': 'index'})
@@ -328,8 +331,12 @@ def build(repo):
                requirements=any_text)
     router.add('/shared-images/{member_id}', members, {'GET': 'shared'},
                requirements=any_text)
+    if metadef_repo is not None:
+        metadefs_api.add_routes(router, metadef_repo)
     return router
 
 
 def app_factory(global_conf, **local_conf):
-    return build(db_repository.SqlImageRepository(db_session.get_engine()))
+    engine = db_session.get_engine()
+    return build(db_repository.SqlImageRepository(engine),
+                 db_metadefs.SqlMetadefRepository(engine))

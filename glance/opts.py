@@ -21,6 +21,8 @@ from glance.registry import client as registry_client
 from glance import store
 from glance.store import filesystem
 from glance.store import http
+from glance.store import s3
+from glance.store import swift
 
 
 def list_api_opts():
@@ -31,7 +33,7 @@ def list_api_opts():
          protections.OPTS + log.OPTS),
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
-         http.http_opts),
+         http.http_opts + swift.swift_opts + s3.s3_opts),
         (formats.GROUP, formats.OPTS),
         ('oslo_middleware', wsgi.body_size_opts),
         ('paste_deploy', config.paste_deploy_opts),

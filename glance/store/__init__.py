@@ -11,8 +11,8 @@ options on ``conf``, then loads and configures the drivers.
 
 External sources (Image API v1's copy-from and location) may only use the
 schemes of ``EXTERNAL_SOURCE_SCHEMES``: http(s), swift and s3, never file.
-Reading a swift or s3 source needs a driver for it; until one is enabled,
-reading one raises StoreUnavailable saying so.
+Reading a swift or s3 source needs its driver enabled in ``stores``; if it
+is not, reading one raises StoreUnavailable saying so.
 """
 
 from importlib import metadata
@@ -29,6 +29,8 @@ DRIVERS = {
     'file': 'glance.store.filesystem:FilesystemDriver',
     'filesystem': 'glance.store.filesystem:FilesystemDriver',
     'http': 'glance.store.http:HttpDriver',
+    's3': 'glance.store.s3:S3Driver',
+    'swift': 'glance.store.swift:SwiftDriver',
 }
 
 EXTERNAL_SOURCE_SCHEMES = frozenset({
@@ -39,7 +41,8 @@ store_opts = [
     cfg.ListOpt('stores', default=['file', 'http'],
                 help='Stores this service reads and writes, by name: file '
                      '(also called filesystem), http (read-only: copy-from '
-                     'and external locations), or a third-party driver '
+                     'and external locations), swift, s3, or a third-party '
+                     'driver '
                      'registered in the "%s" entry point group.  Images '
                      'whose locations use a scheme of no listed store '
                      'cannot be read.' % ENTRY_POINT_GROUP),
@@ -50,13 +53,21 @@ store_opts = [
 
 
 def check_external_source(uri):
-    """Raise BadStoreUri unless ``uri`` may be an external image source."""
+    """Raise BadStoreUri unless ``uri`` may be an external image source.
+
+    An s3 source must carry its keys: without them the s3 store would read
+    it with the service's own, which reach every image it stores.
+    """
     scheme, separator, rest = uri.partition('://')
     if not separator or not rest or \
             scheme.lower() not in EXTERNAL_SOURCE_SCHEMES:
         raise exception.BadStoreUri(
             "External sources are not supported: '%s'.  Use an http, "
             "https, swift or s3 URI." % uri)
+    if scheme.lower().startswith('s3') and '@' not in rest.partition('/')[0]:
+        raise exception.BadStoreUri(
+            'An s3 source carries its keys: '
+            's3://<access key>:<secret key>@<host>/<bucket>/<key>.')
 
 
 def display_uri(uri):

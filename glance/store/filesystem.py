@@ -136,12 +136,6 @@ def _duplicate(image_id):
         'Image %s already has data in the filesystem store.' % image_id)
 
 
-def _check_image_id(image_id):
-    if not ids.is_uuid(image_id):
-        raise exception.InvalidParameterValue(
-            value=image_id, param='image_id', extra='not a UUID')
-
-
 def _fsync_directory(path):
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -184,8 +178,7 @@ class FilesystemDriver(base.Driver):
 
     name = 'file'
     schemes = ('file', 'filesystem')
-    capabilities = frozenset(
-        {base.READ, base.READ_OFFSET, base.WRITE, base.DELETE})
+    capabilities = base.READ_WRITE
     options = filesystem_opts
 
     def configure(self):
@@ -210,7 +203,7 @@ class FilesystemDriver(base.Driver):
         self._open_datadir_to_file_readers()
 
     def add(self, image_id, reader, size=None):
-        _check_image_id(image_id)
+        base.check_image_id(image_id)
         final = os.path.join(self.datadir, image_id)
         if os.path.lexists(final):
             raise _duplicate(image_id)
@@ -266,7 +259,7 @@ class FilesystemDriver(base.Driver):
 
     def delete_partial(self, image_id):
         """The names of the partial files of ``image_id`` removed."""
-        _check_image_id(image_id)
+        base.check_image_id(image_id)
         removed, failures = self._remove_partials(
             lambda owner, entry: owner == image_id)
         if removed:

@@ -69,7 +69,7 @@ class HttpDriver(base.Driver):
 
     name = 'http'
     schemes = ('http', 'https')
-    capabilities = frozenset({base.READ, base.READ_OFFSET})
+    capabilities = base.READ_ONLY
     options = http_opts
 
     def configure(self):

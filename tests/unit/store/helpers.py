@@ -1,10 +1,14 @@
-"""Building a filesystem driver on a fresh ConfigOpts, in-process or not."""
+"""Building a filesystem driver on a fresh ConfigOpts, in-process or not;
+reading what drivers stored, and streams to store."""
 
+import io
 import os
 import subprocess
 import sys
 
 from oslo_config import cfg
+
+from glance.common import exception
 
 from glance.store import filesystem
 
@@ -33,6 +37,17 @@ def filesystem_driver(datadir, conf=None):
     return driver
 
 
+def configured(driver_class, **settings):
+    """A ``driver_class`` configured with ``settings`` ([glance_store]
+    options) on a fresh ConfigOpts."""
+    conf = fresh_conf()
+    driver = driver_class(conf)
+    for name, value in settings.items():
+        conf.set_override(name, value, group='glance_store')
+    driver.configure()
+    return driver
+
+
 def run_python(script, *args, timeout=300):
     """Run ``script`` in a fresh interpreter (it may import tests.*); stdout.
     """
@@ -41,3 +56,31 @@ def run_python(script, *args, timeout=300):
                             timeout=timeout)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def read_all(driver, uri, offset=0, length=None):
+    """The bytes ``driver.get`` yields, checked against the size it gave."""
+    with driver.get(uri, offset, length) as data:
+        chunks = list(data)
+        assert data.size == sum(map(len, chunks))
+    return b''.join(chunks)
+
+
+class Unsized(io.RawIOBase):
+    """A stream of ``data`` of no declared size, failing as a client going
+    away after ``fail_after`` bytes if given."""
+
+    def __init__(self, data, fail_after=None):
+        self._data = io.BytesIO(data)
+        self._fail_after = fail_after
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self._fail_after is None:
+            return self._data.readinto(buffer)
+        left = self._fail_after - self._data.tell()
+        if left <= 0:
+            raise exception.ClientDisconnect('the client went away')
+        return self._data.readinto(memoryview(buffer)[:left])

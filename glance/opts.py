@@ -8,6 +8,7 @@ adjusts); a test keeps the committed samples in step with the code.
 
 from oslo_config import cfg
 
+from glance.api import image_body
 from glance.common import config
 from glance.common import log
 from glance.common import server
@@ -30,7 +31,7 @@ def list_api_opts():
         (None, config.listing_opts + config.image_opts +
          config.context_opts + gateway.OPTS + registry_client.OPTS +
          server.OPTS + server.MAINTENANCE_OPTS + maintenance.OPTS +
-         protections.OPTS + log.OPTS),
+         protections.OPTS + log.OPTS + image_body.OPTS),
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
          http.http_opts + swift.swift_opts + s3.s3_opts),

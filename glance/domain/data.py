@@ -248,9 +248,11 @@ class ImageData:
     def download(self, context, image_id, choose_range=None):
         """The image and an ImageData for its bytes, or None if no data.
 
-        ``choose_range(size)``, called once the image is known to have
-        ``size`` > 0 bytes the caller may read, returns the ``(offset,
-        length)`` to read or None for all of them; it may raise to refuse.
+        ``choose_range(image)``, called once the image is known to have
+        data the caller may read and before any is opened, returns the
+        ``(offset, length)`` to read or None for all of it; it may raise to
+        refuse, or to answer without the data (a conditional request that
+        the caller's copy satisfies, a HEAD).
         """
         self.access.authorize(context, 'get_image')
         image = self.access.image(context, image_id, 'download_image')
@@ -263,8 +265,8 @@ class ImageData:
                 or not image.locations:
             return shown, None
         offset, length = 0, None
-        if choose_range is not None and image.size:
-            offset, length = choose_range(image.size) or (0, None)
+        if choose_range is not None:
+            offset, length = choose_range(shown) or (0, None)
         return shown, self.stores.get(image.locations[0].url, offset, length)
 
     # -- removal ----------------------------------------------------------

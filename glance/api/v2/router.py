@@ -20,7 +20,7 @@ def build(services):
     router.add('/images/{image_id}', images_controller,
                {'GET': 'show', 'PATCH': 'update', 'DELETE': 'delete'})
     router.add('/images/{image_id}/file', image_data.Controller(services.data),
-               {'GET': 'download', 'PUT': 'upload'})
+               {'GET': 'download', 'HEAD': 'download', 'PUT': 'upload'})
     router.add('/images/{image_id}/tags/{tag_value}',
                image_tags.Controller(services.images),
                {'PUT': 'update', 'DELETE': 'delete'})

@@ -12,6 +12,7 @@ from oslo_config import cfg
 
 from glance.domain import access as access_mod
 from glance.domain import data as data_mod
+from glance.domain import imports as imports_mod
 from glance.domain import maintenance as maintenance_mod
 from glance.domain import members as members_mod
 from glance.domain import metadata as metadata_mod
@@ -19,6 +20,9 @@ from glance.domain import policy
 from glance.domain import protections as protections_mod
 from glance.domain import quotas as quotas_mod
 from glance.domain.metadefs import service as metadefs_mod
+from glance.domain import tasks as tasks_mod
+from glance.domain import web_source
+from glance import import_plugins
 from glance import store
 
 CONF = cfg.CONF
@@ -44,6 +48,8 @@ class Services:
     images: metadata_mod.ImageMetadata
     members: members_mod.ImageMembers
     data: data_mod.ImageData
+    imports: imports_mod.ImageImport
+    tasks: tasks_mod.Tasks
     maintenance: maintenance_mod.Maintenance
     metadefs: metadefs_mod.Metadefs | None = None
 
@@ -84,12 +90,21 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
     quotas = quotas_mod.Quotas(conf)
     data = data_mod.ImageData(access, repo, stores, conf, protections,
                               quotas)
+    images = metadata_mod.ImageMetadata(access, repo, data, conf,
+                                        protections, quotas)
+    runner = tasks_mod.TaskRunner(repo, conf)
+    imports = imports_mod.ImageImport(
+        access, repo, images, data, stores, runner,
+        import_plugins.enabled(conf, stores.staging),
+        web_source.WebSourceFilter(conf), conf)
     return Services(
-        images=metadata_mod.ImageMetadata(access, repo, data, conf,
-                                          protections, quotas),
+        images=images,
         members=members_mod.ImageMembers(access, repo, quotas),
         data=data,
-        maintenance=maintenance_mod.Maintenance(repo, stores, data, conf),
+        imports=imports,
+        tasks=tasks_mod.Tasks(access, repo),
+        maintenance=maintenance_mod.Maintenance(repo, stores, data, conf,
+                                                imports, runner),
         metadefs=None if metadef_repo is None
         else metadefs_mod.Metadefs(metadef_repo, authorizer))
 

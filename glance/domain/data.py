@@ -66,27 +66,24 @@ class ImageData:
         Exactly one of several concurrent uploads wins the queued -> saving
         transition; the others get Conflict.  ``size`` is the declared size
         and ``checksum`` the md5 the data must have: a mismatch removes the
-        data, kills the image and raises ChecksumMismatch.  The data is
-        inspected as it streams (glance.domain.formats): data that is not
-        in the declared disk_format or is unsafe is ImageFormatRefused.
-        Any failure but a checksum mismatch leaves no data stored and
-        returns the image to queued.
+        data, kills the image and raises ChecksumMismatch.  Any other
+        failure leaves no data stored and returns the image to queued.
         ``store_name`` picks a writable store other than the default one.
         """
         image = self._queued(context, image_id, 'upload_image')
         driver = self.stores.driver_for_upload(store_name)
         self.transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
         return self.protections.shown(context, self._save(
-            context, image, driver, source, size, checksum))
+            context, image.id, driver, source, size, checksum,
+            disk_format=image.disk_format))
 
     def copy_from(self, context, image_id, source_uri, checksum=None,
                   store_name=None):
         """Store the data found at an external ``source_uri``.
 
         The source is streamed into the store through the same path as an
-        upload, with its hashing, checksum check, size cap and format
-        inspection; failures end as for ``upload``.  A source that cannot
-        be read is Invalid.
+        upload, with its hashing, checksum check and size cap; failures end
+        as for ``upload``.  A source that cannot be read is Invalid.
         """
         image = self._queued(context, image_id, 'upload_image')
         self.check_source(context, source_uri, copy=True)
@@ -99,8 +96,8 @@ class ImageData:
             raise
         with data:
             return self.protections.shown(context, self._save(
-                context, image, driver, _DataReader(data), data.size,
-                checksum))
+                context, image.id, driver, _DataReader(data), data.size,
+                checksum, disk_format=image.disk_format))
 
     def set_location(self, context, image_id, uri, size=None, checksum=None):
         """Activate a queued image whose data stays at ``uri``.
@@ -126,6 +123,35 @@ class ImageData:
             image.id, lifecycle.QUEUED, lifecycle.ACTIVE, size=size,
             checksum=checksum, locations=[image_mod.Location(uri)],
             storage_quota=self.quotas.storage(context)))
+
+    def stage(self, image_id, source, size, status):
+        """Stream ``source`` into the staging area for an image in
+        ``status`` (uploading: a stage; importing: a web-download); the
+        image's status is the caller's to change."""
+        self.stores.staging.purge(image_id)
+        return self._write(image_id, status, self.stores.staging, source,
+                           size)
+
+    def download_to_stage(self, image_id, uri, check):
+        """web-download: stream the data at ``uri`` into the staging area
+        for an image in importing, ``check`` filtering every URL fetched
+        (the URL and its redirects).  A source that cannot be read is
+        InvalidSource."""
+        data = _read_source(lambda url: self.stores.fetch(url, check), uri)
+        with data:
+            return self.stage(image_id, _DataReader(data), data.size,
+                              lifecycle.IMPORTING)
+
+    def import_staged(self, context, image_id, store_name=None):
+        """Store the staged data of an image in importing and activate it,
+        within ``context``'s storage quota; a failure returns it to queued.
+        The staged data stays."""
+        driver = self.stores.driver_for_upload(store_name)
+        disk_format = self.repo.get(image_id).disk_format
+        with self.stores.staging.open(image_id) as staged:
+            return self._save(context, image_id, driver, _DataReader(staged),
+                              staged.size, None, status=lifecycle.IMPORTING,
+                              disk_format=disk_format)
 
     def check_source(self, context, uri, copy):
         """Refuse an external source the caller may not use.
@@ -168,41 +194,66 @@ class ImageData:
                 'to saving data.')
         return image
 
-    def _save(self, context, image, driver, source, size, checksum):
-        """Stream ``source`` into ``driver`` for an image in saving,
-        inspecting its format on the way."""
-        image_id = image.id
-        reader = stored = quota_left = None
-        storage_quota = self.quotas.storage(context)
+    def _write(self, image_id, status, driver, source, size, checksum=None,
+               size_cap=None, disk_format=None):
+        """Stream ``source`` into ``driver`` for an image in ``status``:
+        the one path image data takes in (upload, copy-from, stage, import),
+        with its heartbeat, hashing and size cap (``size_cap``, by default
+        image_size_cap), and, given the ``disk_format`` it declares, its
+        format inspection (glance.domain.formats: ImageFormatRefused).
+        Returns ``(stored, size, md5, os_hash, virtual_size)``; on any
+        failure nothing is left in the store."""
+        reader = stored = inspection = virtual_size = None
         try:
-            size_cap, quota_left = self._size_cap(storage_quota, image_id)
-            inspection = formats.Inspection(image.disk_format, self.conf)
+            if disk_format is not None:
+                inspection = formats.Inspection(disk_format, self.conf)
             reader = hashing.HashingReader(
-                _Heartbeat(source, lambda: self.repo.touch(
-                    image_id, lifecycle.SAVING)),
-                expected_size=size, size_cap=size_cap,
+                _Heartbeat(source, lambda: self.repo.touch(image_id, status)),
+                expected_size=size,
+                size_cap=self.conf.image_size_cap if size_cap is None
+                else size_cap,
                 algorithms=('md5', self.conf.hashing_algorithm),
-                inspect=inspection.feed)
+                inspect=inspection and inspection.feed)
             stored = driver.add(image_id, reader, size)
             size, md5, os_hash = reader.finish()
             if checksum is not None and checksum != md5:
                 raise exception.ChecksumMismatch(supplied=checksum,
                                                  computed=md5)
-            virtual_size = inspection.finish()
+            if inspection is not None:
+                virtual_size = inspection.finish()
+        except BaseException:
+            if reader is not None:
+                reader.abort()
+            if stored is not None:
+                self._remove_quietly(stored.uri)
+            raise
+        return stored, size, md5, os_hash, virtual_size
+
+    def _save(self, context, image_id, driver, source, size, checksum,
+              status=lifecycle.SAVING, disk_format=None):
+        """Stream ``source`` into ``driver`` for an image in ``status``
+        (saving, or importing) and activate it, within the caller's storage
+        quota, its data inspected as ``disk_format``; a failure returns it
+        to queued (killed for a checksum mismatch)."""
+        stored = quota_left = None
+        storage_quota = self.quotas.storage(context)
+        try:
+            size_cap, quota_left = self._size_cap(storage_quota, image_id)
+            stored, size, md5, os_hash, virtual_size = self._write(
+                image_id, status, driver, source, size, checksum, size_cap,
+                disk_format)
             return self.transition(
-                image_id, lifecycle.SAVING, lifecycle.ACTIVE,
+                image_id, status, lifecycle.ACTIVE,
                 size=size, virtual_size=virtual_size, checksum=md5,
                 os_hash_algo=self.conf.hashing_algorithm,
                 os_hash_value=os_hash,
                 locations=[image_mod.Location(stored.uri)],
                 storage_quota=storage_quota)
         except BaseException as error:
-            if reader is not None:
-                reader.abort()
             if stored is not None:
                 self._remove_quietly(stored.uri)
             self._abandon_upload(image_id, kill=isinstance(
-                error, exception.ChecksumMismatch))
+                error, exception.ChecksumMismatch), status=status)
             if isinstance(error, exception.ImageSizeLimitExceeded) and \
                     quota_left is not None:
                 raise exception.StorageQuotaFull(
@@ -230,9 +281,9 @@ class ImageData:
             LOG.exception('Could not remove the data of a failed upload at '
                           '%s; it goes when its image is deleted', uri)
 
-    def _abandon_upload(self, image_id, kill=False):
+    def _abandon_upload(self, image_id, kill=False, status=lifecycle.SAVING):
         """End a failed upload: back to queued, or killed."""
-        self.transition_quietly(image_id, lifecycle.SAVING,
+        self.transition_quietly(image_id, status,
                                 lifecycle.KILLED if kill else lifecycle.QUEUED)
 
     def transition_quietly(self, image_id, from_status, to_status):

@@ -16,6 +16,7 @@ is not, reading one raises StoreUnavailable saying so.
 """
 
 from importlib import metadata
+import inspect
 import urllib.parse
 
 from oslo_config import cfg
@@ -150,6 +151,11 @@ class StoreRegistry:
             raise exception.ConfigError(
                 'default_store %r is read-only; uploads need a store that '
                 'accepts data, such as file' % default_store)
+        # Image import's staging area, a filesystem store: imported here,
+        # as drivers are, so that importing this package loads none.
+        from glance.store import staging
+        self.staging = staging.StagingArea(conf)
+        self.staging.configure()
 
     def driver_for_scheme(self, scheme):
         """The driver serving ``scheme`` (or store name); UnknownScheme."""
@@ -223,6 +229,17 @@ class StoreRegistry:
     def get(self, uri, offset=0, length=None):
         return self.driver_for_uri(uri).get(uri, offset, length)
 
+    def fetch(self, uri, check):
+        """All the data at an external ``uri``, through a store that
+        filters every URL it requests with ``check`` (see HttpDriver.get):
+        web-download.  BadStoreUri if no enabled store can."""
+        driver = self.driver_for_uri(uri)
+        if 'check' not in inspect.signature(driver.get).parameters:
+            raise exception.BadStoreUri(
+                'The %s store cannot fetch image data for import.'
+                % driver.name)
+        return driver.get(uri, check=check)
+
     def get_size(self, uri):
         return self.driver_for_uri(uri).get_size(uri)
 
@@ -230,7 +247,8 @@ class StoreRegistry:
         return self.driver_for_uri(uri).delete(uri)
 
     def purge(self, image_id):
-        """Driver.purge in every writable store; the names removed.
+        """Driver.purge in every writable store and the staging area; the
+        names removed.
 
         Every store is tried; the first StoreDeleteFailed is raised after.
         """
@@ -238,14 +256,14 @@ class StoreRegistry:
             lambda driver: driver.purge(image_id))
 
     def clean_stale_partials(self, older_than_seconds):
-        """Driver.clean_stale_partials in every writable store; the names
-        removed."""
+        """Driver.clean_stale_partials in every writable store and the
+        staging area; the names removed."""
         return self._in_writable_stores(
             lambda driver: driver.clean_stale_partials(older_than_seconds))
 
     def _in_writable_stores(self, remove):
         removed, failures = [], []
-        for driver in self._drivers:
+        for driver in self._drivers + (self.staging,):
             if base.WRITE not in driver.capabilities:
                 continue
             try:

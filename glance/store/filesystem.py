@@ -84,7 +84,7 @@ _FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 _DENIED_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 
-def _partial_name(prefix):
+def partial_name(prefix):
     return '.%s.%s.partial' % (prefix, secrets.token_hex(8))
 
 
@@ -181,13 +181,18 @@ class FilesystemDriver(base.Driver):
     capabilities = base.READ_WRITE
     options = filesystem_opts
 
+    def configured_datadir(self):
+        """The directory this driver keeps its files in, and the option
+        naming it (for messages)."""
+        return (self.conf[base.GROUP].filesystem_store_datadir,
+                'filesystem_store_datadir')
+
     def configure(self):
         opts = self.conf[base.GROUP]
-        datadir = opts.filesystem_store_datadir
+        datadir, option = self.configured_datadir()
         if not datadir or not os.path.isabs(datadir):
             raise exception.ConfigError(
-                'filesystem_store_datadir must be an absolute path, not %r'
-                % datadir)
+                '%s must be an absolute path, not %r' % (option, datadir))
         self.file_mode = _file_mode(opts.filesystem_store_file_perm)
         self.read_chunk_size = opts.filesystem_store_chunk_size
         self.direct_writes = opts.filesystem_store_direct_writes
@@ -195,8 +200,7 @@ class FilesystemDriver(base.Driver):
             os.makedirs(datadir, exist_ok=True)
         except OSError as e:
             raise exception.ConfigError(
-                'Cannot create filesystem_store_datadir %s: %s'
-                % (datadir, e))
+                'Cannot create %s %s: %s' % (option, datadir, e))
         self.datadir = os.path.normpath(datadir)
         self._real_datadir = os.path.realpath(datadir)
         self._check_links_work()
@@ -209,7 +213,7 @@ class FilesystemDriver(base.Driver):
             raise _duplicate(image_id)
         if size:
             self._check_free_space(size)
-        partial = os.path.join(self.datadir, _partial_name(image_id))
+        partial = os.path.join(self.datadir, partial_name(image_id))
         fd = _disk(os.open, partial,
                    os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         published = False
@@ -383,8 +387,8 @@ class FilesystemDriver(base.Driver):
 
     def _check_links_work(self):
         """Fail at startup, not on the first upload, if add() cannot work."""
-        probe = os.path.join(self.datadir, _partial_name('probe'))
-        link = os.path.join(self.datadir, _partial_name('probe-link'))
+        probe = os.path.join(self.datadir, partial_name('probe'))
+        link = os.path.join(self.datadir, partial_name('probe-link'))
         try:
             os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
                              0o600))

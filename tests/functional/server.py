@@ -326,7 +326,9 @@ class ApiServer(GlanceServer):
         # child would pass for a worker, and change what a test watches.
         own = {'glance_store': {
             'filesystem_store_datadir': self._path('images')},
-            'DEFAULT': {'maintenance_interval': 0}}
+            'DEFAULT': {'maintenance_interval': 0,
+                        'node_staging_uri': 'file://' + self._path(
+                            'staging')}}
         if self.registry is not None:
             own['DEFAULT'].update({
                 'data_api': DATA_APIS['registry'],

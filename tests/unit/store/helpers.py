@@ -11,6 +11,7 @@ from oslo_config import cfg
 from glance.common import exception
 
 from glance.store import filesystem
+from glance.store import staging
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
@@ -23,9 +24,13 @@ def fresh_conf():
 
 
 def set_datadir(conf, datadir):
+    """Image files in ``datadir``, staged data beside it in "staging"."""
     conf.register_opts(filesystem.filesystem_opts, group='glance_store')
     conf.set_override('filesystem_store_datadir', str(datadir),
                       group='glance_store')
+    conf.register_opts(staging.staging_opts)
+    conf.set_override('node_staging_uri', 'file://%s' % os.path.join(
+        os.path.dirname(str(datadir)), 'staging'))
 
 
 def filesystem_driver(datadir, conf=None):

@@ -1,7 +1,8 @@
 """Format safety through the API: every real disk image of
-tests/disk_images.py given to glance-api (in process) by a v2 upload, a v1
-upload and a v1 copy-from (a web server on loopback): accepted with its
-virtual size, or refused with a 400 that says why and nothing stored."""
+tests/disk_images.py given to glance-api (in process) by a v2 upload, a v2
+stage and glance-direct import, a v1 upload and a v1 copy-from (a web
+server on loopback): accepted with its virtual size, or refused with a 400
+(a failed task) that says why and nothing stored."""
 
 import os
 
@@ -9,6 +10,9 @@ import pytest
 
 from tests import disk_images
 from tests import file_server
+from tests.unit.api.v2.test_image_import import stage
+from tests.unit.api.v2.test_image_import import start_import
+from tests.unit.api.v2.test_image_import import wait_for_task
 from tests.unit.api.helpers import OCTET
 from tests.unit.api.helpers import create
 from tests.unit.api.helpers import meta
@@ -64,13 +68,27 @@ def _image_ids(api):
     return {image['id'] for image in api.get('/v2/images').json()['images']}
 
 
+def v2_stage_and_import(api, image, web):
+    """glance-direct: the answer is the import task's (400 when it
+    failed, with its message)."""
+    created = create(api, name=image.name, disk_format=image.disk_format,
+                     container_format='bare')
+    assert stage(api, created['id'], image.read()).status_code == 204
+    response = start_import(api, created['id'])
+    assert response.status_code == 202, response.text
+    task = wait_for_task(api, created['id'])
+    response.status_code = 204 if task['status'] == 'success' else 400
+    response.content = task['message'].encode()
+    return response, created['id']
+
+
 WAYS = {'v2 upload': v2_upload, 'v1 upload': v1_upload,
-        'v1 copy-from': v1_copy_from}
+        'v1 copy-from': v1_copy_from, 'v2 import': v2_stage_and_import}
 
 
 # What a refused image is left as: v2 may try again, v1 kills it.
 LEFT_AS = {'v2 upload': 'queued', 'v1 upload': 'killed',
-           'v1 copy-from': 'killed'}
+           'v1 copy-from': 'killed', 'v2 import': 'queued'}
 
 
 @pytest.mark.parametrize('name', disk_images.SAFE + disk_images.REFUSED)

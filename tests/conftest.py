@@ -1,6 +1,7 @@
-"""Fixtures every test may use: the databases of tests/databases.py, and
-a real OpenStack Swift (tests/swift_server.py) and a Ceph cluster
-(tests/ceph_cluster.py), each started once per session."""
+"""Fixtures every test may use: the databases of tests/databases.py, a
+real OpenStack Swift (tests/swift_server.py) and a Ceph cluster
+(tests/ceph_cluster.py), each started once per session, and the disk
+images of tests/disk_images.py."""
 
 import os
 import subprocess
@@ -10,6 +11,7 @@ import pytest
 from tests import ceph_cluster as ceph_cluster_module
 from tests.databases import database_url, databases  # noqa: F401
 from tests.databases import shared_databases, sqlite_engine  # noqa: F401
+from tests.disk_images import real_images  # noqa: F401
 
 
 @pytest.fixture(scope='session')

@@ -87,6 +87,10 @@ class InvalidSource(Invalid):
     message = 'The image source %(uri)s cannot be read: %(reason)s'
 
 
+class ImageFormatRefused(Invalid):
+    message = 'Image data refused: %(reason)s.'
+
+
 class BadRequest(Invalid):
     message = 'The request was malformed.'
 

@@ -182,6 +182,11 @@ class OurServer(Server):
 
     name = 'ours'
 
+    def __init__(self, directory, glance_store=None):
+        super().__init__(directory)
+        # [glance_store] options beyond the filesystem store's datadir.
+        self.glance_store = glance_store or {}
+
     def start(self):
         self.datadir = self.path('images')
         self.database = self.path('glance.sqlite')
@@ -190,7 +195,8 @@ class OurServer(Server):
             'DEFAULT': {'bind_host': '127.0.0.1', 'bind_port': self.port,
                         'log_file': self.path('glance-api.log')},
             'database': {'connection': 'sqlite:///' + self.database},
-            'glance_store': {'filesystem_store_datadir': self.datadir},
+            'glance_store': dict(filesystem_store_datadir=self.datadir,
+                                 **self.glance_store),
             'paste_deploy': {
                 'config_file': os.path.join(REPO, 'etc',
                                             'glance-api-paste.ini'),

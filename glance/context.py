@@ -25,6 +25,12 @@ class RequestContext:
     auth_token: str | None = None
     request_id: str | None = None
     owner_is_tenant: bool = True
+    # The token's scope when it is not a project: 'all' for the system,
+    # or the id of a domain.  Policy refuses project rules to them.
+    system_scope: str | None = None
+    domain_id: str | None = None
+    # Roles of the service token (X-Service-Token) that came along, if any.
+    service_roles: list = dataclasses.field(default_factory=list)
     # Keystone's service catalog of the caller's token: services with their
     # endpoints (what a multi-tenant store finds the caller's storage in).
     service_catalog: list | None = None
@@ -37,7 +43,10 @@ class RequestContext:
     def policy_credentials(self):
         """Credentials in the shape oslo.policy rules expect."""
         return {'user_id': self.user_id, 'project_id': self.project_id,
-                'roles': self.roles, 'is_admin': self.is_admin}
+                'roles': self.roles, 'is_admin': self.is_admin,
+                'system_scope': self.system_scope,
+                'domain_id': self.domain_id,
+                'service_roles': self.service_roles}
 
 
 def current():

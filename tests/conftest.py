@@ -1,7 +1,8 @@
 """Fixtures every test may use: the databases of tests/databases.py, a
-real OpenStack Swift (tests/swift_server.py) and a Ceph cluster
-(tests/ceph_cluster.py), each started once per session, and the disk
-images of tests/disk_images.py."""
+real OpenStack Swift (tests/swift_server.py), a Ceph cluster
+(tests/ceph_cluster.py) and a real Keystone (tests/keystone_server.py),
+each started once per session, and the disk images of
+tests/disk_images.py."""
 
 import os
 import subprocess
@@ -12,6 +13,22 @@ from tests import ceph_cluster as ceph_cluster_module
 from tests.databases import database_url, databases  # noqa: F401
 from tests.databases import shared_databases, sqlite_engine  # noqa: F401
 from tests.disk_images import real_images  # noqa: F401
+from tests.keystone_server import KeystoneServer
+
+
+@pytest.fixture(scope='session')
+def keystone(tmp_path_factory):
+    """A real Keystone with the identities of tests/keystone_server.py,
+    for the whole test run (one per test process); skips, saying why, when
+    Keystone cannot be installed or started."""
+    server = KeystoneServer(tmp_path_factory.mktemp('keystone'))
+    try:
+        server.start()
+    except RuntimeError as e:
+        server.stop()
+        pytest.skip('no Keystone: %s' % str(e)[:500])
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope='session')

@@ -90,8 +90,6 @@ image_opts = [
 ]
 
 context_opts = [
-    cfg.StrOpt('admin_role', default='admin',
-               help='Role that makes a caller an administrator.'),
     cfg.BoolOpt('allow_anonymous_access', default=False,
                 help='Let requests that carry no confirmed identity through '
                      'the context middleware as read-only anonymous callers '

@@ -305,7 +305,6 @@ class ImageData:
         refuse, or to answer without the data (a conditional request that
         the caller's copy satisfies, a HEAD).
         """
-        self.access.authorize(context, 'get_image')
         image = self.access.image(context, image_id, 'download_image')
         if image.status == lifecycle.DEACTIVATED and not context.is_admin:
             raise exception.Forbidden(

@@ -32,15 +32,20 @@ class ImageMembers:
         self.quotas = quotas
 
     def _can_share(self, context, image):
-        if self.access.may_change(context, image):
-            return True
         return not context.read_only and context.owner is not None and any(
             member.member_id == context.owner and member.can_share
             for member in self.repo.members(image.id))
 
     def _shareable(self, context, image_id, rule):
-        image = self.access.image(context, image_id, rule)
-        if not self._can_share(context, image):
+        """The image, if the caller may share it: an owner (or admin) as
+        policy ``rule`` allows on the image; a member given ``can_share``
+        (Image API v1) as ``rule`` allows the caller on its own project."""
+        image = self.access.image(context, image_id, 'get_image')
+        if self.access.may_change(context, image):
+            self.access.authorize(context, rule, image)
+        elif self._can_share(context, image):
+            self.access.authorize(context, rule)
+        else:
             raise exception.Forbidden(
                 'You are not permitted to share this image.')
         _require_shared(image)
@@ -117,16 +122,19 @@ class ImageMembers:
         self.repo.remove_member(image.id, member_id)
 
     def set_status(self, context, image_id, member_id, status):
-        """A member accepts or rejects an image shared with it."""
+        """A member accepts or rejects an image shared with it; an
+        administrator may do so on the member's behalf."""
         image = self.access.image(context, image_id, 'modify_member')
         if status not in image_mod.MEMBER_STATUSES:
             raise exception.InvalidParameterValue(
                 value=status, param='status',
                 extra='must be one of %s' % ', '.join(
                     image_mod.MEMBER_STATUSES))
-        if member_id != context.owner or context.read_only:
+        if context.read_only or not (context.is_admin or
+                                     member_id == context.owner):
             raise exception.Forbidden(
-                'Only the member itself may change its status.')
+                'Only the member itself or an administrator may change '
+                'its status.')
         member = self.get(context, image.id, member_id)
         member.status = status
         return self.repo.save_member(member)

@@ -136,7 +136,6 @@ class ImageMetadata:
         """Register a new image in the queued status."""
         if context.read_only:
             raise exception.Forbidden('Read-only access.')
-        self.access.authorize(context, 'add_image')
         attributes = dict(attributes)
         image_id = attributes.pop('id', None)
         for name, value in attributes.items():
@@ -158,6 +157,7 @@ class ImageMetadata:
                 % image.owner)
         image.extra_properties = dict(extra_properties or {})
         image.tags = set(tags)
+        self.access.authorize(context, 'add_image', image)
         self._authorize_visibility(context, image, image.visibility)
         self._check_formats(image)
         self.quotas.check_new_image(image)

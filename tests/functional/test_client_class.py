@@ -216,7 +216,7 @@ def test_upload_over_the_size_cap(make_api_server):
 def test_identity_headers_and_sharing(make_api_server):
     server = make_api_server(flavor='trusted-auth')
 
-    def as_project(project, roles=('member',)):
+    def as_project(project, roles=('member', 'reader')):
         return client.V2Client.from_url(
             server.url, project_id=project, user_id=project + '-user',
             roles=roles)
@@ -231,8 +231,8 @@ def test_identity_headers_and_sharing(make_api_server):
     with pytest.raises(client.NotFound):
         bob.get_image(image['id'])
     assert list(bob.list_images()) == []
-    assert [i['id'] for i in as_project('ops', ['admin']).list_images()] \
-        == [image['id']]
+    ops = as_project('ops', ['admin', 'member', 'reader'])
+    assert [i['id'] for i in ops.list_images()] == [image['id']]
 
     member = alice.add_member(image['id'], 'bob')
     assert (member['member_id'], member['status']) == ('bob', 'pending')

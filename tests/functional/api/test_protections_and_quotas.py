@@ -27,7 +27,7 @@ delete = admin,member
 """
 
 
-def identity(project, roles='member'):
+def identity(project, roles='member,reader'):
     return {'X-Identity-Status': 'Confirmed', 'X-User-Id': 'user-' + project,
             'X-Project-Id': project, 'X-Roles': roles}
 

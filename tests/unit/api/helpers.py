@@ -7,9 +7,10 @@ OCTET = {'Content-Type': 'application/octet-stream'}
 UNKNOWN_ID = '0b2ad5f4-1c2b-4f45-b0a8-30bd1b0fd2f7'
 
 
-def as_project(api, project, roles='member'):
+def as_project(api, project, roles='member,reader'):
     """A client of ``api`` calling as a user of ``project``, with the
-    identity headers of the trusted-auth flavor."""
+    identity headers of the trusted-auth flavor (roles as Keystone gives
+    them: a member is a reader too)."""
     return api.with_headers({
         'X-Identity-Status': 'Confirmed', 'X-User-Id': 'user-' + project,
         'X-Project-Id': project, 'X-Roles': roles})

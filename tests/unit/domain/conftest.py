@@ -12,10 +12,13 @@ from glance import gateway
 from glance import store
 from tests.unit.store import helpers
 
-OWNER = RequestContext(project_id='owner')
-ALICE = RequestContext(project_id='alice')
-BOB = RequestContext(project_id='bob')
-ADMIN = RequestContext(project_id='ops', roles=['admin'], is_admin=True)
+# Keystone's implied roles: a member is a reader too, an admin both.
+MEMBER_ROLES = ['member', 'reader']
+OWNER = RequestContext(project_id='owner', roles=MEMBER_ROLES)
+ALICE = RequestContext(project_id='alice', roles=MEMBER_ROLES)
+BOB = RequestContext(project_id='bob', roles=MEMBER_ROLES)
+ADMIN = RequestContext(project_id='ops', roles=['admin'] + MEMBER_ROLES,
+                       is_admin=True)
 
 
 @pytest.fixture

@@ -70,14 +70,17 @@ def test_a_member_shares_further_only_with_can_share(service, image):
         'alice', 'bob']
 
 
-def test_only_the_member_sets_its_status(service, image):
+def test_only_the_member_or_an_admin_sets_its_status(service, image):
     service.add(OWNER, image.id, 'alice')
-    with pytest.raises(exception.Forbidden):
-        service.set_status(OWNER, image.id, 'alice', 'accepted')
+    for caller in (OWNER, BOB):
+        with pytest.raises((exception.Forbidden, exception.NotFound)):
+            service.set_status(caller, image.id, 'alice', 'accepted')
     with pytest.raises(exception.Invalid):
         service.set_status(ALICE, image.id, 'alice', 'maybe')
     member = service.set_status(ALICE, image.id, 'alice', 'accepted')
     assert member.status == 'accepted'
+    member = service.set_status(ADMIN, image.id, 'alice', 'rejected')
+    assert member.status == 'rejected'
 
 
 def test_replace_and_remove(service, image):

@@ -8,7 +8,7 @@ from glance.domain.metadata import Change
 from glance.domain.repository import ImageQuery
 from tests.unit.domain.conftest import ADMIN, ALICE, OWNER
 
-READER = RequestContext(project_id='owner', read_only=True)
+READER = RequestContext(project_id='owner', roles=['reader'])
 
 
 @pytest.mark.parametrize('formats, expected', [

@@ -14,6 +14,7 @@ def _context_echo(environ, start_response):
 
 @pytest.fixture
 def app():
+    context_mw.CONF([], project='glance', default_config_files=[])
     return context_mw.filter_factory({})(_context_echo)
 
 
@@ -73,3 +74,48 @@ def test_unauthenticated_context_is_admin():
 def test_the_trusted_auth_pipeline_refuses_requests_without_identity(
         make_api, path):
     assert make_api(flavor='trusted-auth').get(path).status_code == 401
+
+
+def _context(app, headers):
+    seen = []
+
+    def keep(environ, start_response):
+        seen.append(environ['glance.context'])
+        start_response('200 OK', [])
+        return [b'']
+    middleware = context_mw.filter_factory({})(keep)
+    webob.Request.blank('/', headers=headers).get_response(middleware)
+    return seen[0]
+
+
+def test_token_scope_and_service_roles_reach_the_context(app):
+    ctx = _context(app, {
+        'X-User-Id': 'u1', 'X-Roles': 'admin,reader',
+        'OpenStack-System-Scope': 'all', 'X-Service-Roles': 'service',
+        'X-Service-Identity-Status': 'Confirmed'})
+    assert (ctx.system_scope, ctx.service_roles, ctx.is_admin) == (
+        'all', ['service'], True)
+    domain = _context(app, {'X-User-Id': 'u1', 'X-Domain-Id': 'd1'})
+    assert domain.domain_id == 'd1' and domain.project_id is None
+
+
+def test_service_roles_of_an_invalid_service_token_are_dropped(app):
+    ctx = _context(app, {
+        'X-User-Id': 'u1', 'X-Project-Id': 'p1', 'X-Service-Roles': 'service',
+        'X-Service-Identity-Status': 'Invalid'})
+    assert ctx.service_roles == []
+
+
+def test_administrators_are_whom_context_is_admin_names(app, tmp_path):
+    policy_file = tmp_path / 'policy.yaml'
+    policy_file.write_text('"context_is_admin": "role:cloud-admin"\n')
+    context_mw.CONF.set_override('policy_file', str(policy_file),
+                                 group='oslo_policy')
+    try:
+        headers = {'X-User-Id': 'u1', 'X-Project-Id': 'p1'}
+        assert not _context(app, dict(headers, **{
+            'X-Roles': 'admin'})).is_admin
+        assert _context(app, dict(headers, **{
+            'X-Roles': 'cloud-admin'})).is_admin
+    finally:
+        context_mw.CONF.clear_override('policy_file', group='oslo_policy')

@@ -11,11 +11,13 @@ import dataclasses
 from oslo_config import cfg
 
 from glance.domain import access as access_mod
+from glance.domain import caching as caching_mod
 from glance.domain import data as data_mod
 from glance.domain import maintenance as maintenance_mod
 from glance.domain import members as members_mod
 from glance.domain import metadata as metadata_mod
 from glance.domain import policy
+from glance import image_cache
 from glance import store
 
 CONF = cfg.CONF
@@ -42,6 +44,8 @@ class Services:
     members: members_mod.ImageMembers
     data: data_mod.ImageData
     maintenance: maintenance_mod.Maintenance
+    # The image cache, when image_cache_dir is set.
+    cache: caching_mod.ImageCaching | None = None
 
 
 def image_repository(conf=CONF):
@@ -60,11 +64,15 @@ def build(repo, stores, authorizer, conf):
     """The Services over a repository, a StoreRegistry and an Authorizer."""
     access = access_mod.Access(repo, authorizer)
     data = data_mod.ImageData(access, repo, stores, conf)
+    conf.register_opts(image_cache.OPTS)
+    cache = caching_mod.ImageCaching(access, data, image_cache.ImageCache(
+        conf)) if conf.image_cache_dir else None
     return Services(
         images=metadata_mod.ImageMetadata(access, repo, data, conf),
         members=members_mod.ImageMembers(access, repo, conf),
         data=data,
-        maintenance=maintenance_mod.Maintenance(repo, stores, data, conf))
+        maintenance=maintenance_mod.Maintenance(repo, stores, data, conf),
+        cache=cache)
 
 
 def services(conf=CONF):

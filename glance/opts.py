@@ -15,6 +15,7 @@ from glance.common import wsgi
 from glance.db import session
 from glance.domain import maintenance
 from glance import gateway
+from glance import image_cache
 from glance.registry import client as registry_client
 from glance import store
 from glance.store import filesystem
@@ -26,7 +27,7 @@ def list_api_opts():
         (None, config.listing_opts + config.image_opts +
          config.context_opts + gateway.OPTS + registry_client.OPTS +
          server.OPTS + server.MAINTENANCE_OPTS + maintenance.OPTS +
-         log.OPTS),
+         log.OPTS + image_cache.OPTS),
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
          http.http_opts),

@@ -199,12 +199,14 @@ class ImageData:
 
     # -- out --------------------------------------------------------------
 
-    def download(self, context, image_id, choose_range=None):
+    def download(self, context, image_id, choose_range=None, source=None):
         """The image and an ImageData for its bytes, or None if no data.
 
         ``choose_range(size)``, called once the image is known to have
         ``size`` > 0 bytes the caller may read, returns the ``(offset,
         length)`` to read or None for all of them; it may raise to refuse.
+        ``source(image, offset, length)`` opens the bytes once the caller
+        is allowed them: ``read`` by default, the image cache's own.
         """
         self.access.authorize(context, 'get_image')
         image = self.access.image(context, image_id, 'download_image')
@@ -218,7 +220,12 @@ class ImageData:
         offset, length = 0, None
         if choose_range is not None and image.size:
             offset, length = choose_range(image.size) or (0, None)
-        return image, self.stores.get(image.locations[0].url, offset, length)
+        return image, (source or self.read)(image, offset, length)
+
+    def read(self, image, offset=0, length=None):
+        """ImageData of ``image``'s bytes from its store, no check made:
+        for callers that made the access check (``download``)."""
+        return self.stores.get(image.locations[0].url, offset, length)
 
     # -- removal ----------------------------------------------------------
 

@@ -7,8 +7,10 @@ and for oslopolicy-sample-generator (namespace ``glance``).
 import itertools
 
 from glance.policies import base
+from glance.policies import cache
 from glance.policies import image
 
 
 def list_rules():
-    return list(itertools.chain(base.list_rules(), image.list_rules()))
+    return list(itertools.chain(base.list_rules(), image.list_rules(),
+                                cache.list_rules()))

@@ -8,7 +8,8 @@ GET and HEAD, one byte range (``Range: bytes=A-`` or ``bytes=A-B``, 206),
 404 for missing files.  Path prefixes change the behaviour:
 ``/redirect/<name>`` redirects (302) to ``/<name>``; ``/private/<name>``
 needs Basic credentials ``user:secret`` (else 401); ``/chunked/<name>``
-answers without Content-Length, chunked; ``/norange/<name>`` ignores Range.
+answers without Content-Length, chunked; ``/norange/<name>`` ignores Range;
+``/slow/<name>`` sends 64 KiB every SLOW_PAUSE seconds.
 ``requests`` lists the paths asked for, in order.
 
 The server runs in a process of its own, so that nothing the test process
@@ -22,8 +23,10 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 CHUNK = 64 * 1024
+SLOW_PAUSE = 0.02
 CREDENTIALS = 'user:secret'
 REQUEST_LOG = '.requests'
 
@@ -75,7 +78,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             headers['Content-Length'] = str(end - start)
         self._reply(status, headers=headers, close=False)
         if send_body:
-            self._send_file(path, start, end, chunked)
+            self._send_file(path, start, end, chunked, slow=mode == 'slow')
 
     def _reply(self, status, headers=None, close=True):
         self.send_response(status)
@@ -85,7 +88,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header('Content-Length', '0')
         self.end_headers()
 
-    def _send_file(self, path, start, end, chunked):
+    def _send_file(self, path, start, end, chunked, slow=False):
         with open(path, 'rb') as f:
             f.seek(start)
             remaining = end - start
@@ -96,6 +99,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     self.wfile.write(b'%x\r\n%s\r\n' % (len(data), data))
                 else:
                     self.wfile.write(data)
+                if slow:
+                    time.sleep(SLOW_PAUSE)
         if chunked:
             self.wfile.write(b'0\r\n\r\n')
 

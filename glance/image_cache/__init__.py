@@ -255,6 +255,8 @@ class ImageCache:
                 LOG.warning('Fill of image %s was removed as stalled; not '
                             'cached', image_id)
                 return False
+            # The reservation becomes the entry: never both counted.
+            writer.drop_reservation()
             os.rename(writer.path, self._path(image_id))
         stat = os.stat(self._path(image_id))
         try:

@@ -138,9 +138,12 @@ class Writer:
             os.unlink(self.path)
         self.release()
 
-    def release(self):
+    def drop_reservation(self):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.reserved_path)
+
+    def release(self):
+        self.drop_reservation()
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None

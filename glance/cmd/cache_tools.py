@@ -51,10 +51,10 @@ def run(program, work, argv=None):
     try:
         config.parse_args(argv, prog=program)
         log.setup(program)
-        caching = gateway.services().cache
-        if caching is None:
+        if not CONF.image_cache_dir:
             raise exception.ConfigError(
                 'image_cache_dir is not set in the configuration')
+        caching = gateway.services().cache
         with _single_run(caching.cache.directory, program) as alone:
             if not alone:
                 LOG.info('%s: the previous run is still going; this one '
@@ -65,12 +65,22 @@ def run(program, work, argv=None):
                      ', '.join(done) or '-')
         return 0
     except (cfg.Error, exception.GlanceException) as error:
-        LOG.error('%s: %s', program, error)
-        sys.stderr.write('%s: %s\n' % (program, error))
+        _report(program, error)
     except Exception as error:
         LOG.exception('%s failed', program)
-        sys.stderr.write('%s: %s (see the log)\n' % (program, error))
+        _report(program, '%s (see the log)' % error)
     return 1
+
+
+def _report(program, error):
+    """On stderr for cron's mail, and in the log when it is elsewhere."""
+    try:
+        logged_elsewhere = bool(log.log_path(program) or CONF.use_syslog)
+    except cfg.Error:  # the configuration could not be read
+        logged_elsewhere = False
+    if logged_elsewhere:
+        LOG.error('%s: %s', program, error)
+    sys.stderr.write('%s: %s\n' % (program, error))
 
 
 def prefetcher(argv=None):

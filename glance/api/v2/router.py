@@ -46,4 +46,5 @@ def add_cache_routes(router, cache):
     router.add('/cache/clean', cache, {'POST': 'clean'})
     router.add('/cache/prune', cache, {'POST': 'prune'})
     router.add('/cache/nodes/{image_id}', cache, {'GET': 'nodes'})
-    router.add('/cache/{image_id}', cache, {'PUT': 'queue', 'DELETE': 'delete'})
+    router.add('/cache/{image_id}', cache,
+               {'PUT': 'queue', 'DELETE': 'delete'})

@@ -67,45 +67,44 @@ def list_queued(client, args, out):
         out.write('%s\n' % image_id)
 
 
-@command('queue-image', 'Queue an image for caching by the prefetcher.',
-         takes_image=True, confirm='Queue image %(image_id)s for caching?')
-def queue_image(client, args, out):
-    client.queue_image_for_caching(args.image_id)
-    if args.verbose:
-        out.write('Queued image %s for caching\n' % args.image_id)
+# Commands that change the cache: client method, help, whether they take
+# an image id, the confirmation question, what --verbose says (of the
+# image id, or of the count the client returns).
+CHANGES = {
+    'queue-image': (
+        'queue_image_for_caching',
+        'Queue an image for caching by the prefetcher.', True,
+        'Queue image %(image_id)s for caching?',
+        'Queued image %s for caching'),
+    'delete-cached-image': (
+        'delete_cached_image', 'Remove an image from the cache.', True,
+        'Delete cached image %(image_id)s?', 'Deleted cached image %s'),
+    'delete-all-cached-images': (
+        'delete_all_cached_images', 'Remove every image from the cache.',
+        False, 'Delete all cached images?', 'Deleted %d cached images'),
+    'delete-queued-image': (
+        'delete_queued_image', 'Remove an image from the queue.', True,
+        'Delete queued image %(image_id)s?', 'Deleted queued image %s'),
+    'delete-all-queued-images': (
+        'delete_all_queued_images', 'Empty the queue.', False,
+        'Delete all queued images?', 'Deleted %d queued images'),
+}
 
 
-@command('delete-cached-image', 'Remove an image from the cache.',
-         takes_image=True,
-         confirm='Delete cached image %(image_id)s?')
-def delete_cached_image(client, args, out):
-    client.delete_cached_image(args.image_id)
-    if args.verbose:
-        out.write('Deleted cached image %s\n' % args.image_id)
+def _change(method, takes_image, done):
+    def run(client, args, out):
+        arguments = [args.image_id] if takes_image else []
+        result = getattr(client, method)(*arguments)
+        if args.verbose:
+            out.write(done % (args.image_id if takes_image else result)
+                      + '\n')
+    return run
 
 
-@command('delete-all-cached-images', 'Remove every image from the cache.',
-         confirm='Delete all cached images?')
-def delete_all_cached_images(client, args, out):
-    count = client.delete_all_cached_images()
-    if args.verbose:
-        out.write('Deleted %d cached images\n' % count)
-
-
-@command('delete-queued-image', 'Remove an image from the queue.',
-         takes_image=True, confirm='Delete queued image %(image_id)s?')
-def delete_queued_image(client, args, out):
-    client.delete_queued_image(args.image_id)
-    if args.verbose:
-        out.write('Deleted queued image %s\n' % args.image_id)
-
-
-@command('delete-all-queued-images', 'Empty the queue.',
-         confirm='Delete all queued images?')
-def delete_all_queued_images(client, args, out):
-    count = client.delete_all_queued_images()
-    if args.verbose:
-        out.write('Deleted %d queued images\n' % count)
+for _name, (_method, _summary, _takes_image, _confirm, _done) in \
+        CHANGES.items():
+    command(_name, _summary, _takes_image, _confirm)(
+        _change(_method, _takes_image, _done))
 
 
 def parser():

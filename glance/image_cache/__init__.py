@@ -258,6 +258,7 @@ class ImageCache:
             # The reservation becomes the entry: never both counted.
             writer.drop_reservation()
             os.rename(writer.path, self._path(image_id))
+            self.dequeue(image_id)
         stat = os.stat(self._path(image_id))
         try:
             self.driver.record(driver_base.Entry(
@@ -267,7 +268,6 @@ class ImageCache:
         except Exception:
             LOG.exception('Cached image %s not recorded by the driver',
                           image_id)
-        self.dequeue(image_id)
         LOG.info('Image %s cached (%d bytes)', image_id, stat.st_size)
         return True
 

@@ -78,13 +78,17 @@ def _enabled(path):
         else CONF.enable_v2_api
 
 
-def filter_factory(global_conf, **local_conf):
+def services_with_cache(filter_name):
+    """The domain services, with the image cache; ConfigError naming
+    ``filter_name`` when image_cache_dir is not set."""
     services = gateway.services()
     if services.cache is None:
         raise exception.ConfigError(
-            'The cache filter needs image_cache_dir: set it in [DEFAULT] of '
-            'glance-api.conf (see doc/cache.md).')
+            'The %s filter needs image_cache_dir: set it in [DEFAULT] of '
+            'glance-api.conf (see doc/cache.md).' % filter_name)
+    return services
 
-    def filter(app):
-        return CacheFilter(app, services)
-    return filter
+
+def filter_factory(global_conf, **local_conf):
+    services = services_with_cache('cache')
+    return lambda app: CacheFilter(app, services)

@@ -15,10 +15,9 @@ Options: the cache's (glance.api.middleware.cache); place it after
 ``cache``.  The v2 cache API (``/v2/cache``) is in the v2 router.
 """
 
+from glance.api.middleware import cache
 from glance.api.v1 import cached_images
-from glance.common import exception
 from glance.common import wsgi
-from glance import gateway
 
 PREFIXES = ('/v1/cached_images', '/v1/queued_images')
 
@@ -47,12 +46,5 @@ class CacheManageFilter:
 
 
 def filter_factory(global_conf, **local_conf):
-    services = gateway.services()
-    if services.cache is None:
-        raise exception.ConfigError(
-            'The cachemanage filter needs image_cache_dir: set it in '
-            '[DEFAULT] of glance-api.conf (see doc/cache.md).')
-
-    def filter(app):
-        return CacheManageFilter(app, services.cache)
-    return filter
+    caching = cache.services_with_cache('cachemanage').cache
+    return lambda app: CacheManageFilter(app, caching)

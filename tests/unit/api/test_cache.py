@@ -161,9 +161,12 @@ def test_v2_cache_api(cached_api, cache_dir):
         'cached_images': [], 'queued_images': []}
     assert cached_api.put('/v2/cache/' + image_id).status_code == 202
     assert cached(cache_dir, image_id)
+    deadline = time.monotonic() + 10
+    while cached_api.get('/v2/cache').json()['queued_images']:
+        assert time.monotonic() < deadline, 'still queued'
+        time.sleep(0.01)
     state = cached_api.get('/v2/cache').json()
     assert [e['image_id'] for e in state['cached_images']] == [image_id]
-    assert state['queued_images'] == []
     assert cached_api.delete('/v2/cache/' + image_id).status_code == 204
     assert cached_api.delete('/v2/cache/' + image_id).status_code == 404
     assert not (cache_dir / image_id).exists()

@@ -7,8 +7,10 @@ import os
 import time
 
 import pytest
+import webob
 
 from glance.common import exception
+from glance.common import file_range
 from tests.unit.api import helpers
 
 ADMIN_FLAVOR = 'cachemanagement'
@@ -254,3 +256,24 @@ def test_centralized_db_not_with_the_registry(make_cached_api):
 def test_caching_flavors_need_a_cache_directory(make_api, flavor):
     with pytest.raises(exception.ConfigError, match='image_cache_dir'):
         make_api(flavor=flavor)
+
+
+def test_hits_go_out_zero_copy(cached_api, cache_dir):
+    """A hit's body is the server's FileRange of the cached file, which
+    glance-api's server sends with sendfile."""
+    image_id, data = active_image(cached_api)
+    cached_api.get('/v2/images/%s/file' % image_id)
+    assert cached(cache_dir, image_id)
+    environ = webob.Request.blank(
+        '/v2/images/%s/file' % image_id,
+        environ={'wsgi.file_wrapper': file_range.FileRange}).environ
+    started = []
+    body = cached_api.app(environ, lambda *args: started.append(args))
+    try:
+        assert started[0][0].startswith('200')
+        sent = body.file_range
+        assert isinstance(sent, file_range.FileRange)
+        assert sent.fileobj.name == str(cache_dir / image_id)
+        assert sent.length == len(data)
+    finally:
+        body.close()

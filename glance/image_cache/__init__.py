@@ -248,26 +248,28 @@ class ImageCache:
         return evicted if used + extra <= self.max_size else None
 
     def _publish(self, writer):
-        """Give a verified fill its final name and record it."""
+        """Give a verified fill its final name, recorded first: a crash
+        in between leaves a record without a file, which listings drop."""
         image_id = os.path.basename(writer.path)
         with self._locked():
             if not fill.same_file(writer.fd, writer.path):
                 LOG.warning('Fill of image %s was removed as stalled; not '
                             'cached', image_id)
                 return False
+            stat = os.fstat(writer.fd)
+            try:
+                self.driver.record(driver_base.Entry(
+                    image_id=image_id, size=stat.st_size,
+                    last_modified=stat.st_mtime,
+                    last_accessed=stat.st_mtime, checksum=writer.checksum),
+                    writer.path)
+            except Exception:
+                LOG.exception('Cached image %s not recorded by the driver',
+                              image_id)
             # The reservation becomes the entry: never both counted.
             writer.drop_reservation()
             os.rename(writer.path, self._path(image_id))
             self.dequeue(image_id)
-        stat = os.stat(self._path(image_id))
-        try:
-            self.driver.record(driver_base.Entry(
-                image_id=image_id, size=stat.st_size,
-                last_modified=stat.st_mtime, last_accessed=stat.st_mtime,
-                checksum=writer.checksum))
-        except Exception:
-            LOG.exception('Cached image %s not recorded by the driver',
-                          image_id)
         LOG.info('Image %s cached (%d bytes)', image_id, stat.st_size)
         return True
 

@@ -2,9 +2,10 @@
 
 A driver keeps, for each complete entry, its hits, when it was last read,
 when it was written, its size and checksum.  It knows nothing of files
-being written: the cache publishes an entry's file first and records it
-after, so a record without a file is dropped on the next listing and a
-file without a record is listed with the file's own times.
+being written: the cache records an entry just before it publishes its
+file, so a record without a file (a crash in between) is dropped on the
+next listing, and a file without a record is listed with the file's own
+times.
 """
 
 import abc
@@ -34,8 +35,9 @@ class Driver(abc.ABC):
         """Check the driver can work here (ConfigError otherwise)."""
 
     @abc.abstractmethod
-    def record(self, entry):
-        """Remember a newly published entry."""
+    def record(self, entry, path):
+        """Remember an entry about to be published; its file is at
+        ``path`` until then."""
 
     @abc.abstractmethod
     def touch(self, image_id, now):

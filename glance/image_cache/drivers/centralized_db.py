@@ -67,7 +67,7 @@ class Driver(base.Driver):
             clause = sa.and_(clause, self._images.c.image_id == image_id)
         return clause
 
-    def record(self, entry):
+    def record(self, entry, path):
         node = self._node()
         with self._session.writer(self._engine()).begin() as db:
             db.execute(self._images.delete().where(self._mine(entry.image_id)))

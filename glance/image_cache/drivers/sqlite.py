@@ -1,11 +1,16 @@
 """The sqlite cache driver: records in a SQLite file of the cache directory
-(``image_cache_sqlite_db``), one per node, as Glance's sqlite driver."""
+(``image_cache_sqlite_db``), one per node, as Glance's sqlite driver.
 
-import contextlib
+Statements run through glance.common.offload: SQLite waits for another
+process's lock inside C, which would stop every green thread of a
+glance-api worker.
+"""
+
 import os
 import sqlite3
 
 from glance.common import exception
+from glance.common import offload
 from glance.image_cache.drivers import base
 
 SCHEMA = """
@@ -27,47 +32,46 @@ class Driver(base.Driver):
         name = self.conf.image_cache_sqlite_db
         self.path = os.path.join(self.directory, name)
         try:
-            with self._connection() as db:
-                db.execute(SCHEMA)
+            self._execute('PRAGMA journal_mode = WAL')
+            self._execute(SCHEMA)
         except sqlite3.Error as error:
             raise exception.ConfigError(
                 'image_cache_sqlite_db %s cannot be used: %s'
                 % (self.path, error))
 
-    @contextlib.contextmanager
-    def _connection(self):
+    def _execute(self, sql, parameters=()):
+        """The rows of one statement, in its own connection."""
+        return offload.call(self._run, sql, parameters)
+
+    def _run(self, sql, parameters):
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT,
                              isolation_level=None)
         try:
-            yield db
+            return db.execute(sql, parameters).fetchall()
         finally:
             db.close()
 
-    def record(self, entry):
-        with self._connection() as db:
-            db.execute(
-                'INSERT OR REPLACE INTO cached_images (image_id, '
-                'last_accessed, last_modified, size, hits, checksum) '
-                'VALUES (?, ?, ?, ?, 0, ?)',
-                (entry.image_id, entry.last_accessed, entry.last_modified,
-                 entry.size, entry.checksum))
+    def record(self, entry, path):
+        self._execute(
+            'INSERT OR REPLACE INTO cached_images (image_id, '
+            'last_accessed, last_modified, size, hits, checksum) '
+            'VALUES (?, ?, ?, ?, 0, ?)',
+            (entry.image_id, entry.last_accessed, entry.last_modified,
+             entry.size, entry.checksum))
 
     def touch(self, image_id, now):
-        with self._connection() as db:
-            db.execute('UPDATE cached_images SET hits = hits + 1, '
-                       'last_accessed = ? WHERE image_id = ?',
-                       (now, image_id))
+        self._execute('UPDATE cached_images SET hits = hits + 1, '
+                      'last_accessed = ? WHERE image_id = ?',
+                      (now, image_id))
 
     def forget(self, image_id):
-        with self._connection() as db:
-            db.execute('DELETE FROM cached_images WHERE image_id = ?',
-                       (image_id,))
+        self._execute('DELETE FROM cached_images WHERE image_id = ?',
+                      (image_id,))
 
     def entries(self, files):
-        with self._connection() as db:
-            rows = db.execute(
-                'SELECT image_id, last_accessed, last_modified, hits, '
-                'checksum FROM cached_images').fetchall()
+        rows = self._execute(
+            'SELECT image_id, last_accessed, last_modified, hits, '
+            'checksum FROM cached_images')
         recorded = {row[0]: row for row in rows}
         entries = {}
         for image_id, stat in files.items():

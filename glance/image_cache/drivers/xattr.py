@@ -44,8 +44,7 @@ class Driver(base.Driver):
     def _path(self, image_id):
         return os.path.join(self.directory, image_id)
 
-    def record(self, entry):
-        path = self._path(entry.image_id)
+    def record(self, entry, path):
         _set(path, 'hits', 0)
         _set(path, 'last_accessed', entry.last_accessed)
         if entry.checksum:

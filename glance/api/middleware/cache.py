@@ -31,6 +31,7 @@ from glance.api.v1 import images as v1_images
 from glance.api.v2 import image_data
 from glance.common import config
 from glance.common import exception
+from glance.common import ids
 from glance.common import wsgi
 from glance import gateway
 
@@ -56,7 +57,9 @@ class CacheFilter:
     def __call__(self, environ, start_response):
         method = environ['REQUEST_METHOD']
         path = environ.get('PATH_INFO', '')
-        if method == 'GET' and _DOWNLOAD.match(path) and _enabled(path):
+        download = _DOWNLOAD.match(path) if method == 'GET' else None
+        if download and ids.is_uuid(download.group(2) or download.group(4)) \
+                and _enabled(path):
             return self.downloads(environ, start_response)
         deleted = _DELETE.match(path) if method == 'DELETE' else None
         if deleted is None:

@@ -1,16 +1,16 @@
 """The sqlite cache driver: records in a SQLite file of the cache directory
 (``image_cache_sqlite_db``), one per node, as Glance's sqlite driver.
 
-Statements run through glance.common.offload: SQLite waits for another
-process's lock inside C, which would stop every green thread of a
-glance-api worker.
+Connections are glance.db.sqlite_busy's: SQLite's own busy wait sleeps
+inside C, which would stop every green thread of a glance-api worker;
+these retry after a green sleep instead.
 """
 
 import os
 import sqlite3
 
 from glance.common import exception
-from glance.common import offload
+from glance.db import sqlite_busy
 from glance.image_cache.drivers import base
 
 SCHEMA = """
@@ -40,12 +40,10 @@ class Driver(base.Driver):
                 % (self.path, error))
 
     def _execute(self, sql, parameters=()):
-        """The rows of one statement, in its own connection."""
-        return offload.call(self._run, sql, parameters)
-
-    def _run(self, sql, parameters):
-        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT,
-                             isolation_level=None)
+        """The rows of one statement, in a connection of its own."""
+        db = sqlite3.connect(self.path, timeout=0, isolation_level=None,
+                             factory=sqlite_busy.Connection)
+        db.busy_timeout = BUSY_TIMEOUT
         try:
             return db.execute(sql, parameters).fetchall()
         finally:

@@ -277,3 +277,14 @@ def test_hits_go_out_zero_copy(cached_api, cache_dir):
         assert sent.length == len(data)
     finally:
         body.close()
+
+
+def test_other_v1_routes_pass_through(cached_api):
+    """/v1/images/detail looks like a download route to a pattern; it is
+    not one."""
+    image_id, _ = active_image(cached_api)
+    response = cached_api.get('/v1/images/detail')
+    assert response.status_code == 200
+    assert [i['id'] for i in response.json()['images']] == [image_id]
+    assert cached_api.get('/v1/images/not-a-uuid').status_code == 404
+    assert cached_api.head('/v1/images/' + image_id).status_code == 200

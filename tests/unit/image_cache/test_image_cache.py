@@ -141,10 +141,14 @@ def test_failed_writer_readers_go_on_from_the_store(make_cache):
     image_id, data, checksum = image(4 * MiB)
     store = Store(data)
     store.fail_at = 2 * MiB
-    assert read_all(cache.fill(image_id, len(data), checksum,
-                               store.read)) == data
+    store.gate.clear()  # the writer fails once the reader follows it
+    following = cache.fill(image_id, len(data), checksum, store.read)
+    store.gate.set()
+    assert read_all(following) == data
+    assert store.reads == 2
+    wait_until(lambda: not os.listdir(os.path.join(cache.directory,
+                                                   'incomplete')))
     assert not cache.is_cached(image_id)
-    assert os.listdir(os.path.join(cache.directory, 'incomplete')) == []
 
 
 def test_checksum_mismatch_is_never_an_entry(make_cache):

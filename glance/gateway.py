@@ -17,6 +17,9 @@ from glance.domain import maintenance as maintenance_mod
 from glance.domain import members as members_mod
 from glance.domain import metadata as metadata_mod
 from glance.domain import policy
+from glance.domain import protections as protections_mod
+from glance.domain import quotas as quotas_mod
+from glance.domain.metadefs import service as metadefs_mod
 from glance import image_cache
 from glance import store
 
@@ -44,6 +47,7 @@ class Services:
     members: members_mod.ImageMembers
     data: data_mod.ImageData
     maintenance: maintenance_mod.Maintenance
+    metadefs: metadefs_mod.Metadefs | None = None
     # The image cache, when image_cache_dir is set.
     cache: caching_mod.ImageCaching | None = None
 
@@ -60,25 +64,48 @@ def image_repository(conf=CONF):
     return db_repository.SqlImageRepository(db_session.get_engine())
 
 
-def build(repo, stores, authorizer, conf):
-    """The Services over a repository, a StoreRegistry and an Authorizer."""
+def metadef_repository(conf=CONF):
+    """The MetadefRepository ``data_api`` selects."""
+    if conf.data_api == REGISTRY_API:
+        from glance.registry import client as registry_client
+        from glance.registry import metadefs_repository
+        return metadefs_repository.RegistryMetadefRepository(
+            registry_client.RegistryClient.from_conf(conf))
+    from glance.db import metadefs as db_metadefs
+    from glance.db import session as db_session
+    return db_metadefs.SqlMetadefRepository(db_session.get_engine())
+
+
+def build(repo, stores, authorizer, conf, metadef_repo=None):
+    """The Services over a repository, a StoreRegistry and an Authorizer
+    (and the metadefs over ``metadef_repo``, if given).
+
+    Raises ConfigError for a bad property protection file or quota.
+    """
     access = access_mod.Access(repo, authorizer)
-    data = data_mod.ImageData(access, repo, stores, conf)
+    protections = protections_mod.PropertyProtections.from_conf(
+        conf, authorizer)
+    quotas = quotas_mod.Quotas(conf)
+    data = data_mod.ImageData(access, repo, stores, conf, protections,
+                              quotas)
     conf.register_opts(image_cache.OPTS)
     cache = caching_mod.ImageCaching(access, data, image_cache.ImageCache(
         conf)) if conf.image_cache_dir else None
     return Services(
-        images=metadata_mod.ImageMetadata(access, repo, data, conf),
-        members=members_mod.ImageMembers(access, repo, conf),
+        images=metadata_mod.ImageMetadata(access, repo, data, conf,
+                                          protections, quotas),
+        members=members_mod.ImageMembers(access, repo, quotas),
         data=data,
         maintenance=maintenance_mod.Maintenance(repo, stores, data, conf),
+        metadefs=None if metadef_repo is None
+        else metadefs_mod.Metadefs(metadef_repo, authorizer),
         cache=cache)
 
 
 def services(conf=CONF):
-    """The Services wired to the configured repository and stores."""
+    """The Services wired to the configured repositories and stores."""
     return build(image_repository(conf), store.StoreRegistry(conf),
-                 policy.Authorizer(conf), conf)
+                 policy.Authorizer(conf), conf, metadef_repository(conf))
 
 
 def run_maintenance():

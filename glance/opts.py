@@ -14,6 +14,7 @@ from glance.common import server
 from glance.common import wsgi
 from glance.db import session
 from glance.domain import maintenance
+from glance.domain import protections
 from glance import gateway
 from glance import image_cache
 from glance.registry import client as registry_client
@@ -27,7 +28,7 @@ def list_api_opts():
         (None, config.listing_opts + config.image_opts +
          config.context_opts + gateway.OPTS + registry_client.OPTS +
          server.OPTS + server.MAINTENANCE_OPTS + maintenance.OPTS +
-         log.OPTS + image_cache.OPTS),
+         protections.OPTS + log.OPTS + image_cache.OPTS),
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
          http.http_opts),

@@ -4,6 +4,8 @@ maintenance once.
     glance-manage [--config-file FILE] db_sync [VERSION]
     glance-manage [--config-file FILE] db_version
     glance-manage [--config-file FILE] maintenance
+    glance-manage [--config-file FILE] db load_metadefs|unload_metadefs|
+                                          export_metadefs (manage_metadefs)
 
 ``db sync``, ``db upgrade`` and ``db version`` are the same commands under
 Glance's other spelling.  ``maintenance`` runs one round of what glance-api
@@ -19,6 +21,7 @@ from oslo_config import cfg
 import sqlalchemy as sa
 
 from glance.common import config
+from glance.cmd import manage_metadefs
 from glance.common import exception
 from glance.db import migration
 from glance import gateway
@@ -48,6 +51,7 @@ def add_command_parsers(subparsers):
     add_sync_parser(db_commands, 'upgrade', sync_help)
     db_commands.add_parser('version', help=version_help).set_defaults(
         action=show_version)
+    manage_metadefs.add_parsers(db_commands, subparsers)
     subparsers.add_parser(
         'maintenance', help='Run one round of maintenance: recover stalled '
         'uploads, remove the data of images left pending_delete.'

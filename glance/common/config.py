@@ -69,6 +69,18 @@ image_opts = [
     cfg.IntOpt('image_member_quota', default=128,
                help='Most members one image may be shared with; negative '
                     'means unlimited.'),
+    cfg.IntOpt('image_location_quota', default=10,
+               help='Most locations one image may have; negative means '
+                    'unlimited.'),
+    cfg.StrOpt('user_storage_quota', default='0',
+               help='Most image data one owner (the caller\'s project, or '
+                    'user with owner_is_tenant = false) may store, as a '
+                    'number of bytes optionally followed, without a space, '
+                    'by a unit: B, KB, MB, GB or TB (powers of 1024).  Every '
+                    'location of an image not killed or deleted counts its '
+                    'size.  Enforced while the data streams; beyond it an '
+                    'upload gets 413 and leaves nothing stored.  0 means '
+                    'unlimited.'),
     cfg.StrOpt('public_endpoint',
                help='Public URL of this API, used in the versions document '
                     'and in links when the service sits behind a proxy.'),

@@ -43,6 +43,10 @@ class ReservedProperty(Forbidden):
     message = "Attribute '%(property)s' is reserved."
 
 
+class ProtectedProperty(Forbidden):
+    message = "Property '%(property)s' is protected."
+
+
 class ProtectedImageDelete(Forbidden):
     message = 'Image %(image_id)s is protected and cannot be deleted.'
 
@@ -119,6 +123,35 @@ class LimitExceeded(GlanceException):
     message = 'The request exceeds a limit: %(limit)s'
 
 
+class ImagePropertyLimitExceeded(LimitExceeded):
+    message = ('The limit has been exceeded on the number of allowed image '
+               'properties (image_property_quota). Attempted: '
+               '%(attempted)s, Maximum: %(maximum)s')
+
+
+class ImageTagLimitExceeded(LimitExceeded):
+    message = ('The limit has been exceeded on the number of allowed image '
+               'tags (image_tag_quota). Attempted: %(attempted)s, Maximum: '
+               '%(maximum)s')
+
+
+class ImageMemberLimitExceeded(LimitExceeded):
+    message = ('The limit has been exceeded on the number of allowed image '
+               'members for this image (image_member_quota). Attempted: '
+               '%(attempted)s, Maximum: %(maximum)s')
+
+
+class ImageLocationLimitExceeded(LimitExceeded):
+    message = ('The limit has been exceeded on the number of allowed image '
+               'locations (image_location_quota). Attempted: %(attempted)s, '
+               'Maximum: %(maximum)s')
+
+
+class StorageQuotaFull(LimitExceeded):
+    message = ('The size of the data %(image_size)s will exceed the limit '
+               '(user_storage_quota). %(remaining)s bytes remaining.')
+
+
 class StorageFull(GlanceException):
     message = 'There is not enough disk space on the image storage media.'
 
@@ -153,3 +186,17 @@ class RegistryUnavailable(GlanceException):
 
 class InvalidRange(GlanceException):
     message = 'The requested range is not satisfiable.'
+
+
+class MetadefNamespaceNotFound(NotFound):
+    message = 'Metadata definition namespace=%(namespace)s was not found.'
+
+
+class MetadefItemNotFound(NotFound):
+    message = ('Metadata definition %(kind)s=%(name)s was not found in '
+               'namespace=%(namespace)s.')
+
+
+class ProtectedMetadefDelete(Forbidden):
+    message = ('Metadata definition namespace %(namespace)s is protected: '
+               'its %(what)s cannot be deleted.')

@@ -213,3 +213,101 @@ def _index_sort_keys(table):
 
 
 _index_sort_keys(Image.__table__)
+
+
+# Metadata definitions (metadefs): Glance's tables.  Rows are removed, not
+# soft deleted, as in Glance: a definition has no history to keep.
+METADEF_NAME_LENGTH = 80
+
+
+class TimestampMixin:
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        DATETIME, nullable=False)
+    updated_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        DATETIME)
+
+
+class NamespaceChildMixin(TimestampMixin):
+    """A row of one namespace, unique by name within it."""
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True,
+                                            autoincrement=True)
+    namespace_id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, sa.ForeignKey('metadef_namespaces.id'), nullable=False)
+    name: orm.Mapped[str] = orm.mapped_column(
+        sa.String(METADEF_NAME_LENGTH), nullable=False)
+
+
+def _child_table_args(table):
+    return (sa.UniqueConstraint('namespace_id', 'name',
+                                name='uq_%s_namespace_id_name' % table),
+            sa.Index('ix_%s_name' % table, 'name'),
+            TABLE_ARGS)
+
+
+class MetadefNamespace(TimestampMixin, Base):
+    __tablename__ = 'metadef_namespaces'
+    __table_args__ = (
+        sa.UniqueConstraint('namespace',
+                            name='uq_metadef_namespaces_namespace'),
+        sa.Index('ix_metadef_namespaces_owner', 'owner'),
+        TABLE_ARGS)
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True,
+                                            autoincrement=True)
+    namespace: orm.Mapped[str] = orm.mapped_column(
+        sa.String(METADEF_NAME_LENGTH), nullable=False)
+    display_name: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(METADEF_NAME_LENGTH))
+    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    visibility: orm.Mapped[str] = orm.mapped_column(sa.String(32),
+                                                    nullable=False)
+    protected: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    owner: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+
+
+class MetadefResourceType(TimestampMixin, Base):
+    __tablename__ = 'metadef_resource_types'
+    __table_args__ = (
+        sa.UniqueConstraint('name', name='uq_metadef_resource_types_name'),
+        TABLE_ARGS)
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True,
+                                            autoincrement=True)
+    name: orm.Mapped[str] = orm.mapped_column(
+        sa.String(METADEF_NAME_LENGTH), nullable=False)
+    protected: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, nullable=False, default=False, server_default=sa.false())
+
+
+class MetadefNamespaceResourceType(TimestampMixin, Base):
+    __tablename__ = 'metadef_namespace_resource_types'
+    __table_args__ = (
+        sa.Index('ix_metadef_ns_res_types_namespace_id', 'namespace_id'),
+        TABLE_ARGS)
+    resource_type_id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, sa.ForeignKey('metadef_resource_types.id'),
+        primary_key=True)
+    namespace_id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, sa.ForeignKey('metadef_namespaces.id'), primary_key=True)
+    properties_target: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(METADEF_NAME_LENGTH))
+    prefix: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(METADEF_NAME_LENGTH))
+
+
+class MetadefProperty(NamespaceChildMixin, Base):
+    __tablename__ = 'metadef_properties'
+    __table_args__ = _child_table_args(__tablename__)
+    json_schema: orm.Mapped[str] = orm.mapped_column(sa.Text, nullable=False)
+
+
+class MetadefObject(NamespaceChildMixin, Base):
+    __tablename__ = 'metadef_objects'
+    __table_args__ = _child_table_args(__tablename__)
+    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    required: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    json_schema: orm.Mapped[str] = orm.mapped_column(sa.Text, nullable=False)
+
+
+class MetadefTag(NamespaceChildMixin, Base):
+    __tablename__ = 'metadef_tags'
+    __table_args__ = _child_table_args(__tablename__)

@@ -9,6 +9,13 @@ two requests that read the same image and change different attributes,
 properties or tags, in one process or several, both keep their change.
 Its first statement updates the image row, which locks it until the
 commit, so saves of one image are applied one after the other.
+
+Quotas a concurrent writer could break are checked in the transaction of
+the write, once the rows it depends on are locked (the image for its
+properties, tags and members; all the owner's images for its bytes), so
+of two writers that would together pass a limit, one fails and writes
+nothing.  Owners' images are locked in id order, before the image moved,
+so two such writers never wait for each other in a circle.
 """
 
 import collections
@@ -115,7 +122,8 @@ class SqlImageRepository(repository.ImageRepository):
                               image.created_at)
 
     @_translated
-    def save(self, image_id, changes, require_status=None):
+    def save(self, image_id, changes, require_status=None,
+             max_properties=None, max_tags=None):
         now = domain.utcnow()
         conditions = [_live(image_id)]
         if require_status is not None:
@@ -127,11 +135,20 @@ class SqlImageRepository(repository.ImageRepository):
                 execution_options=UNSYNCHRONIZED)
             if result.rowcount == 0:
                 _raise_gone_or_changed(session, image_id, require_status)
-            _write_children(session, image_id, now, changes)
+            added_properties, added_tags = _write_children(
+                session, image_id, now, changes)
+            if added_properties:
+                _check_count(session, models.ImageProperty, image_id,
+                             max_properties,
+                             exception.ImagePropertyLimitExceeded)
+            if added_tags:
+                _check_count(session, models.ImageTag, image_id, max_tags,
+                             exception.ImageTagLimitExceeded)
         return now
 
     @_translated
-    def transition(self, image_id, from_status, to_status, **values):
+    def transition(self, image_id, from_status, to_status,
+                   storage_quota=None, **values):
         # Only deleted and pending_delete images are soft deleted, so the
         # status alone tells whether the row may still change.
         locations = values.pop('locations', None)
@@ -141,6 +158,8 @@ class SqlImageRepository(repository.ImageRepository):
         if deleted:
             values.update(deleted=True, deleted_at=now)
         with self._writer.begin() as session:
+            if storage_quota is not None:
+                _lock_owner_images(session, storage_quota.owner)
             result = session.execute(
                 sa.update(models.Image).where(
                     models.Image.id == image_id,
@@ -150,6 +169,8 @@ class SqlImageRepository(repository.ImageRepository):
                 _raise_gone_or_changed(session, image_id, from_status)
             if locations is not None:
                 _replace_locations(session, image_id, locations, now)
+            if storage_quota is not None:
+                _check_storage(session, image_id, storage_quota)
             row = session.execute(IMAGES.where(
                 models.Image.id == image_id)).one()
             return _to_images(session, [row])[0]
@@ -191,12 +212,18 @@ class SqlImageRepository(repository.ImageRepository):
                     models.Image.deleted == sa.false()))]
 
     @_translated
-    def save_member(self, member):
+    def storage_used(self, owner, excluding=None):
+        with self._engine.connect() as connection:
+            return _stored_bytes(connection, _owned_data(owner, excluding))
+
+    @_translated
+    def save_member(self, member, max_members=None):
         now = domain.utcnow()
         with self._writer.begin() as session:
             _lock_image(session, member.image_id)
             row = _live_member(session, member.image_id, member.member_id)
-            if row is None:
+            added = row is None
+            if added:
                 row = models.ImageMember(
                     image_id=member.image_id, member=member.member_id,
                     created_at=now, deleted=False)
@@ -204,6 +231,9 @@ class SqlImageRepository(repository.ImageRepository):
             row.can_share, row.status = member.can_share, member.status
             row.updated_at = now
             session.flush()
+            if added:
+                _check_count(session, models.ImageMember, member.image_id,
+                             max_members, exception.ImageMemberLimitExceeded)
             return _to_member(row)
 
     @_translated
@@ -217,7 +247,7 @@ class SqlImageRepository(repository.ImageRepository):
             row.deleted, row.deleted_at = True, domain.utcnow()
 
     @_translated
-    def replace_members(self, image_id, members):
+    def replace_members(self, image_id, members, max_members=None):
         now = domain.utcnow()
         wanted = {member.member_id: member for member in members}
         with self._writer.begin() as session:
@@ -236,6 +266,10 @@ class SqlImageRepository(repository.ImageRepository):
                                    status=member.status, created_at=now,
                                    updated_at=now, deleted=False)
                 for member in wanted.values())
+            if wanted:
+                session.flush()
+                _check_count(session, models.ImageMember, image_id,
+                             max_members, exception.ImageMemberLimitExceeded)
 
     @_translated
     def stalled(self, status, older_than):
@@ -259,6 +293,59 @@ def _lock_image(session, image_id):
         _live(image_id)).with_for_update())
     if found is None:
         raise exception.ImageNotFound(image_id=image_id)
+
+
+def _check_count(session, model, image_id, limit, error):
+    """Raise ``error`` if the image has more than ``limit`` live rows of
+    ``model``, as this transaction leaves them."""
+    if limit is None:
+        return
+    count = session.scalar(sa.select(sa.func.count()).where(
+        model.image_id == image_id, model.deleted == sa.false()))
+    if count > limit:
+        raise error(attempted=count, maximum=limit)
+
+
+# Images whose data counts towards their owner's user_storage_quota.
+HOLDING_DATA = models.Image.status.not_in(('killed', 'deleted'))
+
+
+def _lock_owner_images(session, owner):
+    """Lock the rows of ``owner``'s images, in id order, until the
+    commit: moves counting that owner's bytes wait for one another."""
+    session.execute(sa.select(models.Image.id).where(
+        models.Image.owner == owner, HOLDING_DATA).order_by(
+        models.Image.id).with_for_update())
+
+
+def _owned_data(owner, excluding=None):
+    """Conditions selecting the images whose data counts for ``owner``."""
+    conditions = [models.Image.owner == owner]
+    if excluding is not None:
+        conditions.append(models.Image.id != excluding)
+    return conditions
+
+
+def _stored_bytes(connection, conditions):
+    """Bytes of data of the images ``conditions`` select: each image's
+    size once per live location, unless killed or deleted (as Glance
+    counts them)."""
+    location = models.ImageLocation
+    return connection.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(models.Image.size), 0))
+        .join(location, location.image_id == models.Image.id)
+        .where(*conditions, HOLDING_DATA, models.Image.size > 0,
+               location.deleted == sa.false()))
+
+
+def _check_storage(session, image_id, quota):
+    """Raise StorageQuotaFull if the image's data and the owner's other
+    data exceed the quota."""
+    others = _stored_bytes(session, _owned_data(quota.owner, image_id))
+    this = _stored_bytes(session, [models.Image.id == image_id])
+    if others + this > quota.limit:
+        raise exception.StorageQuotaFull(
+            image_size=this, remaining=max(quota.limit - others, 0))
 
 
 def _live_members():
@@ -292,13 +379,16 @@ def _raise_gone_or_changed(session, image_id, expected_status):
 
 
 def _write_children(session, image_id, now, changes):
-    """Write the properties and tags an ImageChanges sets and removes."""
-    _sync_rows(session, models.ImageProperty, 'name', image_id, now,
-               {name: {'value': value}
-                for name, value in changes.set_properties.items()},
-               changes.removed_properties)
-    _sync_rows(session, models.ImageTag, 'value', image_id, now,
-               {tag: {} for tag in changes.added_tags}, changes.removed_tags)
+    """Write the properties and tags an ImageChanges sets and removes;
+    how many properties and tags that added."""
+    return (
+        _sync_rows(session, models.ImageProperty, 'name', image_id, now,
+                   {name: {'value': value}
+                    for name, value in changes.set_properties.items()},
+                   changes.removed_properties),
+        _sync_rows(session, models.ImageTag, 'value', image_id, now,
+                   {tag: {} for tag in changes.added_tags},
+                   changes.removed_tags))
 
 
 def _sync_rows(session, model, key, image_id, now, wanted, unwanted):
@@ -307,16 +397,20 @@ def _sync_rows(session, model, key, image_id, now, wanted, unwanted):
 
     ``wanted`` maps each row's ``key`` to its other column values.  A row
     that goes is soft deleted and revived if it comes back, as
-    ``(image_id, key)`` is unique among deleted rows too.
+    ``(image_id, key)`` is unique among deleted rows too.  Returns how many
+    rows became live.
     """
     if not wanted and not unwanted:
-        return
+        return 0
+    added = 0
     statement = sa.select(model).where(
         model.image_id == image_id,
         getattr(model, key).in_([*wanted, *unwanted]))
     rows = {getattr(row, key): row for row in session.scalars(statement)}
     for key_value, columns in wanted.items():
         row = rows.get(key_value)
+        if row is None or row.deleted:
+            added += 1
         if row is None:
             session.add(model(image_id=image_id, created_at=now,
                               updated_at=now, deleted=False,
@@ -329,6 +423,9 @@ def _sync_rows(session, model, key, image_id, now, wanted, unwanted):
     for key_value, row in rows.items():
         if key_value not in wanted and not row.deleted:
             row.deleted, row.deleted_at = True, now
+    if added:
+        session.flush()
+    return added
 
 
 def _replace_locations(session, image_id, locations, now):

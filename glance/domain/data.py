@@ -7,6 +7,11 @@ image exactly one wins.  A failed upload leaves no data stored; data is
 removed before an image is marked deleted, so nothing is left behind in a
 store: an image whose data could not be removed waits in pending_delete
 until maintenance (glance.domain.maintenance) removes it.
+
+Data counts towards the caller's user_storage_quota (glance.domain.quotas):
+an upload may stream only what is left of it, and the move that activates
+the image checks the quota again, in the repository, against concurrent
+uploads of the same owner.
 """
 
 import logging
@@ -27,22 +32,28 @@ UPLOAD_HEARTBEAT_SECONDS = 30
 
 class ImageData:
 
-    def __init__(self, access, repo, stores, conf):
+    def __init__(self, access, repo, stores, conf, protections, quotas):
         self.access = access
         self.repo = repo
         self.stores = stores
         self.conf = conf
+        self.protections = protections
+        self.quotas = quotas
 
-    def transition(self, image_id, from_status, to_status, **values):
-        """Every status change: legal per the table, atomic in the repo."""
+    def transition(self, image_id, from_status, to_status,
+                   storage_quota=None, **values):
+        """Every status change: legal per the table, atomic in the repo,
+        within image_location_quota and ``storage_quota``."""
         lifecycle.check_transition(from_status, to_status)
         unknown = set(values) - set(image_mod.DATA_ATTRIBUTES) - {
             'locations', 'deleted'}
         if unknown:
             raise TypeError('a transition cannot set %s'
                             % ', '.join(sorted(unknown)))
+        if values.get('locations'):
+            self.quotas.check_locations(values['locations'])
         return self.repo.transition(image_id, from_status, to_status,
-                                    **values)
+                                    storage_quota=storage_quota, **values)
 
     # -- in ---------------------------------------------------------------
 
@@ -60,7 +71,8 @@ class ImageData:
         image = self._queued(context, image_id, 'upload_image')
         driver = self.stores.driver_for_upload(store_name)
         self.transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
-        return self._save(image.id, driver, source, size, checksum)
+        return self.protections.shown(context, self._save(
+            context, image.id, driver, source, size, checksum))
 
     def copy_from(self, context, image_id, source_uri, checksum=None,
                   store_name=None):
@@ -80,8 +92,9 @@ class ImageData:
             self._abandon_upload(image.id)
             raise
         with data:
-            return self._save(image.id, driver, _DataReader(data),
-                              data.size, checksum)
+            return self.protections.shown(context, self._save(
+                context, image.id, driver, _DataReader(data), data.size,
+                checksum))
 
     def set_location(self, context, image_id, uri, size=None, checksum=None):
         """Activate a queued image whose data stays at ``uri``.
@@ -98,10 +111,15 @@ class ImageData:
             raise exception.Conflict(
                 'Provided image size must match the stored image size. '
                 '(provided size: %d, stored size: %d)' % (size, stored_size))
-        return self.transition(
-            image.id, lifecycle.QUEUED, lifecycle.ACTIVE,
-            size=size if stored_size is None else stored_size,
-            checksum=checksum, locations=[image_mod.Location(uri)])
+        size = size if stored_size is None else stored_size
+        if size is not None and size > self.conf.image_size_cap:
+            raise exception.ImageSizeLimitExceeded(
+                'The image size of %d bytes exceeds the limit of %d bytes.'
+                % (size, self.conf.image_size_cap))
+        return self.protections.shown(context, self.transition(
+            image.id, lifecycle.QUEUED, lifecycle.ACTIVE, size=size,
+            checksum=checksum, locations=[image_mod.Location(uri)],
+            storage_quota=self.quotas.storage(context)))
 
     def check_source(self, context, uri, copy):
         """Refuse an external source the caller may not use.
@@ -144,20 +162,29 @@ class ImageData:
                 'to saving data.')
         return image
 
-    def _save(self, image_id, driver, source, size, checksum):
+    def _save(self, context, image_id, driver, source, size, checksum):
         """Stream ``source`` into ``driver`` for an image in saving."""
-        reader = stored = None
+        reader = stored = quota_left = None
+        storage_quota = self.quotas.storage(context)
         try:
+            size_cap, quota_left = self._size_cap(storage_quota, image_id)
             reader = hashing.HashingReader(
                 _Heartbeat(source, lambda: self.repo.touch(
                     image_id, lifecycle.SAVING)),
-                expected_size=size, size_cap=self.conf.image_size_cap,
+                expected_size=size, size_cap=size_cap,
                 algorithms=('md5', self.conf.hashing_algorithm))
             stored = driver.add(image_id, reader, size)
             size, md5, os_hash = reader.finish()
             if checksum is not None and checksum != md5:
                 raise exception.ChecksumMismatch(supplied=checksum,
                                                  computed=md5)
+            return self.transition(
+                image_id, lifecycle.SAVING, lifecycle.ACTIVE,
+                size=size, checksum=md5,
+                os_hash_algo=self.conf.hashing_algorithm,
+                os_hash_value=os_hash,
+                locations=[image_mod.Location(stored.uri)],
+                storage_quota=storage_quota)
         except BaseException as error:
             if reader is not None:
                 reader.abort()
@@ -165,17 +192,25 @@ class ImageData:
                 self._remove_quietly(stored.uri)
             self._abandon_upload(image_id, kill=isinstance(
                 error, exception.ChecksumMismatch))
+            if isinstance(error, exception.ImageSizeLimitExceeded) and \
+                    quota_left is not None:
+                raise exception.StorageQuotaFull(
+                    image_size=size if size is not None else 'unknown',
+                    remaining=quota_left) from None
             raise
-        try:
-            return self.transition(
-                image_id, lifecycle.SAVING, lifecycle.ACTIVE,
-                size=size, checksum=md5,
-                os_hash_algo=self.conf.hashing_algorithm,
-                os_hash_value=os_hash,
-                locations=[image_mod.Location(stored.uri)])
-        except BaseException:
-            self._remove_quietly(stored.uri)
-            raise
+
+    def _size_cap(self, storage_quota, image_id):
+        """The most bytes an upload may stream: image_size_cap, or what is
+        left of the storage quota if that is less; and what is left of
+        the quota when it is what limits (None otherwise)."""
+        cap = self.conf.image_size_cap
+        if storage_quota is None:
+            return cap, None
+        left = max(storage_quota.limit - self.repo.storage_used(
+            storage_quota.owner, excluding=image_id), 0)
+        if left >= cap:
+            return cap, None
+        return left, left
 
     def _remove_quietly(self, uri):
         try:
@@ -214,13 +249,14 @@ class ImageData:
             raise exception.Forbidden(
                 'The requested image has been deactivated. Image data '
                 'download is forbidden.')
+        shown = self.protections.shown(context, image)
         if image.status not in (lifecycle.ACTIVE, lifecycle.DEACTIVATED) \
                 or not image.locations:
-            return image, None
+            return shown, None
         offset, length = 0, None
         if choose_range is not None and image.size:
             offset, length = choose_range(image.size) or (0, None)
-        return image, (source or self.read)(image, offset, length)
+        return shown, (source or self.read)(image, offset, length)
 
     def read(self, image, offset=0, length=None):
         """ImageData of ``image``'s bytes from its store, no check made:

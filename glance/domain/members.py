@@ -2,7 +2,8 @@
 
 Only shared images have members.  The owner (or an administrator) shares;
 so does a member given ``can_share`` (Image API v1).  A member accepts or
-rejects an image shared with it.
+rejects an image shared with it.  ``image_member_quota`` is checked by
+the repository in the write that adds a member (glance.domain.quotas).
 """
 
 from glance.common import exception
@@ -25,10 +26,10 @@ def _require_shared(image):
 
 class ImageMembers:
 
-    def __init__(self, access, repo, conf):
+    def __init__(self, access, repo, quotas):
         self.access = access
         self.repo = repo
-        self.conf = conf
+        self.quotas = quotas
 
     def _can_share(self, context, image):
         if self.access.may_change(context, image):
@@ -44,12 +45,6 @@ class ImageMembers:
                 'You are not permitted to share this image.')
         _require_shared(image)
         return image
-
-    def _check_quota(self, count):
-        limit = self.conf.image_member_quota
-        if 0 <= limit < count:
-            raise exception.LimitExceeded(
-                limit='at most %d members per image' % limit)
 
     def list(self, context, image_id):
         """Members of a shared image: all for a sharer, else one's own."""
@@ -77,9 +72,10 @@ class ImageMembers:
             raise exception.Duplicate(
                 'Member %s is already a member of image %s.'
                 % (member_id, image.id))
-        self._check_quota(len(members) + 1)
-        return self.repo.save_member(image_mod.Member(
-            image_id=image.id, member_id=member_id, can_share=can_share))
+        return self.repo.save_member(
+            image_mod.Member(image_id=image.id, member_id=member_id,
+                             can_share=can_share),
+            max_members=self.quotas.members)
 
     def put(self, context, image_id, member_id, can_share=None):
         """Share an image with ``member_id``, or update its membership.
@@ -92,11 +88,10 @@ class ImageMembers:
                    for member in self.repo.members(image.id)}
         member = members.get(member_id)
         if member is None:
-            self._check_quota(len(members) + 1)
             member = image_mod.Member(image_id=image.id, member_id=member_id)
         if can_share is not None:
             member.can_share = bool(can_share)
-        return self.repo.save_member(member)
+        return self.repo.save_member(member, max_members=self.quotas.members)
 
     def replace(self, context, image_id, memberships):
         """Make the members exactly ``memberships``: (member_id, can_share).
@@ -114,8 +109,8 @@ class ImageMembers:
             members.append(image_mod.Member(image_id=image.id,
                                             member_id=member_id,
                                             can_share=bool(can_share)))
-        self._check_quota(len({m.member_id for m in members}))
-        self.repo.replace_members(image.id, members)
+        self.repo.replace_members(image.id, members,
+                                  max_members=self.quotas.members)
 
     def remove(self, context, image_id, member_id):
         image = self._shareable(context, image_id, 'delete_member')

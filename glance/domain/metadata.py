@@ -1,7 +1,11 @@
 """Image metadata: create, show, list, change, tag, deactivate, delete.
 
 Every image is reached through the access check (glance.domain.access);
-what a save writes is what changed on the image (Image.changes()).
+what a save writes is what changed on the image (Image.changes()).  Extra
+properties are created, read, changed and removed as the property
+protections allow (glance.domain.protections); images are returned
+without the properties the caller may not read.  Quotas: see
+glance.domain.quotas.
 """
 
 import dataclasses
@@ -26,11 +30,13 @@ class Change:
 
 class ImageMetadata:
 
-    def __init__(self, access, repo, data, conf):
+    def __init__(self, access, repo, data, conf, protections, quotas):
         self.access = access
         self.repo = repo
         self.data = data
         self.conf = conf
+        self.protections = protections
+        self.quotas = quotas
 
     # -- validation -------------------------------------------------------
 
@@ -92,15 +98,6 @@ class ImageMetadata:
                 "disk or container format to one of 'aki', 'ari', or 'ami', "
                 "the container and disk formats must match.")
 
-    def _check_quotas(self, image):
-        limits = ((self.conf.image_property_quota, image.extra_properties,
-                   'extra properties'),
-                  (self.conf.image_tag_quota, image.tags, 'tags'))
-        for limit, items, what in limits:
-            if 0 <= limit < len(items):
-                raise exception.LimitExceeded(
-                    limit='at most %d %s per image' % (limit, what))
-
     def _authorize_visibility(self, context, image, visibility):
         if visibility == 'public':
             self.access.authorize(context, 'publicize_image', image)
@@ -110,7 +107,8 @@ class ImageMetadata:
     # -- reading ----------------------------------------------------------
 
     def get(self, context, image_id):
-        return self.access.image(context, image_id, 'get_image')
+        return self.protections.shown(
+            context, self.access.image(context, image_id, 'get_image'))
 
     def list(self, context, query):
         """One page of the images ``query`` asks for that the caller sees.
@@ -120,7 +118,8 @@ class ImageMetadata:
         self.access.authorize(context, 'get_images')
         query.viewer = visibility.Viewer.of(context)
         try:
-            return self.repo.list(query.check())
+            return [self.protections.shown(context, image)
+                    for image in self.repo.list(query.check())]
         except exception.ImageNotFound:
             if query.marker is None:
                 raise
@@ -141,6 +140,7 @@ class ImageMetadata:
             self._validate_attribute(name, value)
         for name, value in (extra_properties or {}).items():
             self._validate_property(name, value)
+            self.protections.require(context, name, 'create')
         image = image_mod.Image(**attributes)
         if image_id is not None:
             if not ids.is_uuid(image_id):
@@ -157,9 +157,9 @@ class ImageMetadata:
         image.tags = set(tags)
         self._authorize_visibility(context, image, image.visibility)
         self._check_formats(image)
-        self._check_quotas(image)
+        self.quotas.check_new_image(image)
         self.repo.add(image)
-        return self.repo.get(image.id)
+        return self.protections.shown(context, self.repo.get(image.id))
 
     def update(self, context, image_id, changes):
         """Apply Changes to base attributes, extra properties and tags."""
@@ -177,14 +177,16 @@ class ImageMetadata:
                 if change.name in FORMAT_ATTRIBUTES:
                     require_status = lifecycle.QUEUED
             else:
-                self._change_property(image, change)
-        return self._save(image, require_status)
+                self._change_property(context, image, change)
+        return self.protections.shown(
+            context, self._save(image, require_status))
 
     def _save(self, image, require_status=None):
         self._check_formats(image)
-        self._check_quotas(image)
         self.repo.save(image.id, image.changes(),
-                       require_status=require_status)
+                       require_status=require_status,
+                       max_properties=self.quotas.properties,
+                       max_tags=self.quotas.tags)
         return self.repo.get(image.id)
 
     def _change_attribute(self, context, image, change):
@@ -205,19 +207,32 @@ class ImageMetadata:
             raise exception.Forbidden('Owner can be changed by an admin only.')
         setattr(image, change.name, change.value)
 
-    def _change_property(self, image, change):
-        self._validate_property(change.name, change.value)
-        present = change.name in image.extra_properties
+    def _change_property(self, context, image, change):
+        """Apply a change of an extra property the protections allow.
+
+        A property the caller may not read does not exist for it: it
+        cannot be replaced or removed, and adding it needs the right to
+        create and to update it.  Setting a property to the value it has
+        changes nothing and needs no right (v1 clients send back every
+        property they were shown).
+        """
+        name = change.name
+        self._validate_property(name, change.value)
+        present = name in image.extra_properties
+        readable = present and self.protections.allows(context, name, 'read')
+        if change.op in ('remove', 'replace') and not readable:
+            raise exception.Conflict('Property %s does not exist.' % name)
         if change.op == 'remove':
-            if not present:
-                raise exception.Conflict(
-                    'Property %s does not exist.' % change.name)
-            del image.extra_properties[change.name]
-        elif change.op == 'replace' and not present:
-            raise exception.Conflict(
-                'Property %s does not exist.' % change.name)
-        else:
-            image.extra_properties[change.name] = change.value
+            self.protections.require(context, name, 'delete')
+            del image.extra_properties[name]
+            return
+        if readable and image.extra_properties[name] == change.value:
+            return
+        if not readable:
+            self.protections.require(context, name, 'create')
+        if present:
+            self.protections.require(context, name, 'update')
+        image.extra_properties[name] = change.value
 
     def add_tag(self, context, image_id, tag):
         image = self.access.image(context, image_id, 'modify_image',
@@ -240,12 +255,13 @@ class ImageMetadata:
         image = self.access.image(context, image_id, rule)
         target = lifecycle.ACTIVE if active else lifecycle.DEACTIVATED
         if image.status == target:
-            return image
+            return self.protections.shown(context, image)
         if image.status not in (lifecycle.ACTIVE, lifecycle.DEACTIVATED):
             raise exception.Forbidden(
                 "Not allowed to %s image in status '%s'."
                 % (rule, image.status))
-        return self.data.transition(image.id, image.status, target)
+        return self.protections.shown(
+            context, self.data.transition(image.id, image.status, target))
 
     def delete(self, context, image_id):
         """Delete the image and its data; True when the data is gone, False

@@ -29,6 +29,15 @@ class Authorizer:
         return self._enforcer.enforce(rule, target,
                                       context.policy_credentials())
 
+    def authorize_on(self, context, rule, target):
+        """Raise Forbidden unless ``rule`` allows ``context`` on ``target``,
+        a dict of what rules may name (a metadef namespace's owner...)."""
+        full_target = dict(target, project_id=context.project_id)
+        if not self._enforcer.enforce(rule, full_target,
+                                      context.policy_credentials()):
+            raise exception.Forbidden(
+                'Policy does not allow %s.' % rule.replace('_', ' '))
+
     def authorize(self, context, rule, image=None):
         """Raise Forbidden unless ``rule`` allows the action."""
         if not self.check(context, rule, image):

@@ -109,6 +109,15 @@ class ImageQuery:
                                  self.member_status)
 
 
+@dataclasses.dataclass(frozen=True)
+class StorageQuota:
+    """The most bytes of image data ``owner`` may store
+    (user_storage_quota): the size of every image it owns that is neither
+    killed nor deleted, once per location."""
+    owner: str | None
+    limit: int
+
+
 class ImageRepository(abc.ABC):
 
     @abc.abstractmethod
@@ -135,17 +144,23 @@ class ImageRepository(abc.ABC):
         """
 
     @abc.abstractmethod
-    def save(self, image_id, changes, require_status=None):
+    def save(self, image_id, changes, require_status=None,
+             max_properties=None, max_tags=None):
         """Write an ImageChanges to the stored image, atomically.
 
         Status and data attributes are not written here: they change only
         through ``transition``.  With ``require_status`` the write happens
-        only if the stored status still equals it, else Conflict.  Returns
-        the new ``updated_at``.  Raises ImageNotFound if the image is gone.
+        only if the stored status still equals it, else Conflict.  A write
+        that adds properties (tags) and leaves the image with more than
+        ``max_properties`` (``max_tags``) is not made:
+        ImagePropertyLimitExceeded (ImageTagLimitExceeded); concurrent
+        saves of one image are counted one after the other.  Returns the
+        new ``updated_at``.  Raises ImageNotFound if the image is gone.
         """
 
     @abc.abstractmethod
-    def transition(self, image_id, from_status, to_status, **values):
+    def transition(self, image_id, from_status, to_status,
+                   storage_quota=None, **values):
         """Move an image from one status to another, atomically.
 
         ``UPDATE ... SET status=to_status, <values> WHERE id=image_id AND
@@ -155,6 +170,12 @@ class ImageRepository(abc.ABC):
         deletes the row.  Returns the updated Image.  Raises Conflict when
         the stored status is not ``from_status`` and ImageNotFound when the
         image is gone.
+
+        With ``storage_quota`` (a StorageQuota) the move is not made, and
+        StorageQuotaFull raised, when the data of the owner's other images
+        and of this one (its size once per location, as the move leaves
+        it) exceed the quota; moves of one owner's images are counted one
+        after the other.
         """
 
     @abc.abstractmethod
@@ -174,11 +195,18 @@ class ImageRepository(abc.ABC):
         """The live Members of ``member_id`` on images not deleted."""
 
     @abc.abstractmethod
-    def save_member(self, member):
+    def storage_used(self, owner, excluding=None):
+        """Bytes of image data ``owner`` stores (see StorageQuota), the
+        image ``excluding`` left out."""
+
+    @abc.abstractmethod
+    def save_member(self, member, max_members=None):
         """Add the Member, or update can_share and status if it exists.
 
         Returns the stored Member.  Raises ImageNotFound if the image is
-        gone.
+        gone, ImageMemberLimitExceeded (and adds nothing) if the image
+        would have more than ``max_members`` members; concurrent adds are
+        counted one after the other.
         """
 
     @abc.abstractmethod
@@ -186,11 +214,12 @@ class ImageRepository(abc.ABC):
         """Remove a membership; MemberNotFound if there is none."""
 
     @abc.abstractmethod
-    def replace_members(self, image_id, members):
+    def replace_members(self, image_id, members, max_members=None):
         """Make the image's memberships exactly ``members``, atomically.
 
         A member kept keeps its status; ``can_share`` is taken from
-        ``members``.
+        ``members``.  ImageMemberLimitExceeded (and nothing changed) if
+        that adds members and makes more than ``max_members``.
         """
 
     @abc.abstractmethod

@@ -9,8 +9,10 @@ import itertools
 from glance.policies import base
 from glance.policies import cache
 from glance.policies import image
+from glance.policies import metadef
 
 
 def list_rules():
     return list(itertools.chain(base.list_rules(), image.list_rules(),
+                                metadef.list_rules(),
                                 cache.list_rules()))

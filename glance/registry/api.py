@@ -12,6 +12,9 @@ GET    ``/images/detail``                      full list; ImageQuery in the
                                                query string (registry.query)
 GET    ``/images/stalled``                     images in ``status`` not
                                                updated since ``older_than``
+GET    ``/images/storage_used``                bytes of data ``owner``
+                                               stores, image ``excluding``
+                                               left out
 POST   ``/images``                             add an image
 GET    ``/images/{id}``                        one image
 PUT    ``/images/{id}``                        save changes of attributes,
@@ -50,12 +53,14 @@ from glance.common import errors
 from glance.common import exception
 from glance.common import ids
 from glance.common import wsgi
+from glance.db import metadefs as db_metadefs
 from glance.db import repository as db_repository
 from glance.db import session as db_session
 from glance.domain import access
 from glance.domain import image as domain
 from glance.domain import lifecycle
 from glance.domain import visibility
+from glance.registry import metadefs_api
 from glance.registry import query as query_mod
 from glance.registry import wire
 
@@ -136,6 +141,15 @@ class ImagesController(_Visible):
             for image in self.repo.stalled(req.params['status'], older_than)
             if self._sees(req.context, image)]})
 
+    def storage_used(self, req):
+        """An owner's usage is told to that owner and administrators."""
+        owner = req.params.get('owner')
+        if owner != req.context.owner and not req.context.is_admin:
+            raise exception.Forbidden(
+                'Only the owner and administrators may know its usage.')
+        return wsgi.json_response({'storage_used': self.repo.storage_used(
+            owner, req.params.get('excluding'))})
+
     def show(self, req, image_id):
         return _image_response(self._visible(req, image_id))
 
@@ -151,19 +165,23 @@ class ImagesController(_Visible):
         return _image_response(image)
 
     def save(self, req, image_id):
-        """``{"changes": {...}, "require_status": ...}``: an ImageChanges
-        (see registry.wire), written only while the status is
-        ``require_status`` when one is given."""
+        """``{"changes": {...}, "require_status", "max_properties",
+        "max_tags"}``: an ImageChanges (see registry.wire), written only
+        while the status is ``require_status`` when one is given, and
+        within the quotas given."""
         _writable(req)
         body = req.json_body_or_400()
         changes = wire.changes_from_dict(_object(body, 'changes'))
         self._visible(req, image_id)
         updated_at = self.repo.save(
-            image_id, changes, _text(body, 'require_status', required=False))
+            image_id, changes, _text(body, 'require_status', required=False),
+            max_properties=wire.limit(body, 'max_properties'),
+            max_tags=wire.limit(body, 'max_tags'))
         return wsgi.json_response({'updated_at': wire.to_text(updated_at)})
 
     def transition(self, req, image_id):
-        """``{"from", "to", "values", "location_data", "deleted"}``."""
+        """``{"from", "to", "values", "location_data", "deleted",
+        "storage_quota"}``."""
         _writable(req)
         body = req.json_body_or_400()
         values = {name: wire.image_attribute(name, value)
@@ -174,6 +192,8 @@ class ImagesController(_Visible):
                 body['location_data'])
         if body.get('deleted'):
             values['deleted'] = True
+        values['storage_quota'] = wire.storage_quota_from_dict(
+            body.get('storage_quota'))
         from_status = _text(body, 'from')
         # An image leaving pending_delete is already soft deleted.
         self._visible(req, image_id,
@@ -208,7 +228,8 @@ class MembersController(_Visible):
 
     def update_all(self, req, image_id):
         """Glance's ``{"memberships": [{"member_id", "can_share"}]}``, with
-        an optional ``status``; what a membership leaves out is kept."""
+        an optional ``status``; what a membership leaves out is kept.
+        ``max_members`` is the quota the result must keep."""
         _writable(req)
         body = req.json_body_or_400()
         memberships = body.get('memberships') if isinstance(body, dict) \
@@ -222,7 +243,8 @@ class MembersController(_Visible):
         existing = self._by_member(image_id)
         members = [self._merged(image_id, m['member_id'], m, existing)
                    for m in memberships]
-        self.repo.replace_members(image_id, members)
+        self.repo.replace_members(image_id, members,
+                                  max_members=wire.limit(body, 'max_members'))
         return wsgi.empty_response()
 
     def show(self, req, image_id, member_id):
@@ -235,15 +257,17 @@ class MembersController(_Visible):
 
     def update(self, req, image_id, member_id):
         """Add or update one membership: ``{"member": {"can_share",
-        "status"}}``, either left out keeps the stored value."""
+        "status"}, "max_members"}``, either left out keeps the stored
+        value; a new member is added within ``max_members``."""
         _writable(req)
         body = req.json_body_or_400() if req.body else {'member': {}}
         values = _object(body, 'member')
         self._visible(req, image_id)
         member = self._merged(image_id, member_id, values,
                               self._by_member(image_id))
-        return wsgi.json_response(
-            {'member': wire.member_to_dict(self.repo.save_member(member))})
+        return wsgi.json_response({'member': wire.member_to_dict(
+            self.repo.save_member(
+                member, max_members=wire.limit(body, 'max_members')))})
 
     def delete(self, req, image_id, member_id):
         _writable(req)
@@ -283,14 +307,16 @@ def to_error(error, request_id=None):
     return wsgi.json_response(body, status=http_error.code)
 
 
-def build(repo):
-    """The registry WSGI app over ``repo``."""
+def build(repo, metadef_repo=None):
+    """The registry WSGI app over ``repo`` (and the metadefs routes over
+    ``metadef_repo``, if given)."""
     router = wsgi.Router(to_error=to_error)
     images = ImagesController(repo)
     router.add('/', images, {'GET': 'index'})
     router.add('/images', images, {'GET': 'index', 'POST': 'create'})
     router.add('/images/detail', images, {'GET': 'detail'})
     router.add('/images/stalled', images, {'GET': 'stalled'})
+    router.add('/images/storage_used', images, {'GET': 'storage_used'})
     router.add('/images/{image_id}', images,
                {'GET': 'show', 'PUT': 'save', 'DELETE': 'delete'})
     router.add('/images/{image_id}/status', images, {'PUT': 'transition'})
@@ -305,8 +331,12 @@ def build(repo):
                requirements=any_text)
     router.add('/shared-images/{member_id}', members, {'GET': 'shared'},
                requirements=any_text)
+    if metadef_repo is not None:
+        metadefs_api.add_routes(router, metadef_repo)
     return router
 
 
 def app_factory(global_conf, **local_conf):
-    return build(db_repository.SqlImageRepository(db_session.get_engine()))
+    engine = db_session.get_engine()
+    return build(db_repository.SqlImageRepository(engine),
+                 db_metadefs.SqlMetadefRepository(engine))

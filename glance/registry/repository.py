@@ -54,20 +54,25 @@ class RegistryImageRepository(repository.ImageRepository):
                             body={'image': wire.image_to_dict(image)},
                             idempotent=False)
 
-    def save(self, image_id, changes, require_status=None):
+    def save(self, image_id, changes, require_status=None,
+             max_properties=None, max_tags=None):
         answer = self.client.request(
             'PUT', _image_path(image_id),
             body={'changes': wire.changes_to_dict(changes),
-                  'require_status': require_status})
+                  'require_status': require_status,
+                  'max_properties': max_properties, 'max_tags': max_tags})
         return wire.from_text(datetime.datetime, 'updated_at',
                               answer['updated_at'])
 
-    def transition(self, image_id, from_status, to_status, **values):
+    def transition(self, image_id, from_status, to_status,
+                   storage_quota=None, **values):
         locations = values.pop('locations', None)
         body = {'from': from_status, 'to': to_status,
                 'deleted': values.pop('deleted', False),
                 'values': {name: wire.to_json(value)
                            for name, value in values.items()}}
+        if storage_quota is not None:
+            body['storage_quota'] = wire.storage_quota_to_dict(storage_quota)
         if locations is not None:
             body['location_data'] = [wire.location_to_dict(location)
                                      for location in locations]
@@ -104,11 +109,20 @@ class RegistryImageRepository(repository.ImageRepository):
         return [wire.member_from_dict(member)
                 for member in answer['shared_images']]
 
-    def save_member(self, member):
+    def storage_used(self, owner, excluding=None):
+        params = [('owner', owner)] if owner is not None else []
+        if excluding is not None:
+            params.append(('excluding', excluding))
+        answer = self.client.request('GET', '/images/storage_used',
+                                     params=params)
+        return answer['storage_used']
+
+    def save_member(self, member, max_members=None):
         answer = self.client.request(
             'PUT', _image_path(member.image_id, 'members', member.member_id),
             body={'member': {'can_share': member.can_share,
-                             'status': member.status}})
+                             'status': member.status},
+                  'max_members': max_members})
         return wire.member_from_dict(answer['member'])
 
     def remove_member(self, image_id, member_id):
@@ -117,12 +131,13 @@ class RegistryImageRepository(repository.ImageRepository):
                             _image_path(image_id, 'members', member_id),
                             idempotent=False)
 
-    def replace_members(self, image_id, members):
+    def replace_members(self, image_id, members, max_members=None):
         self.client.request(
             'PUT', _image_path(image_id, 'members'),
             body={'memberships': [
                 {'member_id': member.member_id, 'can_share': member.can_share,
-                 'status': member.status} for member in members]})
+                 'status': member.status} for member in members],
+                'max_members': max_members})
 
     def stalled(self, status, older_than):
         return self._images('/images/stalled', [

@@ -16,6 +16,7 @@ import typing
 
 from glance.common import exception
 from glance.domain import image as domain
+from glance.domain import repository
 
 # Image fields with a wire form of their own.
 CHILDREN = {'extra_properties': 'properties', 'tags': 'tags',
@@ -203,3 +204,29 @@ def member_to_dict(member):
 def member_from_dict(body):
     return domain.Member(**{name: member_attribute(name, body[name])
                             for name in MEMBER_FIELDS if name in body})
+
+
+def limit(body, key):
+    """``body[key]``: a count limit (a natural number) or None."""
+    value = body.get(key) if isinstance(body, dict) else None
+    if value is not None and (not isinstance(value, int) or
+                              isinstance(value, bool) or value < 0):
+        raise exception.BadRequest('%s must be a natural number.' % key)
+    return value
+
+
+def storage_quota_to_dict(quota):
+    return {'owner': quota.owner, 'limit': quota.limit}
+
+
+def storage_quota_from_dict(body):
+    """A StorageQuota, or None when ``body`` is None."""
+    if body is None:
+        return None
+    owner = body.get('owner') if isinstance(body, dict) else None
+    if owner is not None and not isinstance(owner, str):
+        raise exception.BadRequest('storage_quota owner must be a string.')
+    quota_limit = limit(body, 'limit')
+    if quota_limit is None:
+        raise exception.BadRequest('storage_quota needs a limit.')
+    return repository.StorageQuota(owner=owner, limit=quota_limit)

@@ -6,6 +6,7 @@ from glance.api.v2 import image_data
 from glance.api.v2 import image_members
 from glance.api.v2 import image_tags
 from glance.api.v2 import images
+from glance.api.v2.metadefs import routes as metadefs_routes
 from glance.api.v2 import schemas
 from glance.common import wsgi
 
@@ -34,6 +35,7 @@ def build(services):
                {'POST': 'deactivate'})
     router.add('/images/{image_id}/actions/reactivate', actions,
                {'POST': 'reactivate'})
+    metadefs_routes.add_routes(router, services.metadefs)
     if services.cache is not None:
         add_cache_routes(router, cached_images.Controller(services.cache))
     return router

@@ -1,5 +1,6 @@
 import pytest
 
+from glance.db import metadefs
 from glance.db import repository
 from glance.db import session
 
@@ -16,3 +17,8 @@ def engine(databases):
 @pytest.fixture
 def repo(engine):
     return repository.SqlImageRepository(engine)
+
+
+@pytest.fixture
+def metadef_repo(engine):
+    return metadefs.SqlMetadefRepository(engine)

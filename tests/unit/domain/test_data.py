@@ -198,3 +198,21 @@ def test_a_protected_image_is_not_deleted(services, images, data):
     with pytest.raises(exception.Forbidden, match='protected'):
         images.delete(OWNER, image.id)
     assert images.get(OWNER, image.id).status == 'queued'
+
+
+def test_a_location_counts_towards_the_size_cap_and_storage_quota(
+        services, data, images, web, conf):
+    conf.set_override('image_size_cap', len(DATA) - 1)
+    image = queued(services)
+    with pytest.raises(exception.ImageSizeLimitExceeded):
+        data.set_location(OWNER, image.id, web.url('disk.img'))
+    conf.clear_override('image_size_cap')
+    conf.set_override('user_storage_quota', '%dB' % (len(DATA) + 1))
+    data.set_location(OWNER, image.id, web.url('disk.img'))
+    second = queued(services)
+    with pytest.raises(exception.StorageQuotaFull):
+        data.set_location(OWNER, second.id, web.url('disk.img'))
+    with pytest.raises(exception.StorageQuotaFull):
+        data.upload(OWNER, second.id, io.BytesIO(b'12'), 2)
+    assert images.get(OWNER, second.id).status == 'queued'
+    data.upload(ADMIN, second.id, io.BytesIO(b'12'), 2)

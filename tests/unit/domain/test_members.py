@@ -91,13 +91,20 @@ def test_replace_and_remove(service, image):
     assert member_ids(service.list(OWNER, image.id)) == ['carol']
 
 
-def test_member_quota(service, image):
-    service.conf.set_override('image_member_quota', 1)
+def test_member_quota(conf, service, image):
+    conf.set_override('image_member_quota', 1)
     service.add(OWNER, image.id, 'alice')
-    with pytest.raises(exception.LimitExceeded):
+    with pytest.raises(exception.ImageMemberLimitExceeded,
+                       match='Attempted: 2, Maximum: 1'):
         service.add(OWNER, image.id, 'bob')
-    with pytest.raises(exception.LimitExceeded):
+    with pytest.raises(exception.ImageMemberLimitExceeded):
+        service.put(OWNER, image.id, 'bob')
+    with pytest.raises(exception.ImageMemberLimitExceeded):
         service.replace(OWNER, image.id, [('a', False), ('b', False)])
+    assert member_ids(service.list(OWNER, image.id)) == ['alice']
+    service.put(OWNER, image.id, 'alice', can_share=True)
+    service.replace(OWNER, image.id, [('bob', False)])
+    assert member_ids(service.list(OWNER, image.id)) == ['bob']
 
 
 def test_shared_images_do_not_leak_to_strangers(images, service, image):

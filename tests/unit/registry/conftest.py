@@ -8,9 +8,11 @@ a process to start.
 import pytest
 
 from glance.api.middleware import unauthenticated_context
+from glance.db import metadefs as db_metadefs
 from glance.db import repository as db_repository
 from glance.registry import api
 from glance.registry import client
+from glance.registry import metadefs_repository
 from glance.registry import repository
 from tests.threaded_server import serve_in_thread
 from tests.threaded_server import stop
@@ -34,7 +36,8 @@ def registry_server(engine):
     """The registry app, with every caller an administrator, as the plain
     pipeline has it."""
     app = unauthenticated_context.filter_factory({})(
-        api.build(db_repository.SqlImageRepository(engine)))
+        api.build(db_repository.SqlImageRepository(engine),
+                  db_metadefs.SqlMetadefRepository(engine)))
     server = serve_in_thread(app)
     yield server
     stop(server)
@@ -44,3 +47,10 @@ def registry_server(engine):
 def repo(registry_server):
     """The registry repository, talking to ``registry_server``."""
     return repository.RegistryImageRepository(client_of(registry_server))
+
+
+@pytest.fixture
+def metadef_repo(registry_server):
+    """The registry metadefs repository, talking to ``registry_server``."""
+    return metadefs_repository.RegistryMetadefRepository(
+        client_of(registry_server))

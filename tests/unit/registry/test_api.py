@@ -210,3 +210,25 @@ def test_stalled_lists_images_left_in_a_status(app):
                     '2021-01-01T00:00:00')
     assert [image['name'] for image in response.json['images']] == ['old']
     assert call(app, 'GET', '/images/stalled').status_int == 400
+
+
+def test_storage_used_is_told_to_its_owner_and_admins_only(app):
+    create(app, name='data', owner='alice', status='active', size=5,
+           location_data=[{'url': 'file:///a', 'metadata': {},
+                           'status': 'active'}])
+    for caller in (ALICE, ADMIN):
+        response = call(app, 'GET', '/images/storage_used?owner=alice',
+                        caller)
+        assert response.json == {'storage_used': 5}
+    response = call(app, 'GET', '/images/storage_used?owner=ops', ALICE)
+    assert response.status_int == 403
+    assert 'storage_used' not in response.text
+
+
+@pytest.mark.parametrize('body', [
+    {'changes': {}, 'max_tags': -1}, {'changes': {}, 'max_tags': 'many'},
+    {'changes': {}, 'max_properties': True}])
+def test_a_bad_limit_is_400(app, body):
+    image = create(app, name='limited')
+    response = call(app, 'PUT', '/images/' + image['id'], json=body)
+    assert response.status_int == 400, response.text

@@ -171,6 +171,11 @@ class Bench:
         for server in self.all if cpu else ():
             self.add(workload + ', server CPU', server.name, 's/GiB',
                      cpu[server.name])
+        if cpu:
+            self.results.compare(workload + ', server CPU', 'ours', 'nginx',
+                                 ('<=', 2))
+            self.results.compare(workload + ', server CPU', 'glance33',
+                                 'nginx')
 
     def run_concurrent(self):
         mib = self.sizes['concurrent_mib']

@@ -25,6 +25,9 @@ class RequestContext:
     auth_token: str | None = None
     request_id: str | None = None
     owner_is_tenant: bool = True
+    # Keystone's service catalog of the caller's token: services with their
+    # endpoints (what a multi-tenant store finds the caller's storage in).
+    service_catalog: list | None = None
 
     @property
     def owner(self):

@@ -13,6 +13,7 @@ from oslo_config import cfg
 from glance.domain import access as access_mod
 from glance.domain import caching as caching_mod
 from glance.domain import data as data_mod
+from glance.domain import imports as imports_mod
 from glance.domain import maintenance as maintenance_mod
 from glance.domain import members as members_mod
 from glance.domain import metadata as metadata_mod
@@ -20,7 +21,10 @@ from glance.domain import policy
 from glance.domain import protections as protections_mod
 from glance.domain import quotas as quotas_mod
 from glance.domain.metadefs import service as metadefs_mod
+from glance.domain import tasks as tasks_mod
+from glance.domain import web_source
 from glance import image_cache
+from glance import import_plugins
 from glance import store
 
 CONF = cfg.CONF
@@ -46,6 +50,8 @@ class Services:
     images: metadata_mod.ImageMetadata
     members: members_mod.ImageMembers
     data: data_mod.ImageData
+    imports: imports_mod.ImageImport
+    tasks: tasks_mod.Tasks
     maintenance: maintenance_mod.Maintenance
     metadefs: metadefs_mod.Metadefs | None = None
     # The image cache, when image_cache_dir is set.
@@ -88,15 +94,24 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
     quotas = quotas_mod.Quotas(conf)
     data = data_mod.ImageData(access, repo, stores, conf, protections,
                               quotas)
+    images = metadata_mod.ImageMetadata(access, repo, data, conf,
+                                        protections, quotas)
+    runner = tasks_mod.TaskRunner(repo, conf)
+    imports = imports_mod.ImageImport(
+        access, repo, images, data, stores, runner,
+        import_plugins.enabled(conf, stores.staging),
+        web_source.WebSourceFilter(conf), conf)
     conf.register_opts(image_cache.OPTS)
     cache = caching_mod.ImageCaching(access, data, image_cache.ImageCache(
         conf)) if conf.image_cache_dir else None
     return Services(
-        images=metadata_mod.ImageMetadata(access, repo, data, conf,
-                                          protections, quotas),
+        images=images,
         members=members_mod.ImageMembers(access, repo, quotas),
         data=data,
-        maintenance=maintenance_mod.Maintenance(repo, stores, data, conf),
+        imports=imports,
+        tasks=tasks_mod.Tasks(access, repo),
+        maintenance=maintenance_mod.Maintenance(repo, stores, data, conf,
+                                                imports, runner),
         metadefs=None if metadef_repo is None
         else metadefs_mod.Metadefs(metadef_repo, authorizer),
         cache=cache)

@@ -6,10 +6,11 @@ copy-from and external locations.
 
 GET and HEAD, one byte range (``Range: bytes=A-`` or ``bytes=A-B``, 206),
 404 for missing files.  Path prefixes change the behaviour:
-``/redirect/<name>`` redirects (302) to ``/<name>``; ``/private/<name>``
+``/redirect/<name>`` redirects (302) to ``/<name>``;
+``/redirect-to/<url, percent-encoded>`` redirects (302) to that URL;
+``/slow/<name>`` sends its 64 KiB chunks 0.2 s apart; ``/private/<name>``
 needs Basic credentials ``user:secret`` (else 401); ``/chunked/<name>``
-answers without Content-Length, chunked; ``/norange/<name>`` ignores Range;
-``/slow/<name>`` sends 64 KiB every SLOW_PAUSE seconds.
+answers without Content-Length, chunked; ``/norange/<name>`` ignores Range.
 ``requests`` lists the paths asked for, in order.
 
 The server runs in a process of its own, so that nothing the test process
@@ -24,9 +25,10 @@ import re
 import subprocess
 import sys
 import time
+import urllib.parse
 
 CHUNK = 64 * 1024
-SLOW_PAUSE = 0.02
+SLOW_PAUSE = 0.2
 CREDENTIALS = 'user:secret'
 REQUEST_LOG = '.requests'
 
@@ -49,6 +51,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         mode, _, name = self.path.lstrip('/').rpartition('/')
         if mode == 'redirect':
             return self._reply(302, headers={'Location': '/' + name})
+        if mode == 'redirect-to':
+            return self._reply(302, headers={
+                'Location': urllib.parse.unquote(name)})
         if mode == 'private' and self.headers.get('Authorization') != \
                 'Basic ' + base64.b64encode(CREDENTIALS.encode()).decode():
             return self._reply(401)
@@ -78,7 +83,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             headers['Content-Length'] = str(end - start)
         self._reply(status, headers=headers, close=False)
         if send_body:
-            self._send_file(path, start, end, chunked, slow=mode == 'slow')
+            self._send_file(path, start, end, chunked,
+                            pause=SLOW_PAUSE if mode == 'slow' else 0)
 
     def _reply(self, status, headers=None, close=True):
         self.send_response(status)
@@ -88,7 +94,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header('Content-Length', '0')
         self.end_headers()
 
-    def _send_file(self, path, start, end, chunked, slow=False):
+    def _send_file(self, path, start, end, chunked, pause=0):
         with open(path, 'rb') as f:
             f.seek(start)
             remaining = end - start
@@ -99,8 +105,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     self.wfile.write(b'%x\r\n%s\r\n' % (len(data), data))
                 else:
                     self.wfile.write(data)
-                if slow:
-                    time.sleep(SLOW_PAUSE)
+                if pause:
+                    self.wfile.flush()
+                    time.sleep(pause)
         if chunked:
             self.wfile.write(b'0\r\n\r\n')
 

@@ -169,6 +169,8 @@ class InProcessApi(WSGIClient):
                 'database': {'connection': 'sqlite:///' + database},
                 'glance_store': {'filesystem_store_datadir': self.datadir},
             })
+            self._set({'DEFAULT': {'node_staging_uri': 'file://' +
+                                   os.path.join(str(directory), 'staging')}})
             if data_api == 'registry':
                 self._start_registry(flavor)
             self._set({'paste_deploy': {'flavor': flavor,

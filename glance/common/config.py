@@ -86,7 +86,10 @@ image_opts = [
                     'and in links when the service sits behind a proxy.'),
     cfg.ListOpt('enabled_import_methods',
                 default=['glance-direct', 'web-download', 'copy-image'],
-                help='Image import methods advertised in the '
+                help='Image import methods this site accepts (see '
+                     'doc/import.md): glance-direct, web-download, '
+                     'copy-image, glance-download.  Listed by '
+                     '/v2/info/import and in the '
                      'OpenStack-image-import-methods header of image '
                      'creation responses.'),
     cfg.BoolOpt('enable_v1_api', default=True,

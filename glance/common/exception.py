@@ -31,6 +31,10 @@ class MemberNotFound(NotFound):
     message = 'Member %(member_id)s not found for image %(image_id)s.'
 
 
+class TaskNotFound(NotFound):
+    message = 'Task with the given id %(task_id)s was not found'
+
+
 class Forbidden(GlanceException):
     message = 'You are not authorized to complete this action.'
 
@@ -200,3 +204,23 @@ class MetadefItemNotFound(NotFound):
 class ProtectedMetadefDelete(Forbidden):
     message = ('Metadata definition namespace %(namespace)s is protected: '
                'its %(what)s cannot be deleted.')
+
+
+class ImportRefused(Invalid):
+    """A web-download source the import filters do not allow."""
+    message = 'Import from %(uri)s is not allowed: %(reason)s'
+
+
+class ImportFailed(Invalid):
+    """An import plugin refused or could not process the image data."""
+    message = 'The image data cannot be imported: %(reason)s'
+
+
+class StagedOnAnotherNode(GlanceException):
+    """The staged data of an image is on another API node, which the
+    request must be passed on to (at ``url``)."""
+    message = 'The image data is staged on %(url)s.'
+
+    def __init__(self, url):
+        super().__init__(url=url)
+        self.url = url

@@ -15,6 +15,7 @@ import os
 import socket
 
 import eventlet.hubs
+from eventlet import greenthread
 
 # Read size when a FileRange is iterated rather than sent with sendfile:
 # under eventlet each chunk costs ~40 us, so smaller chunks cut throughput.
@@ -144,21 +145,73 @@ class _SendfileBody:
         in_fd = self._range.fileobj.fileno()
         out_fd = self._connection.fileno()
         offset = self._range.offset
-        while count > 0:
-            try:
-                sent = os.sendfile(out_fd, in_fd, offset, count)
-            except BlockingIOError:
-                eventlet.hubs.trampoline(
-                    out_fd, write=True, timeout=self._connection.gettimeout(),
-                    timeout_exc=socket.timeout('timed out'))
-                continue
-            if sent == 0:
-                raise _ShortFile(count)
-            self._range.sent += sent
-            offset += sent
-            count -= sent
+        waiter = None
+        try:
+            while count > 0:
+                try:
+                    sent = os.sendfile(out_fd, in_fd, offset, count)
+                except BlockingIOError:
+                    sent = None
+                if sent == 0:
+                    raise _ShortFile(count)
+                if sent is not None:
+                    self._range.sent += sent
+                    offset += sent
+                    count -= sent
+                # A partial send means the socket buffer is full: wait
+                # rather than try again and fail (a wasted splice of the
+                # file into the kernel's pipe, hundreds of times per GiB).
+                if count > 0:
+                    if waiter is None:
+                        waiter = _WritableWaiter(
+                            out_fd, self._connection.gettimeout())
+                    waiter.wait()
+        finally:
+            if waiter is not None:
+                waiter.close()
 
     def close(self):
         close = getattr(self._body, 'close', None)
         if close is not None:
             close()
+
+
+class _WritableWaiter:
+    """Waits greenly, as often as needed, for a socket to take more data.
+
+    One write listener stays on the eventlet hub from the first wait to
+    close(): eventlet.hubs.trampoline would add the socket to epoll and
+    remove it again for every wait, a few hundred times per GiB sent.  The
+    listener can only fire while the green thread waits here, the one point
+    where the sending loop gives the hub control.
+    """
+
+    def __init__(self, fd, timeout):
+        self._hub = eventlet.hubs.get_hub()
+        self._greenlet = greenthread.getcurrent()
+        self._timeout = timeout
+        self._listener = self._hub.add(
+            self._hub.WRITE, fd, self._greenlet.switch, self._greenlet.throw,
+            _closed)
+
+    def wait(self):
+        """Return once the socket is writable; socket.timeout after
+        ``timeout`` seconds without."""
+        timer = None
+        if self._timeout:
+            timer = self._hub.schedule_call_global(
+                self._timeout, self._greenlet.throw,
+                socket.timeout('timed out'))
+        try:
+            self._hub.switch()
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def close(self):
+        self._hub.remove(self._listener)
+
+
+def _closed(*args):
+    """The hub's notice that the socket was closed under the listener: the
+    next send fails, which ends the response."""

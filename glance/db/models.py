@@ -311,3 +311,28 @@ class MetadefObject(NamespaceChildMixin, Base):
 class MetadefTag(NamespaceChildMixin, Base):
     __tablename__ = 'metadef_tags'
     __table_args__ = _child_table_args(__tablename__)
+
+
+class Task(SoftDeleteMixin, Base):
+    """A task (glance.domain.task), its input and result as JSON text."""
+    __tablename__ = 'tasks'
+    __table_args__ = (
+        sa.Index('ix_tasks_owner', 'owner'),
+        sa.Index('ix_tasks_image_id', 'image_id'),
+        sa.Index('ix_tasks_status_updated_at', 'status', 'updated_at'),
+        sa.Index('ix_tasks_created_at_id', 'created_at', 'id'),
+        TABLE_ARGS)
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    type: orm.Mapped[str] = orm.mapped_column(sa.String(30), nullable=False)
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(30),
+                                                nullable=False)
+    owner: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    input: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    result: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    message: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    image_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    request_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    user_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    expires_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        DATETIME)

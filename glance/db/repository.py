@@ -31,6 +31,7 @@ from glance.db import errors as db_errors
 from glance.db import listing
 from glance.db import models
 from glance.db import session as db_session
+from glance.db import tasks as db_tasks
 from glance.domain import image as domain
 from glance.domain import repository
 
@@ -66,7 +67,8 @@ def _translated(method):
     return call
 
 
-class SqlImageRepository(repository.ImageRepository):
+class SqlImageRepository(repository.ImageRepository,
+                         db_tasks.SqlTaskRepository):
 
     def __init__(self, engine):
         self._engine = engine
@@ -279,6 +281,13 @@ class SqlImageRepository(repository.ImageRepository):
                 models.Image.updated_at < older_than,
             ).order_by(models.Image.updated_at, models.Image.id)).all()
             return _to_images(connection, rows)
+
+
+
+# The task operations, with database errors translated as the image ones.
+for _name in repository.TaskRepository.__abstractmethods__:
+    setattr(SqlImageRepository, _name,
+            _translated(getattr(db_tasks.SqlTaskRepository, _name)))
 
 
 def _live(image_id):

@@ -121,6 +121,33 @@ class ImageData:
             checksum=checksum, locations=[image_mod.Location(uri)],
             storage_quota=self.quotas.storage(context)))
 
+    def stage(self, image_id, source, size, status):
+        """Stream ``source`` into the staging area for an image in
+        ``status`` (uploading: a stage; importing: a web-download); the
+        image's status is the caller's to change."""
+        self.stores.staging.purge(image_id)
+        return self._write(image_id, status, self.stores.staging, source,
+                           size)
+
+    def download_to_stage(self, image_id, uri, check):
+        """web-download: stream the data at ``uri`` into the staging area
+        for an image in importing, ``check`` filtering every URL fetched
+        (the URL and its redirects).  A source that cannot be read is
+        InvalidSource."""
+        data = _read_source(lambda url: self.stores.fetch(url, check), uri)
+        with data:
+            return self.stage(image_id, _DataReader(data), data.size,
+                              lifecycle.IMPORTING)
+
+    def import_staged(self, context, image_id, store_name=None):
+        """Store the staged data of an image in importing and activate it,
+        within ``context``'s storage quota; a failure returns it to queued.
+        The staged data stays."""
+        driver = self.stores.driver_for_upload(store_name)
+        with self.stores.staging.open(image_id) as staged:
+            return self._save(context, image_id, driver, _DataReader(staged),
+                              staged.size, None, status=lifecycle.IMPORTING)
+
     def check_source(self, context, uri, copy):
         """Refuse an external source the caller may not use.
 
@@ -162,36 +189,58 @@ class ImageData:
                 'to saving data.')
         return image
 
-    def _save(self, context, image_id, driver, source, size, checksum):
-        """Stream ``source`` into ``driver`` for an image in saving."""
-        reader = stored = quota_left = None
-        storage_quota = self.quotas.storage(context)
+    def _write(self, image_id, status, driver, source, size, checksum=None,
+               size_cap=None):
+        """Stream ``source`` into ``driver`` for an image in ``status``:
+        the one path image data takes in (upload, copy-from, stage, import),
+        with its heartbeat, hashing and size cap (``size_cap``, by default
+        image_size_cap).  Returns ``(stored, size, md5, os_hash)``; on any
+        failure nothing is left in the store."""
+        reader = stored = None
         try:
-            size_cap, quota_left = self._size_cap(storage_quota, image_id)
             reader = hashing.HashingReader(
-                _Heartbeat(source, lambda: self.repo.touch(
-                    image_id, lifecycle.SAVING)),
-                expected_size=size, size_cap=size_cap,
+                _Heartbeat(source, lambda: self.repo.touch(image_id, status)),
+                expected_size=size,
+                size_cap=self.conf.image_size_cap if size_cap is None
+                else size_cap,
                 algorithms=('md5', self.conf.hashing_algorithm))
             stored = driver.add(image_id, reader, size)
             size, md5, os_hash = reader.finish()
             if checksum is not None and checksum != md5:
                 raise exception.ChecksumMismatch(supplied=checksum,
                                                  computed=md5)
+        except BaseException:
+            if reader is not None:
+                reader.abort()
+            if stored is not None:
+                self._remove_quietly(stored.uri)
+            raise
+        return stored, size, md5, os_hash
+
+    def _save(self, context, image_id, driver, source, size, checksum,
+              status=lifecycle.SAVING):
+        """Stream ``source`` into ``driver`` for an image in ``status``
+        (saving, or importing) and activate it, within the caller's storage
+        quota; a failure returns it to queued (killed for a checksum
+        mismatch)."""
+        stored = quota_left = None
+        storage_quota = self.quotas.storage(context)
+        try:
+            size_cap, quota_left = self._size_cap(storage_quota, image_id)
+            stored, size, md5, os_hash = self._write(
+                image_id, status, driver, source, size, checksum, size_cap)
             return self.transition(
-                image_id, lifecycle.SAVING, lifecycle.ACTIVE,
+                image_id, status, lifecycle.ACTIVE,
                 size=size, checksum=md5,
                 os_hash_algo=self.conf.hashing_algorithm,
                 os_hash_value=os_hash,
                 locations=[image_mod.Location(stored.uri)],
                 storage_quota=storage_quota)
         except BaseException as error:
-            if reader is not None:
-                reader.abort()
             if stored is not None:
                 self._remove_quietly(stored.uri)
             self._abandon_upload(image_id, kill=isinstance(
-                error, exception.ChecksumMismatch))
+                error, exception.ChecksumMismatch), status=status)
             if isinstance(error, exception.ImageSizeLimitExceeded) and \
                     quota_left is not None:
                 raise exception.StorageQuotaFull(
@@ -219,9 +268,9 @@ class ImageData:
             LOG.exception('Could not remove the data of a failed upload at '
                           '%s; it goes when its image is deleted', uri)
 
-    def _abandon_upload(self, image_id, kill=False):
+    def _abandon_upload(self, image_id, kill=False, status=lifecycle.SAVING):
         """End a failed upload: back to queued, or killed."""
-        self.transition_quietly(image_id, lifecycle.SAVING,
+        self.transition_quietly(image_id, status,
                                 lifecycle.KILLED if kill else lifecycle.QUEUED)
 
     def transition_quietly(self, image_id, from_status, to_status):
@@ -237,9 +286,11 @@ class ImageData:
     def download(self, context, image_id, choose_range=None, source=None):
         """The image and an ImageData for its bytes, or None if no data.
 
-        ``choose_range(size)``, called once the image is known to have
-        ``size`` > 0 bytes the caller may read, returns the ``(offset,
-        length)`` to read or None for all of them; it may raise to refuse.
+        ``choose_range(image)``, called once the image is known to have
+        data the caller may read and before any is opened, returns the
+        ``(offset, length)`` to read or None for all of it; it may raise to
+        refuse, or to answer without the data (a conditional request that
+        the caller's copy satisfies, a HEAD).
         ``source(image, offset, length)`` opens the bytes once the caller
         is allowed them: ``read`` by default, the image cache's own.
         """
@@ -254,8 +305,8 @@ class ImageData:
                 or not image.locations:
             return shown, None
         offset, length = 0, None
-        if choose_range is not None and image.size:
-            offset, length = choose_range(image.size) or (0, None)
+        if choose_range is not None:
+            offset, length = choose_range(shown) or (0, None)
         return shown, (source or self.read)(image, offset, length)
 
     def read(self, image, offset=0, length=None):

@@ -225,3 +225,40 @@ class ImageRepository(abc.ABC):
     @abc.abstractmethod
     def stalled(self, status, older_than):
         """Images in ``status`` whose updated_at is before ``older_than``."""
+
+
+class TaskRepository(abc.ABC):
+    """What the domain needs from task storage (glance.domain.task)."""
+
+    @abc.abstractmethod
+    def add_task(self, task):
+        """Insert a new Task."""
+
+    @abc.abstractmethod
+    def get_task(self, task_id):
+        """The Task; TaskNotFound for an unknown or deleted one."""
+
+    @abc.abstractmethod
+    def list_tasks(self, query):
+        """One page of Tasks for a TaskQuery; TaskNotFound if the marker
+        names no task of the list."""
+
+    @abc.abstractmethod
+    def transition_task(self, task_id, from_status, to_status, **values):
+        """Move a task from one status to another, atomically, setting the
+        RESULT_ATTRIBUTES given; the updated Task.  Conflict when the
+        stored status is not ``from_status``, TaskNotFound when gone."""
+
+    @abc.abstractmethod
+    def touch_task(self, task_id, status):
+        """Bump updated_at of a task still in ``status``; whether it was.
+        """
+
+    @abc.abstractmethod
+    def stalled_tasks(self, status, older_than):
+        """Tasks in ``status`` whose updated_at is before ``older_than``."""
+
+    @abc.abstractmethod
+    def delete_expired_tasks(self, now):
+        """Soft delete the tasks whose expires_at is before ``now``; how
+        many."""

@@ -20,6 +20,8 @@ asked for (accepted by default), as Glance lists.
 import dataclasses
 
 ANY_STATUS = 'all'
+# Visibilities of the images every caller sees.
+SEEN_BY_ALL = ('public', 'community')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,7 +84,7 @@ def sees(member_status=ANY_STATUS):
     ``member_status`` ('all' for any)."""
     return AnyOf((
         Admin(),
-        VisibilityIn(('public', 'community')),
+        VisibilityIn(SEEN_BY_ALL),
         Owned(),
         AllOf((VisibilityIn(('shared',)),
                Member(_member_statuses(member_status))))))
@@ -97,6 +99,11 @@ def listed(visibilities=None, member_status='accepted'):
         return AllOf((VisibilityIn(tuple(visibilities)), seen))
     return AllOf((seen, AnyOf((Not(VisibilityIn(('community',))),
                                Owned()))))
+
+
+def seen_by_all(image):
+    """Whether every caller sees ``image``, whoever it is."""
+    return image.visibility in SEEN_BY_ALL
 
 
 def can_see(viewer, image, membership):

@@ -79,10 +79,6 @@ OPTS = [
     cfg.StrOpt('image_cache_sqlite_db', default='cache.db',
                help='File of the sqlite cache driver, relative to '
                     'image_cache_dir.'),
-    cfg.StrOpt('worker_self_reference_url',
-               help='URL this glance-api is reached at by the other nodes '
-                    '(http://host:9292); names this node in the '
-                    'centralized_db cache driver\'s records.'),
 ]
 
 CONF.register_opts(OPTS)

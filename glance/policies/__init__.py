@@ -10,9 +10,10 @@ from glance.policies import base
 from glance.policies import cache
 from glance.policies import image
 from glance.policies import metadef
+from glance.policies import task
 
 
 def list_rules():
     return list(itertools.chain(base.list_rules(), image.list_rules(),
-                                metadef.list_rules(),
+                                metadef.list_rules(), task.list_rules(),
                                 cache.list_rules()))

@@ -24,6 +24,8 @@ _RULES = [
     ('set_image_location', '',
      'Register an external URL as the location of image data (v1).'),
     ('download_image', '', 'Download image data.'),
+    ('copy_image', base.ADMIN_RULE,
+     'Copy the data of an active image to other stores (copy-image).'),
     ('get_members', '', 'List the members of an image.'),
     ('get_member', '', 'Show one member of an image.'),
     ('add_member', '', 'Share an image with a project.'),

@@ -34,6 +34,9 @@ DELETE ``/images/{id}/members/{member}``       remove a membership
 GET    ``/shared-images/{member}``             a member's memberships
 ====== ======================================= ==============================
 
+and the task routes (see glance.registry.tasks); a caller that is no
+administrator reaches only its project's tasks.
+
 Errors carry ``{"error": {"code", "title", "message", "type"}}``, ``type``
 naming the exception of ``glance.common.exception`` raised, so that the
 client raises the very same one in glance-api.
@@ -59,9 +62,11 @@ from glance.db import session as db_session
 from glance.domain import access
 from glance.domain import image as domain
 from glance.domain import lifecycle
+from glance.domain import task as task_mod
 from glance.domain import visibility
 from glance.registry import metadefs_api
 from glance.registry import query as query_mod
+from glance.registry import tasks as tasks_mod
 from glance.registry import wire
 
 CONF = config.CONF
@@ -296,6 +301,111 @@ class MembersController(_Visible):
         return member
 
 
+def _reachable(context, task):
+    return context.is_admin or (task.owner is not None and
+                                task.owner == context.owner)
+
+
+def _task_response(task):
+    return wsgi.json_response({'task': wire.task_to_dict(task)})
+
+
+class TasksController:
+
+    def __init__(self, repo):
+        self.repo = repo
+
+    def _visible(self, req, task_id):
+        task = self.repo.get_task(task_id)
+        if not _reachable(req.context, task):
+            raise exception.TaskNotFound(task_id=task_id)
+        return task
+
+    def index(self, req):
+        params = req.params
+        query = task_mod.TaskQuery(
+            filters={name: params[name] for name in task_mod.TaskQuery.FILTERS
+                     if name in params},
+            limit=wire.from_text(int, 'limit', params.get('limit', '25')),
+            **{name: params[name] for name in tasks_mod.QUERY_TEXT
+               if name in params})
+        if not req.context.is_admin:
+            query.owner = req.context.owner
+        return wsgi.json_response({'tasks': [
+            wire.task_to_dict(task)
+            for task in self.repo.list_tasks(query.check())]})
+
+    def create(self, req):
+        _writable(req)
+        body = req.json_body_or_400()
+        task = wire.task_from_dict(body.get('task')
+                                   if isinstance(body, dict) else None)
+        if not _reachable(req.context, task):
+            raise exception.Forbidden('A task belongs to its project.')
+        self.repo.add_task(task)
+        return _task_response(task)
+
+    def show(self, req, task_id):
+        return _task_response(self._visible(req, task_id))
+
+    def stalled(self, req):
+        for name in ('status', 'older_than'):
+            if name not in req.params:
+                raise exception.BadRequest('Parameter %s is required.' % name)
+        older_than = wire.from_text(datetime.datetime, 'older_than',
+                                    req.params['older_than'])
+        return wsgi.json_response({'tasks': [
+            wire.task_to_dict(task)
+            for task in self.repo.stalled_tasks(req.params['status'],
+                                                older_than)
+            if _reachable(req.context, task)]})
+
+    def expired(self, req):
+        _writable(req)
+        if not req.context.is_admin:
+            raise exception.Forbidden('Only administrators remove tasks.')
+        body = req.json_body_or_400()
+        now = wire.from_text(datetime.datetime, 'now',
+                             body.get('now', '') if isinstance(body, dict)
+                             else '')
+        return wsgi.json_response(
+            {'deleted': self.repo.delete_expired_tasks(now)})
+
+    def transition(self, req, task_id):
+        _writable(req)
+        body = req.json_body_or_400()
+        if not isinstance(body, dict) or not isinstance(
+                body.get('values', {}), dict):
+            raise exception.BadRequest(
+                'The body must be {"from", "to", "values": {...}}.')
+        values = {name: wire.task_attribute(name, value)
+                  for name, value in body.get('values', {}).items()
+                  if name in task_mod.RESULT_ATTRIBUTES}
+        self._visible(req, task_id)
+        return _task_response(self.repo.transition_task(
+            task_id, str(body.get('from')), str(body.get('to')), **values))
+
+    def heartbeat(self, req, task_id):
+        _writable(req)
+        body = req.json_body_or_400()
+        status = body.get('status') if isinstance(body, dict) else None
+        self._visible(req, task_id)
+        if not self.repo.touch_task(task_id, str(status)):
+            raise exception.Conflict(
+                'Task %s is no longer %s.' % (task_id, status))
+        return wsgi.empty_response()
+
+
+def _add_task_routes(router, repo):
+    tasks = TasksController(repo)
+    router.add('/tasks', tasks, {'GET': 'index', 'POST': 'create'})
+    router.add('/tasks/stalled', tasks, {'GET': 'stalled'})
+    router.add('/tasks/expired', tasks, {'POST': 'expired'})
+    router.add('/tasks/{task_id}', tasks, {'GET': 'show'})
+    router.add('/tasks/{task_id}/status', tasks, {'PUT': 'transition'})
+    router.add('/tasks/{task_id}/heartbeat', tasks, {'PUT': 'heartbeat'})
+
+
 def to_error(error, request_id=None):
     """The JSON error response for an exception, naming its type."""
     http_error = errors.to_http_error(error, request_id)
@@ -333,6 +443,7 @@ def build(repo, metadef_repo=None):
                requirements=any_text)
     if metadef_repo is not None:
         metadefs_api.add_routes(router, metadef_repo)
+    _add_task_routes(router, repo)
     return router
 
 

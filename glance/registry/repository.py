@@ -13,6 +13,7 @@ from glance.common import exception
 from glance.common import ids
 from glance.domain import repository
 from glance.registry import query as query_mod
+from glance.registry import tasks as registry_tasks
 from glance.registry import wire
 
 
@@ -29,7 +30,8 @@ def _image_path(image_id, *rest):
                                                   for part in rest))
 
 
-class RegistryImageRepository(repository.ImageRepository):
+class RegistryImageRepository(repository.ImageRepository,
+                              registry_tasks.RegistryTaskRepository):
 
     def __init__(self, client):
         self.client = client

@@ -1,4 +1,4 @@
-"""Images and members as JSON, the same on both sides of the registry.
+"""Images, members and tasks as JSON, the same on both sides of the registry.
 
 An image is Glance's registry image dict, extended with what the image
 repository carries beyond it: every attribute of ``glance.domain.image.Image``
@@ -17,6 +17,7 @@ import typing
 from glance.common import exception
 from glance.domain import image as domain
 from glance.domain import repository
+from glance.domain import task as task_mod
 
 # Image fields with a wire form of their own.
 CHILDREN = {'extra_properties': 'properties', 'tags': 'tags',
@@ -230,3 +231,26 @@ def storage_quota_from_dict(body):
     if quota_limit is None:
         raise exception.BadRequest('storage_quota needs a limit.')
     return repository.StorageQuota(owner=owner, limit=quota_limit)
+
+
+TASK_FIELDS = {field.name: field.type
+               for field in dataclasses.fields(task_mod.Task)}
+
+
+def task_to_dict(task):
+    return {name: to_json(getattr(task, name)) for name in TASK_FIELDS}
+
+
+def task_attribute(name, value):
+    """The JSON value of the Task attribute ``name``, typed."""
+    return from_json(TASK_FIELDS[name], name, value)
+
+
+def task_from_dict(body):
+    if not isinstance(body, dict) or set(body) - set(TASK_FIELDS):
+        raise exception.BadRequest(
+            'A task must be a JSON object of the attributes %s.'
+            % ', '.join(TASK_FIELDS))
+    return task_mod.Task(**{name: task_attribute(name, value)
+                            for name, value in body.items()
+                            if value is not None})

@@ -11,11 +11,12 @@ options on ``conf``, then loads and configures the drivers.
 
 External sources (Image API v1's copy-from and location) may only use the
 schemes of ``EXTERNAL_SOURCE_SCHEMES``: http(s), swift and s3, never file.
-Reading a swift or s3 source needs a driver for it; until one is enabled,
-reading one raises StoreUnavailable saying so.
+Reading a swift or s3 source needs its driver enabled in ``stores``; if it
+is not, reading one raises StoreUnavailable saying so.
 """
 
 from importlib import metadata
+import inspect
 import urllib.parse
 
 from oslo_config import cfg
@@ -29,6 +30,8 @@ DRIVERS = {
     'file': 'glance.store.filesystem:FilesystemDriver',
     'filesystem': 'glance.store.filesystem:FilesystemDriver',
     'http': 'glance.store.http:HttpDriver',
+    's3': 'glance.store.s3:S3Driver',
+    'swift': 'glance.store.swift:SwiftDriver',
 }
 
 EXTERNAL_SOURCE_SCHEMES = frozenset({
@@ -39,7 +42,8 @@ store_opts = [
     cfg.ListOpt('stores', default=['file', 'http'],
                 help='Stores this service reads and writes, by name: file '
                      '(also called filesystem), http (read-only: copy-from '
-                     'and external locations), or a third-party driver '
+                     'and external locations), swift, s3, or a third-party '
+                     'driver '
                      'registered in the "%s" entry point group.  Images '
                      'whose locations use a scheme of no listed store '
                      'cannot be read.' % ENTRY_POINT_GROUP),
@@ -50,13 +54,21 @@ store_opts = [
 
 
 def check_external_source(uri):
-    """Raise BadStoreUri unless ``uri`` may be an external image source."""
+    """Raise BadStoreUri unless ``uri`` may be an external image source.
+
+    An s3 source must carry its keys: without them the s3 store would read
+    it with the service's own, which reach every image it stores.
+    """
     scheme, separator, rest = uri.partition('://')
     if not separator or not rest or \
             scheme.lower() not in EXTERNAL_SOURCE_SCHEMES:
         raise exception.BadStoreUri(
             "External sources are not supported: '%s'.  Use an http, "
             "https, swift or s3 URI." % uri)
+    if scheme.lower().startswith('s3') and '@' not in rest.partition('/')[0]:
+        raise exception.BadStoreUri(
+            'An s3 source carries its keys: '
+            's3://<access key>:<secret key>@<host>/<bucket>/<key>.')
 
 
 def display_uri(uri):
@@ -139,6 +151,11 @@ class StoreRegistry:
             raise exception.ConfigError(
                 'default_store %r is read-only; uploads need a store that '
                 'accepts data, such as file' % default_store)
+        # Image import's staging area, a filesystem store: imported here,
+        # as drivers are, so that importing this package loads none.
+        from glance.store import staging
+        self.staging = staging.StagingArea(conf)
+        self.staging.configure()
 
     def driver_for_scheme(self, scheme):
         """The driver serving ``scheme`` (or store name); UnknownScheme."""
@@ -212,6 +229,17 @@ class StoreRegistry:
     def get(self, uri, offset=0, length=None):
         return self.driver_for_uri(uri).get(uri, offset, length)
 
+    def fetch(self, uri, check):
+        """All the data at an external ``uri``, through a store that
+        filters every URL it requests with ``check`` (see HttpDriver.get):
+        web-download.  BadStoreUri if no enabled store can."""
+        driver = self.driver_for_uri(uri)
+        if 'check' not in inspect.signature(driver.get).parameters:
+            raise exception.BadStoreUri(
+                'The %s store cannot fetch image data for import.'
+                % driver.name)
+        return driver.get(uri, check=check)
+
     def get_size(self, uri):
         return self.driver_for_uri(uri).get_size(uri)
 
@@ -219,7 +247,8 @@ class StoreRegistry:
         return self.driver_for_uri(uri).delete(uri)
 
     def purge(self, image_id):
-        """Driver.purge in every writable store; the names removed.
+        """Driver.purge in every writable store and the staging area; the
+        names removed.
 
         Every store is tried; the first StoreDeleteFailed is raised after.
         """
@@ -227,14 +256,14 @@ class StoreRegistry:
             lambda driver: driver.purge(image_id))
 
     def clean_stale_partials(self, older_than_seconds):
-        """Driver.clean_stale_partials in every writable store; the names
-        removed."""
+        """Driver.clean_stale_partials in every writable store and the
+        staging area; the names removed."""
         return self._in_writable_stores(
             lambda driver: driver.clean_stale_partials(older_than_seconds))
 
     def _in_writable_stores(self, remove):
         removed, failures = [], []
-        for driver in self._drivers:
+        for driver in self._drivers + (self.staging,):
             if base.WRITE not in driver.capabilities:
                 continue
             try:

@@ -15,6 +15,7 @@ import os
 import typing
 
 from glance.common import exception
+from glance.common import ids
 
 GROUP = 'glance_store'
 
@@ -30,6 +31,18 @@ READ = 'read'
 READ_OFFSET = 'read_offset'
 WRITE = 'write'
 DELETE = 'delete'
+# What a store that reads and writes declares, and what it keeps when it
+# lacks what it needs to write.
+READ_WRITE = frozenset({READ, READ_OFFSET, WRITE, DELETE})
+READ_ONLY = frozenset({READ, READ_OFFSET})
+
+
+def check_image_id(image_id):
+    """InvalidParameterValue unless ``image_id`` is a UUID, as it must be
+    before it names stored data."""
+    if not ids.is_uuid(image_id):
+        raise exception.InvalidParameterValue(
+            value=image_id, param='image_id', extra='not a UUID')
 
 
 class StoredImage(typing.NamedTuple):

@@ -84,7 +84,7 @@ _FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 _DENIED_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 
-def _partial_name(prefix):
+def partial_name(prefix):
     return '.%s.%s.partial' % (prefix, secrets.token_hex(8))
 
 
@@ -136,12 +136,6 @@ def _duplicate(image_id):
         'Image %s already has data in the filesystem store.' % image_id)
 
 
-def _check_image_id(image_id):
-    if not ids.is_uuid(image_id):
-        raise exception.InvalidParameterValue(
-            value=image_id, param='image_id', extra='not a UUID')
-
-
 def _fsync_directory(path):
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -184,17 +178,21 @@ class FilesystemDriver(base.Driver):
 
     name = 'file'
     schemes = ('file', 'filesystem')
-    capabilities = frozenset(
-        {base.READ, base.READ_OFFSET, base.WRITE, base.DELETE})
+    capabilities = base.READ_WRITE
     options = filesystem_opts
+
+    def configured_datadir(self):
+        """The directory this driver keeps its files in, and the option
+        naming it (for messages)."""
+        return (self.conf[base.GROUP].filesystem_store_datadir,
+                'filesystem_store_datadir')
 
     def configure(self):
         opts = self.conf[base.GROUP]
-        datadir = opts.filesystem_store_datadir
+        datadir, option = self.configured_datadir()
         if not datadir or not os.path.isabs(datadir):
             raise exception.ConfigError(
-                'filesystem_store_datadir must be an absolute path, not %r'
-                % datadir)
+                '%s must be an absolute path, not %r' % (option, datadir))
         self.file_mode = _file_mode(opts.filesystem_store_file_perm)
         self.read_chunk_size = opts.filesystem_store_chunk_size
         self.direct_writes = opts.filesystem_store_direct_writes
@@ -202,21 +200,20 @@ class FilesystemDriver(base.Driver):
             os.makedirs(datadir, exist_ok=True)
         except OSError as e:
             raise exception.ConfigError(
-                'Cannot create filesystem_store_datadir %s: %s'
-                % (datadir, e))
+                'Cannot create %s %s: %s' % (option, datadir, e))
         self.datadir = os.path.normpath(datadir)
         self._real_datadir = os.path.realpath(datadir)
         self._check_links_work()
         self._open_datadir_to_file_readers()
 
     def add(self, image_id, reader, size=None):
-        _check_image_id(image_id)
+        base.check_image_id(image_id)
         final = os.path.join(self.datadir, image_id)
         if os.path.lexists(final):
             raise _duplicate(image_id)
         if size:
             self._check_free_space(size)
-        partial = os.path.join(self.datadir, _partial_name(image_id))
+        partial = os.path.join(self.datadir, partial_name(image_id))
         fd = _disk(os.open, partial,
                    os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         published = False
@@ -266,7 +263,7 @@ class FilesystemDriver(base.Driver):
 
     def delete_partial(self, image_id):
         """The names of the partial files of ``image_id`` removed."""
-        _check_image_id(image_id)
+        base.check_image_id(image_id)
         removed, failures = self._remove_partials(
             lambda owner, entry: owner == image_id)
         if removed:
@@ -390,8 +387,8 @@ class FilesystemDriver(base.Driver):
 
     def _check_links_work(self):
         """Fail at startup, not on the first upload, if add() cannot work."""
-        probe = os.path.join(self.datadir, _partial_name('probe'))
-        link = os.path.join(self.datadir, _partial_name('probe-link'))
+        probe = os.path.join(self.datadir, partial_name('probe'))
+        link = os.path.join(self.datadir, partial_name('probe-link'))
         try:
             os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
                              0o600))

@@ -69,7 +69,7 @@ class HttpDriver(base.Driver):
 
     name = 'http'
     schemes = ('http', 'https')
-    capabilities = frozenset({base.READ, base.READ_OFFSET})
+    capabilities = base.READ_ONLY
     options = http_opts
 
     def configure(self):
@@ -86,14 +86,18 @@ class HttpDriver(base.Driver):
             context.verify_mode = ssl.CERT_NONE
         self._ssl_context = context
 
-    def get(self, uri, offset=0, length=None):
+    def get(self, uri, offset=0, length=None, check=None):
+        """See Driver.get; ``check(url)``, called before the request and
+        every redirect, raises to refuse a URL and answers the address to
+        connect to (None: the host name's), as web-download filters it.
+        """
         if offset < 0 or (length is not None and length < 0):
             raise exception.InvalidRange()
         headers = {}
         if offset or length is not None:
             last = '' if length is None else str(offset + length - 1)
             headers['Range'] = 'bytes=%d-%s' % (offset, last)
-        url, connection, response = self._open('GET', uri, headers)
+        url, connection, response = self._open('GET', uri, headers, check)
         try:
             if response.status == 416:
                 raise exception.InvalidRange()
@@ -124,14 +128,17 @@ class HttpDriver(base.Driver):
         except ValueError:
             raise _unavailable(url, 'invalid Content-Length %r' % value)
 
-    def _open(self, method, uri, headers=None):
+    def _open(self, method, uri, headers=None, check=None):
         """Send the request, following redirects: (url, connection, response).
         """
         url = uri
         for _ in range(MAX_REDIRECTS + 1):
+            address = check(url) if check is not None else None
             parts = _parse(url)
-            connection = self._connection(parts)
+            connection = self._connection(parts, address)
             request_headers = dict(headers or {})
+            if address is not None:
+                request_headers['Host'] = parts.netloc.rpartition('@')[2]
             if parts.username is not None:
                 credentials = '%s:%s' % (
                     urllib.parse.unquote(parts.username),
@@ -158,13 +165,18 @@ class HttpDriver(base.Driver):
             url = urllib.parse.urljoin(url, location)
         raise _unavailable(uri, 'more than %d redirects' % MAX_REDIRECTS)
 
-    def _connection(self, parts):
+    def _connection(self, parts, address=None):
+        """A connection to the URL's host; to ``address`` instead over
+        plain http (https keeps the name its certificate is checked
+        against)."""
         if parts.scheme.lower() == 'https':
             return http.client.HTTPSConnection(
                 parts.hostname, parts.port, timeout=TIMEOUT,
                 context=self._ssl_context)
-        return http.client.HTTPConnection(parts.hostname, parts.port,
-                                          timeout=TIMEOUT)
+        # The port given: http.client would read one out of an IPv6 address.
+        return http.client.HTTPConnection(
+            address or parts.hostname, parts.port or http.client.HTTP_PORT,
+            timeout=TIMEOUT)
 
     @staticmethod
     def _check_status(url, response, expected):

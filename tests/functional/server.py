@@ -26,6 +26,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from signal import SIGKILL, SIGTERM
 
@@ -52,6 +53,40 @@ def free_port():
 
 def command(name):
     return os.path.join(BIN_DIR, name)
+
+
+def rss_mib(pid):
+    """The resident memory of process ``pid``, in MiB."""
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError('no VmRSS for process %d' % pid)
+
+
+class PeakRss:
+    """The RSS of process ``pid`` on entering the block (``start``) and
+    the highest sampled while in it (``peak``), in MiB."""
+
+    def __init__(self, pid, interval=0.02):
+        self.pid = pid
+        self.interval = interval
+        self.start = self.peak = 0
+        self._stop = threading.Event()
+
+    def _sample(self):
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, rss_mib(self.pid))
+
+    def __enter__(self):
+        self.start = self.peak = rss_mib(self.pid)
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join()
 
 
 def child_pids(pid):
@@ -291,7 +326,9 @@ class ApiServer(GlanceServer):
         # child would pass for a worker, and change what a test watches.
         own = {'glance_store': {
             'filesystem_store_datadir': self._path('images')},
-            'DEFAULT': {'maintenance_interval': 0}}
+            'DEFAULT': {'maintenance_interval': 0,
+                        'node_staging_uri': 'file://' + self._path(
+                            'staging')}}
         if self.registry is not None:
             own['DEFAULT'].update({
                 'data_api': DATA_APIS['registry'],

@@ -91,7 +91,7 @@ def test_concurrent_misses_read_the_backend_once(make_api_server, tmp_path,
     """Twelve clients over two workers: one read of the backend."""
     api = make_api_server(flavor='trusted-auth+caching', workers=2,
                           data_api=data_api, conf=cache_conf(tmp_path))
-    data = os.urandom(3 * MiB + 11)
+    data = os.urandom(MiB + 11)
     image_id = location_image(api, web, 'shared.img', data)
     before = store_reads(web, 'shared.img')
     with concurrent.futures.ThreadPoolExecutor(12) as pool:
@@ -111,13 +111,13 @@ def test_concurrent_misses_read_the_backend_once(make_api_server, tmp_path,
 
 def test_size_bound_holds_under_concurrent_fills(make_api_server, tmp_path,
                                                  web):
-    bound = 5 * MiB
+    bound = 1280 * 1024
     api = make_api_server(flavor='trusted-auth+caching', workers=2,
                           conf=cache_conf(tmp_path,
                                           image_cache_max_size=bound))
     images = {}
     for index in range(4):
-        data = os.urandom(2 * MiB)
+        data = os.urandom(512 * 1024)
         images[location_image(api, web, 'img%d' % index, data)] = data
     cache = tmp_path / 'cache'
     samples = []
@@ -175,14 +175,14 @@ def test_kill_9_mid_fill_leaves_no_complete_entry(make_api_server, tmp_path,
                                                   web):
     api = make_api_server(flavor='trusted-auth+caching', workers=1,
                           conf=cache_conf(tmp_path))
-    data = os.urandom(6 * MiB)
+    data = os.urandom(2 * MiB)
     image_id = location_image(api, web, 'big.img', data)
     cache = tmp_path / 'cache'
     incomplete = cache / 'incomplete' / image_id
     reader = threading.Thread(target=_read_quietly, args=(api, image_id))
     reader.start()
     eventually(lambda: incomplete.exists() and
-               incomplete.stat().st_size > MiB)
+               incomplete.stat().st_size > 256 * 1024)
     os.killpg(api.pid, SIGKILL)
     api.wait_stopped()
     reader.join(10)
@@ -200,7 +200,7 @@ def test_kill_9_mid_fill_leaves_no_complete_entry(make_api_server, tmp_path,
 def test_restart_removes_dead_fills(make_api_server, tmp_path, web):
     api = make_api_server(flavor='trusted-auth+caching',
                           conf=cache_conf(tmp_path))
-    data = os.urandom(6 * MiB)
+    data = os.urandom(2 * MiB)
     image_id = location_image(api, web, 'big.img', data)
     incomplete = tmp_path / 'cache' / 'incomplete' / image_id
     reader = threading.Thread(target=_read_quietly, args=(api, image_id))

@@ -3,8 +3,9 @@
 keystonemiddleware's ``authtoken`` (or a trusted front proxy, in the
 ``trusted-auth`` flavor) passes the caller's identity in headers:
 ``X-Identity-Status``, ``X-User-Id``, ``X-Project-Id`` (legacy
-``X-Tenant-Id``), ``X-Roles`` and ``X-Auth-Token``.  The context goes to
-``environ['glance.context']``.
+``X-Tenant-Id``), ``X-Roles``, ``X-Auth-Token`` and ``X-Service-Catalog``
+(where a multi-tenant swift store finds the caller's storage).  The
+context goes to ``environ['glance.context']``.
 
 | option (glance-api.conf) | default | effect |
 |---|---|---|
@@ -12,6 +13,8 @@ keystonemiddleware's ``authtoken`` (or a trusted front proxy, in the
 | ``allow_anonymous_access`` | false | unconfirmed callers get a read-only anonymous context instead of 401 |
 | ``owner_is_tenant`` | true | images belong to the project (else to the user) |
 """
+
+import json
 
 import webob.exc
 
@@ -38,7 +41,18 @@ def context_from_headers(environ):
         is_admin=CONF.admin_role.lower() in (r.lower() for r in roles),
         auth_token=environ.get('HTTP_X_AUTH_TOKEN'),
         request_id=environ.get('glance.request_id'),
-        owner_is_tenant=CONF.owner_is_tenant)
+        owner_is_tenant=CONF.owner_is_tenant,
+        service_catalog=_service_catalog(environ))
+
+
+def _service_catalog(environ):
+    """The X-Service-Catalog keystonemiddleware passes on (a list of
+    services with their endpoints), or None if absent or not a JSON list."""
+    try:
+        catalog = json.loads(environ.get('HTTP_X_SERVICE_CATALOG', 'null'))
+    except ValueError:
+        return None
+    return catalog if isinstance(catalog, list) else None
 
 
 class ContextMiddleware:

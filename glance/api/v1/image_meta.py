@@ -16,6 +16,7 @@ of headers (JSON bodies carry them all).
 import dataclasses
 import re
 
+from glance.api import image_body
 from glance.api import parsing
 from glance.common import bounds
 
@@ -147,22 +148,25 @@ def summary(image):
 
 
 def headers(image):
-    """The response headers describing an image: x-image-meta-*,
-    ``Location`` and, once the data is known, ``ETag``."""
+    """The response headers describing an image: x-image-meta-* and
+    ``Location``."""
     full = view(image)
     result = [(META_PREFIX + field, _encode(full[field]))
               for field in DETAIL_FIELDS if full[field] is not None]
     result += [(PROPERTY_PREFIX + key.lower(), _encode(value))
                for key, value in sorted(full['properties'].items())
                if value is not None and _HEADER_NAME.match(key)]
-    return result + location_headers(image)
+    return result + [_location(image)]
 
 
 def location_headers(image):
-    result = [('Location', '/v1/images/%s' % image.id)]
-    if image.checksum:
-        result.append(('ETag', image.checksum))
-    return result
+    """``Location`` and, once the data is known, its ``ETag``."""
+    tag = image_body.etag(image)
+    return [_location(image)] + ([('ETag', tag)] if tag else [])
+
+
+def _location(image):
+    return ('Location', '/v1/images/%s' % image.id)
 
 
 def _time(value):

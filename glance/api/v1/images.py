@@ -109,16 +109,16 @@ class Controller:
     def meta(self, req, image_id):
         image = self.images.get(req.context, image_id)
         response = wsgi.empty_response(200)
-        response.headerlist.extend(image_meta.headers(image))
+        response.headerlist.extend(image_meta.headers(image) +
+                                   image_body.cache_headers(image))
         return response
 
     def show(self, req, image_id):
         image, response = image_body.download(req, self.data, image_id)
-        if image is None:
-            return response
         if response is None:
             raise exception.NotFound('Image %s is not active.' % image_id)
-        response.headerlist.extend(image_meta.headers(image))
+        if response.status_code in (200, 206):
+            response.headerlist.extend(image_meta.headers(image))
         return response
 
     def create(self, req):

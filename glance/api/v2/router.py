@@ -3,11 +3,13 @@
 from glance.api.v2 import cached_images
 from glance.api.v2 import image_actions
 from glance.api.v2 import image_data
+from glance.api.v2 import image_import
 from glance.api.v2 import image_members
 from glance.api.v2 import image_tags
 from glance.api.v2 import images
 from glance.api.v2.metadefs import routes as metadefs_routes
 from glance.api.v2 import schemas
+from glance.api.v2 import tasks
 from glance.common import wsgi
 
 
@@ -21,7 +23,7 @@ def build(services):
     router.add('/images/{image_id}', images_controller,
                {'GET': 'show', 'PATCH': 'update', 'DELETE': 'delete'})
     router.add('/images/{image_id}/file', image_data.Controller(services.data),
-               {'GET': 'download', 'PUT': 'upload'})
+               {'GET': 'download', 'HEAD': 'download', 'PUT': 'upload'})
     router.add('/images/{image_id}/tags/{tag_value}',
                image_tags.Controller(services.images),
                {'PUT': 'update', 'DELETE': 'delete'})
@@ -36,6 +38,16 @@ def build(services):
     router.add('/images/{image_id}/actions/reactivate', actions,
                {'POST': 'reactivate'})
     metadefs_routes.add_routes(router, services.metadefs)
+    importer = image_import.Controller(services.imports)
+    router.add('/images/{image_id}/stage', importer, {'PUT': 'stage'})
+    router.add('/images/{image_id}/import', importer,
+               {'POST': 'import_image'})
+    router.add('/info/import', importer, {'GET': 'info'})
+    task_routes = tasks.Controller(services.tasks, services.imports)
+    router.add('/tasks', task_routes, {'GET': 'index', 'POST': 'create'})
+    router.add('/tasks/{task_id}', task_routes, {'GET': 'show'})
+    router.add('/images/{image_id}/tasks', task_routes,
+               {'GET': 'image_tasks'})
     if services.cache is not None:
         add_cache_routes(router, cached_images.Controller(services.cache))
     return router

@@ -18,6 +18,7 @@ from glance.common import bounds
 from glance.common import config
 from glance.common import wsgi
 from glance.domain import lifecycle
+from glance.domain import task as task_mod
 
 CONF = config.CONF
 
@@ -181,6 +182,62 @@ def members_schema():
                        [{'rel': 'describedby', 'href': '{schema}'}])
 
 
+def task_schema():
+    """Glance's task schema; python-glanceclient builds its task models
+    from it."""
+    def text(description, **extra):
+        return dict({'type': 'string', 'description': description}, **extra)
+    return {
+        'name': 'task',
+        'properties': {
+            'id': text('An identifier for the task', pattern=UUID_PATTERN),
+            'type': text('The type of task represented by this content',
+                         enum=list(task_mod.TYPES)),
+            'status': text('The current status of this task',
+                           enum=list(task_mod.STATUSES)),
+            'input': {'type': ['null', 'object'],
+                      'description': 'The parameters required by task, JSON '
+                                     'blob'},
+            'result': {'type': ['null', 'object'],
+                       'description': 'The result of current task, JSON '
+                                      'blob'},
+            'owner': _nullable('string', description='An identifier for '
+                               'the owner of this task'),
+            'message': text('Human-readable informative message only '
+                            'included when appropriate (usually on '
+                            'failure)'),
+            'image_id': _nullable('string', readOnly=True,
+                                  description='Image associated with the '
+                                              'task'),
+            'request_id': _nullable('string', readOnly=True,
+                                    description='Request ID associated '
+                                                'with the task'),
+            'user_id': _nullable('string', readOnly=True,
+                                 description='User associated with the '
+                                             'task'),
+            'expires_at': _nullable('string', description='Datetime when '
+                                    'this resource would be subject to '
+                                    'removal'),
+            'created_at': text('Datetime when this resource was created'),
+            'updated_at': text('Datetime when this resource was updated'),
+            'self': {'type': 'string', 'readOnly': True},
+            'schema': {'type': 'string', 'readOnly': True},
+        },
+        'links': [{'rel': 'self', 'href': '{self}'},
+                  {'rel': 'describedby', 'href': '{schema}'}],
+    }
+
+
+def tasks_schema():
+    item = task_schema()
+    for name in ('input', 'result', 'message'):
+        del item['properties'][name]
+    return _collection('tasks', item,
+                       [{'rel': 'first', 'href': '{first}'},
+                        {'rel': 'next', 'href': '{next}'},
+                        {'rel': 'describedby', 'href': '{schema}'}])
+
+
 def validate(value, schema):
     """jsonschema.validate, without checking ``schema`` itself against the
     metaschema on every call as jsonschema.validate does: that check was
@@ -190,7 +247,8 @@ def validate(value, schema):
 
 
 SCHEMAS = {'image': image_schema, 'images': images_schema,
-           'member': member_schema, 'members': members_schema}
+           'member': member_schema, 'members': members_schema,
+           'task': task_schema, 'tasks': tasks_schema}
 
 
 class Controller:

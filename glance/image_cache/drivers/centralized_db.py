@@ -1,5 +1,6 @@
 """The centralized_db cache driver: records in the image database, one row
-per node and image, the node named by ``worker_self_reference_url``, so
+per node and image, the node named by ``worker_self_reference_url`` (the
+option image import declares), so
 the API can tell which nodes hold an image (``GET /v2/cache/nodes/{id}``).
 
 It needs the database itself: glance-api with ``data_api =

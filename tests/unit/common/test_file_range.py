@@ -87,15 +87,16 @@ def in_thread(function):
 
 @pytest.fixture
 def serve():
-    """serve(app) -> port of an eventlet server with our HttpProtocol."""
+    """serve(app, socket_timeout=10) -> port of an eventlet server with our
+    HttpProtocol."""
     servers = []
 
-    def start(app):
+    def start(app, socket_timeout=10):
         sock = eventlet.listen(('127.0.0.1', 0))
         servers.append(eventlet.spawn(
             eventlet.wsgi.server, sock, app,
             protocol=http_protocol.HttpProtocol, log_output=False,
-            socket_timeout=10))
+            socket_timeout=socket_timeout))
         return sock.getsockname()[1]
 
     yield start
@@ -169,26 +170,92 @@ def test_range_request_is_sent_with_sendfile_from_its_offset(
     assert sendfile_calls[0].args[2] == 1000
 
 
+def big_file(tmp_path, mib):
+    """``(path, data)`` of a file of ``mib`` random MiB."""
+    data = os.urandom(mib * 1024 * 1024)
+    (tmp_path / 'big').write_bytes(data)
+    return str(tmp_path / 'big'), data
+
+
+def slow_client(port, close=True):
+    """A connection with a small receive buffer that has sent a GET."""
+    sock = socket.create_connection(('127.0.0.1', port), timeout=10)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n%s\r\n'
+                 % (b'Connection: close\r\n' if close else b''))
+    return sock
+
+
+def read_to_end(sock):
+    received = []
+    while chunk := sock.recv(1 << 20):
+        received.append(chunk)
+    sock.close()
+    return b''.join(received)
+
+
 def test_a_slow_reader_makes_sendfile_wait_for_the_socket(
         serve, tmp_path, sendfile_calls):
-    data = os.urandom(16 * 1024 * 1024)
-    (tmp_path / 'big').write_bytes(data)
-    port = serve(file_app(str(tmp_path / 'big')))
+    path, data = big_file(tmp_path, 16)
+    port = serve(file_app(path))
 
     def fetch_slowly():
-        sock = socket.create_connection(('127.0.0.1', port), timeout=10)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+        sock = slow_client(port)
         time.sleep(0.5)
-        received = []
-        while chunk := sock.recv(1 << 20):
-            received.append(chunk)
-        sock.close()
-        return b''.join(received)
+        return read_to_end(sock)
 
     response = in_thread(fetch_slowly)
     assert response.split(b'\r\n\r\n', 1)[1] == data
     assert len(sendfile_calls) > 1
+
+
+def write_listeners(hub=None):
+    """The write listeners of ``hub`` (this thread's by default)."""
+    hub = hub or eventlet.hubs.get_hub()
+    return dict(hub.listeners[hub.WRITE])
+
+
+def test_sendfile_waits_with_one_listener_it_removes_when_done(
+        serve, tmp_path, sendfile_calls):
+    path, data = big_file(tmp_path, 16)
+    port = serve(file_app(path))
+    hub = eventlet.hubs.get_hub()
+    seen = []
+
+    def fetch_slowly():
+        sock = slow_client(port, close=False)
+        received = []
+        while sum(map(len, received)) < len(data):
+            received.append(sock.recv(1 << 16))
+            if len(received) % 64 == 0:
+                time.sleep(0.01)
+                seen.append(len(write_listeners(hub)))
+        return sock, b''.join(received)
+
+    sock, response = in_thread(fetch_slowly)
+    # The connection stays open (keep-alive): the listener went with the
+    # body, not with the socket.
+    eventlet.sleep(0.1)
+    assert write_listeners() == {}
+    sock.close()
+    assert response.endswith(data)
+    assert len(sendfile_calls) > 2 and max(seen) == 1
+
+
+def test_a_reader_that_stops_is_dropped_after_the_socket_timeout(
+        serve, tmp_path):
+    path, data = big_file(tmp_path, 32)
+    port = serve(file_app(path), socket_timeout=0.5)
+
+    def stall():
+        sock = slow_client(port, close=False)
+        time.sleep(2)
+        return read_to_end(sock)
+
+    assert len(in_thread(stall)) < len(data)
+    assert write_listeners() == {}
+    status, _, body = get(port)
+    assert status == 200 and body == data
 
 
 def test_no_more_than_the_content_length_and_keepalive_goes_on(

@@ -20,7 +20,7 @@ JSON = 'application/json'
     ('DELETE', '/v1/shared-images/p', 'GET'),
     ('PUT', '/v2/images', 'GET, POST'),
     ('POST', '/v2/images/%(id)s', 'DELETE, GET, PATCH'),
-    ('POST', '/v2/images/%(id)s/file', 'GET, PUT'),
+    ('POST', '/v2/images/%(id)s/file', 'GET, HEAD, PUT'),
     ('GET', '/v2/images/%(id)s/tags/x', 'DELETE, PUT'),
     ('GET', '/v2/images/%(id)s/actions/deactivate', 'POST'),
     ('DELETE', '/v2/schemas/image', 'GET')])

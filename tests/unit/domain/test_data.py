@@ -134,7 +134,7 @@ def test_location_is_served_from_there_and_left_there_on_delete(
                                checksum=MD5)
     assert active.status == 'active' and active.size == len(DATA)
     assert active.checksum == MD5 and os.listdir(datadir) == []
-    _, stream = data.download(OWNER, image.id, lambda size: (10, 20))
+    _, stream = data.download(OWNER, image.id, lambda image: (10, 20))
     with stream:
         assert b''.join(stream) == DATA[10:30]
     assert images.delete(OWNER, image.id) is True

@@ -23,6 +23,7 @@ def make_conf(directory, **options):
     conf.register_opts(image_cache.OPTS)
     conf.register_opt(cfg.StrOpt('data_api',
                                  default='glance.db.sqlalchemy.api'))
+    conf.register_opt(cfg.StrOpt('worker_self_reference_url'))
     conf([], default_config_files=[], default_config_dirs=[])
     conf.set_override('image_cache_dir', str(directory))
     for name, value in options.items():

@@ -4,13 +4,14 @@ The test functions and fixtures of tests/unit/db are imported, not copied:
 with ``repo`` here being the registry repository (conftest.py) over a
 registry on the same ``engine``, every behaviour they check of the SQL
 repository (errors, conditional transitions, paging, visibility, members,
-quotas kept against concurrent writers) is checked through the registry API
-and its client too.
+quotas kept against concurrent writers, tasks) is checked through the
+registry API and its client too.
 """
 
 from tests.unit.db.test_members import *  # noqa: F401,F403
 from tests.unit.db.test_quotas import *  # noqa: F401,F403
 from tests.unit.db.test_repository import *  # noqa: F401,F403
+from tests.unit.db.test_tasks import *  # noqa: F401,F403
 
 # These are about SQL itself (query plans on a server, its isolation level)
 # and build a repository of their own: nothing of the registry is in them.

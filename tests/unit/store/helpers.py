@@ -1,12 +1,17 @@
-"""Building a filesystem driver on a fresh ConfigOpts, in-process or not."""
+"""Building a filesystem driver on a fresh ConfigOpts, in-process or not;
+reading what drivers stored, and streams to store."""
 
+import io
 import os
 import subprocess
 import sys
 
 from oslo_config import cfg
 
+from glance.common import exception
+
 from glance.store import filesystem
+from glance.store import staging
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
@@ -19,9 +24,13 @@ def fresh_conf():
 
 
 def set_datadir(conf, datadir):
+    """Image files in ``datadir``, staged data beside it in "staging"."""
     conf.register_opts(filesystem.filesystem_opts, group='glance_store')
     conf.set_override('filesystem_store_datadir', str(datadir),
                       group='glance_store')
+    conf.register_opts(staging.staging_opts)
+    conf.set_override('node_staging_uri', 'file://%s' % os.path.join(
+        os.path.dirname(str(datadir)), 'staging'))
 
 
 def filesystem_driver(datadir, conf=None):
@@ -29,6 +38,17 @@ def filesystem_driver(datadir, conf=None):
     conf = conf or fresh_conf()
     driver = filesystem.FilesystemDriver(conf)
     set_datadir(conf, datadir)
+    driver.configure()
+    return driver
+
+
+def configured(driver_class, **settings):
+    """A ``driver_class`` configured with ``settings`` ([glance_store]
+    options) on a fresh ConfigOpts."""
+    conf = fresh_conf()
+    driver = driver_class(conf)
+    for name, value in settings.items():
+        conf.set_override(name, value, group='glance_store')
     driver.configure()
     return driver
 
@@ -41,3 +61,31 @@ def run_python(script, *args, timeout=300):
                             timeout=timeout)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def read_all(driver, uri, offset=0, length=None):
+    """The bytes ``driver.get`` yields, checked against the size it gave."""
+    with driver.get(uri, offset, length) as data:
+        chunks = list(data)
+        assert data.size == sum(map(len, chunks))
+    return b''.join(chunks)
+
+
+class Unsized(io.RawIOBase):
+    """A stream of ``data`` of no declared size, failing as a client going
+    away after ``fail_after`` bytes if given."""
+
+    def __init__(self, data, fail_after=None):
+        self._data = io.BytesIO(data)
+        self._fail_after = fail_after
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self._fail_after is None:
+            return self._data.readinto(buffer)
+        left = self._fail_after - self._data.tell()
+        if left <= 0:
+            raise exception.ClientDisconnect('the client went away')
+        return self._data.readinto(memoryview(buffer)[:left])

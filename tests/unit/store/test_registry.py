@@ -135,9 +135,16 @@ def test_what_the_service_may_read_and_delete(registry_conf, datadir):
 @pytest.mark.parametrize('uri', [
     'http://example.com/image', 'HTTPS://example.com/i', 'swift://a/b/c',
     'swift+https://user:key@auth/v1/c/o', 's3://key:secret@host/bucket/o',
-    's3+http://host/b/o'])
+    's3+http://key:secret@host/b/o'])
 def test_accepted_external_sources(uri):
     store.check_external_source(uri)
+
+
+@pytest.mark.parametrize('uri', ['s3://host/bucket/o', 's3+http://host/b/o',
+                                 's3://host/b/user@example.com'])
+def test_s3_sources_carry_their_keys(uri):
+    with pytest.raises(exception.BadStoreUri, match='carries its keys'):
+        store.check_external_source(uri)
 
 
 @pytest.mark.parametrize('uri', [

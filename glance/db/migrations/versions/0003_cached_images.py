@@ -1,7 +1,7 @@
 """The image cache's centralized_db driver: which node caches which image.
 
 Revision ID: 0003_cached_images
-Revises: 0002_metadefs
+Revises: 0004_tasks
 Create Date: 2026-12-06 00:00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0003_cached_images'
-down_revision = '0002_metadefs'
+down_revision = '0004_tasks'
 branch_labels = None
 depends_on = None
 

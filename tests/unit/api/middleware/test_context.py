@@ -32,6 +32,19 @@ def test_legacy_tenant_header_and_admin_role(app):
         ('u1', 't1', ['Admin'], True, False, 't1'))
 
 
+@pytest.mark.parametrize('header, catalog', [
+    ('[{"type": "object-store", "endpoints": []}]',
+     [{'type': 'object-store', 'endpoints': []}]),
+    ('not json', None), ('{"type": "object-store"}', None), (None, None)])
+def test_service_catalog(header, catalog):
+    headers = {'X-User-Id': 'u1', 'X-Project-Id': 'p1'}
+    if header is not None:
+        headers['X-Service-Catalog'] = header
+    environ = webob.Request.blank('/', headers=headers).environ
+    assert context_mw.context_from_headers(environ).service_catalog == \
+        catalog
+
+
 @pytest.mark.parametrize('headers', [
     {}, {'X-Identity-Status': 'Invalid', 'X-Project-Id': 'p'}])
 def test_unconfirmed_identity_is_refused(app, headers):

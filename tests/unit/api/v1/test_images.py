@@ -39,7 +39,7 @@ def test_create_with_data_then_read_it_back(api):
     image = response.json()['image']
     md5 = hashlib.md5(data).hexdigest()
     assert response.headers['Location'].endswith('/v1/images/' + image['id'])
-    assert response.headers['ETag'] == md5
+    assert response.headers['ETag'] == '"%s"' % md5
     assert image['status'] == 'active' and image['size'] == len(data)
     assert image['checksum'] == md5 and image['is_public'] is False
     assert image['min_ram'] == 64 and image['deleted'] is False
@@ -52,7 +52,7 @@ def test_create_with_data_then_read_it_back(api):
     assert shown.headers['x-image-meta-size'] == str(len(data))
     assert shown.headers['x-image-meta-is_public'] == 'False'
     assert shown.headers['x-image-meta-property-os_distro'] == 'cirros'
-    assert shown.headers['ETag'] == md5
+    assert shown.headers['ETag'] == '"%s"' % md5
     assert shown.headers['Location'].endswith('/v1/images/' + image['id'])
     download = api.get(image_path(image['id']))
     assert download.status_code == 200 and download.content == data
@@ -91,7 +91,8 @@ def test_reservation_then_data_by_put(api):
     assert updated['status'] == 'active' and updated['size'] == 7
     assert updated['name'] == 'later'
     assert updated['properties'] == {'note': 'with data'}
-    assert response.headers['ETag'] == hashlib.md5(b'payload').hexdigest()
+    assert response.headers['ETag'] == \
+        '"%s"' % hashlib.md5(b'payload').hexdigest()
     assert put(api, image['id'], b'again').status_code == 409
     assert api.get(image_path(image['id'])).content == b'payload'
 

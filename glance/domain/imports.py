@@ -1,0 +1,301 @@
+"""Interoperable image import (Image API 2.6 and later), as Glance does it.
+
+* ``stage``: ``PUT /v2/images/{id}/stage`` streams data into this node's
+  staging area (glance.store.staging); the image goes queued -> uploading
+  and stays there until imported.  With ``worker_self_reference_url`` set
+  the image records this node in ``os_glance_stage_host``.
+* ``start``: ``POST /v2/images/{id}/import`` checks the request, records a
+  task (glance.domain.task), moves the image to importing, records the
+  ``os_glance_import_task`` and ``os_glance_importing_to_stores``
+  properties, and hands the task to the TaskRunner; the caller gets 202.
+  A glance-direct import of data staged on another node raises
+  StagedOnAnotherNode: the API passes the request on to that node.
+* The task (``_work``): web-download fetches the URL into the staging area
+  through the import filters (glance.domain.web_source) with the size cap;
+  the import plugins (glance.import_plugins) run on the staged data; the
+  data is stored through the upload pipeline (glance.domain.data) and the
+  image becomes active.  Any failure ends the task with its reason, returns
+  the image to queued with ``os_glance_failed_import`` naming the stores,
+  and removes the staged data.
+* ``recover``: what maintenance does for an import whose process died.
+"""
+
+import logging
+
+from oslo_config import cfg
+
+from glance.common import exception
+from glance.domain import image as image_mod
+from glance.domain import lifecycle
+from glance.domain import task as task_mod
+
+LOG = logging.getLogger(__name__)
+
+GLANCE_DIRECT = 'glance-direct'
+WEB_DOWNLOAD = 'web-download'
+COPY_IMAGE = 'copy-image'
+GLANCE_DOWNLOAD = 'glance-download'
+METHODS = (GLANCE_DIRECT, WEB_DOWNLOAD, COPY_IMAGE, GLANCE_DOWNLOAD)
+
+IMPORT_TASK = 'os_glance_import_task'
+IMPORTING_TO = 'os_glance_importing_to_stores'
+FAILED_IMPORT = 'os_glance_failed_import'
+STAGE_HOST = 'os_glance_stage_host'
+
+OPTS = [
+    cfg.StrOpt('worker_self_reference_url',
+               help='URL other API nodes reach this one at (e.g. '
+                    'http://10.0.0.5:9292), when several nodes serve the '
+                    'Image API without a shared staging directory: an image '
+                    'staged here records it, and an import of that image '
+                    'asked of another node is passed on to this one.'),
+]
+
+
+def _props(**values):
+    return image_mod.ImageChanges(set_properties=values)
+
+
+class ImageImport:
+
+    def __init__(self, access, repo, images, data, stores, runner, plugins,
+                 web_filter, conf):
+        conf.register_opts(OPTS)
+        self.access = access
+        self.images = images
+        self.repo = repo
+        self.data = data
+        self.stores = stores
+        self.runner = runner
+        self.plugins = plugins
+        self.web_filter = web_filter
+        self.conf = conf
+
+    def methods(self):
+        """The import methods this site accepts."""
+        return [method for method in self.conf.enabled_import_methods
+                if method in METHODS]
+
+    # -- stage -------------------------------------------------------------
+
+    def stage(self, context, image_id, source, size=None):
+        """Stage ``source`` for a glance-direct import of a queued image."""
+        if GLANCE_DIRECT not in self.methods():
+            raise exception.NotFound(
+                "'glance-direct' method is not available at this site.")
+        image = self.access.image(context, image_id, 'upload_image',
+                                  change='upload data to')
+        if image.status != lifecycle.QUEUED:
+            raise exception.Conflict(
+                'Image status must be queued to stage data, not %s.'
+                % image.status)
+        self.data.transition(image.id, lifecycle.QUEUED, lifecycle.UPLOADING)
+        try:
+            self.data.stage(image.id, source, size, lifecycle.UPLOADING)
+        except BaseException:
+            self.data.transition_quietly(image.id, lifecycle.UPLOADING,
+                                         lifecycle.QUEUED)
+            raise
+        if self.conf.worker_self_reference_url:
+            self.repo.save(image.id, _props(**{
+                STAGE_HOST: self.conf.worker_self_reference_url}))
+
+    # -- import ------------------------------------------------------------
+
+    def start(self, context, image_id, method, uri=None, stores=None,
+              all_stores=False):
+        """Start importing an image; the task that will do it."""
+        if method not in self.methods():
+            raise exception.InvalidParameterValue(
+                param='method', value=method,
+                extra='import methods enabled here: %s'
+                      % ', '.join(self.methods()))
+        if method == COPY_IMAGE:
+            return self._copy(context, image_id, stores, all_stores)
+        if method == GLANCE_DOWNLOAD:
+            raise exception.Invalid(
+                'glance-download needs another region of the Image service '
+                'in the catalog; this deployment has none.')
+        image = self.access.image(context, image_id, 'modify_image',
+                                  change='import data to')
+        if image.disk_format is None or image.container_format is None:
+            raise exception.Conflict(
+                "'disk_format' and 'container_format' must be set prior to "
+                "importing data.")
+        if method == GLANCE_DIRECT:
+            self._check_staged(image)
+        elif image.status != lifecycle.QUEUED:
+            raise exception.Conflict(
+                "Image needs to be in 'queued' state to use 'web-download' "
+                "method, not %s." % image.status)
+        elif not uri:
+            raise exception.BadRequest(
+                'A web-download import needs the "uri" of the data.')
+        else:
+            self.web_filter.check(uri)
+        request = {'method': {'name': method}}
+        if uri:
+            request['method']['uri'] = uri
+        targets = self._targets(stores, all_stores)
+        return self._begin(context, image, task_mod.API_IMAGE_IMPORT, {
+            'image_id': image.id, 'import_req': request, 'backend': targets})
+
+    def create_task(self, context, body):
+        """Glance's legacy tasks API: an "import" task creates an image
+        with ``image_properties`` and imports the data at ``import_from``
+        into it as web-download does."""
+        self.access.authorize(context, 'tasks_api_access')
+        self.access.authorize(context, 'add_task')
+        task_input = body.get('input') if isinstance(body, dict) else None
+        if not isinstance(task_input, dict) or 'type' not in body:
+            raise exception.BadRequest(
+                'The body must be {"type": "import", "input": {...}}.')
+        if body['type'] != task_mod.IMPORT:
+            raise exception.InvalidParameterValue(
+                param='type', value=body['type'],
+                extra='only import tasks can be created')
+        uri = task_input.get('import_from')
+        properties = task_input.get('image_properties', {})
+        if not isinstance(uri, str) or not isinstance(properties, dict):
+            raise exception.BadRequest(
+                'An import task needs "import_from" (a URL) and may have '
+                '"image_properties" (an object).')
+        if WEB_DOWNLOAD not in self.methods():
+            raise exception.Forbidden(
+                'Import from a URL is not enabled at this site.')
+        self.web_filter.check(uri)
+        attributes = {name: value for name, value in properties.items()
+                      if name in image_mod.MUTABLE}
+        if task_input.get('import_from_format'):
+            attributes.setdefault('disk_format',
+                                  task_input['import_from_format'])
+        image = self.images.create(
+            context, attributes,
+            {name: value for name, value in properties.items()
+             if name not in attributes})
+        return self._begin(context, image, task_mod.IMPORT, dict(
+            task_input, image_id=image.id,
+            import_req={'method': {'name': WEB_DOWNLOAD, 'uri': uri}},
+            backend=[self.stores.default_driver().name]))
+
+    def _begin(self, context, image, task_type, task_input):
+        """Record the task, move the image to importing, run the task."""
+        task = task_mod.Task(
+            type=task_type, owner=context.owner, image_id=image.id,
+            request_id=context.request_id, user_id=context.user_id,
+            input=dict(task_input, roles=list(context.roles)))
+        self.repo.add_task(task)
+        try:
+            self.data.transition(image.id, image.status, lifecycle.IMPORTING)
+        except BaseException as error:
+            self.runner.finish(task.id, task_mod.FAILURE,
+                               from_status=task_mod.PENDING,
+                               message=str(error))
+            raise
+        self.repo.save(image.id, _props(**{
+            IMPORT_TASK: task.id,
+            IMPORTING_TO: ','.join(task_input['backend']),
+            FAILED_IMPORT: ''}))
+        self.runner.submit(context, task.id, self._work)
+        return task
+
+    def _check_staged(self, image):
+        if image.status == lifecycle.QUEUED:
+            raise exception.Conflict(
+                "Image needs to be staged before 'glance-direct' method can "
+                "be used.")
+        if image.status != lifecycle.UPLOADING:
+            raise exception.Conflict(
+                "Image status must be uploading to import staged data, not "
+                "%s." % image.status)
+        stage_host = image.extra_properties.get(STAGE_HOST)
+        if stage_host and stage_host != self.conf.worker_self_reference_url:
+            raise exception.StagedOnAnotherNode(stage_host)
+        if not self.stores.staging.holds(image.id):
+            raise exception.Conflict(
+                'The staged data of image %s is not on this node; stage it '
+                'again.' % image.id)
+
+    def _targets(self, names, all_stores):
+        """The stores to import into, by name: one, as this deployment has
+        one writable store per image."""
+        if all_stores or not names:
+            return [self.stores.default_driver().name]
+        if not isinstance(names, list) or not all(
+                isinstance(name, str) for name in names):
+            raise exception.BadRequest('"stores" must be a list of names.')
+        drivers = {self.stores.driver_for_upload(name) for name in names}
+        if len(drivers) > 1:
+            raise exception.InvalidParameterValue(
+                param='stores', value=','.join(names),
+                extra='an image is imported into one store here')
+        return [drivers.pop().name]
+
+    def _copy(self, context, image_id, stores, all_stores):
+        """copy-image: the data of an active image into stores that lack
+        it; with one writable store, there is never one."""
+        self.access.authorize(context, 'copy_image')
+        image = self.access.image(context, image_id, 'get_image')
+        if image.status != lifecycle.ACTIVE:
+            raise exception.Conflict(
+                'Images with status active can only be copied, not %s.'
+                % image.status)
+        targets = self._targets(stores, all_stores)
+        raise exception.Conflict(
+            'Image %s is already present in every store it may be copied '
+            'to (%s).' % (image.id, ', '.join(targets)))
+
+    # -- the task ----------------------------------------------------------
+
+    def _work(self, context, task):
+        image_id = task.image_id
+        targets = task.input.get('backend') or []
+        try:
+            request = task.input['import_req']['method']
+            if request['name'] == WEB_DOWNLOAD:
+                self.data.download_to_stage(image_id, request['uri'],
+                                            self.web_filter.check)
+            image = self.repo.get(image_id)
+            self._run_plugins(image, task.input.get('roles', ()))
+            self.data.import_staged(context, image_id,
+                                    targets[0] if targets else None)
+        except BaseException:
+            self.recover(image_id, targets)
+            raise
+        self.stores.staging.purge(image_id)
+        self._quietly_save(image_id, _props(**{IMPORTING_TO: ''}))
+        return {'image_id': image_id}
+
+    def _run_plugins(self, image, roles):
+        """Run the plugins in order, each seeing what the previous ones
+        changed; then save what they changed of the image."""
+        path = self.stores.staging.path(image.id)
+        for plugin in self.plugins:
+            outcome = plugin.run(image, path, roles)
+            for name, value in outcome.attributes.items():
+                setattr(image, name, value)
+            image.extra_properties.update(outcome.properties)
+        changes = image.changes()
+        if changes != image_mod.ImageChanges():
+            self.repo.save(image.id, changes,
+                           require_status=lifecycle.IMPORTING)
+
+    def recover(self, image_id, targets=()):
+        """End an import that failed or whose process died: the image
+        back to queued, the stores named as failed, the staged data gone.
+        """
+        self.data.transition_quietly(image_id, lifecycle.IMPORTING,
+                                     lifecycle.QUEUED)
+        self._quietly_save(image_id, _props(**{
+            IMPORTING_TO: '', FAILED_IMPORT: ','.join(targets)}))
+        try:
+            self.stores.staging.purge(image_id)
+        except exception.StoreDeleteFailed as error:
+            LOG.warning('Staged data of image %s not removed (%s); '
+                        'maintenance will', image_id, error)
+
+    def _quietly_save(self, image_id, changes):
+        try:
+            self.repo.save(image_id, changes)
+        except exception.NotFound:
+            LOG.info('Image %s went while it was imported', image_id)

@@ -1,0 +1,239 @@
+"""The s3 driver against a real S3 API: Swift's s3api (tests/swift_server.py).
+
+Each test has a bucket of its own; multipart uploads use 5 MiB parts (the
+smallest the driver allows).
+"""
+
+import hashlib
+import io
+import logging
+import os
+import time
+import urllib.parse
+import uuid
+
+import pytest
+
+from glance.common import exception
+from glance.store import base
+from glance.store import s3
+from tests import swift_server as swift_server_mod
+from tests.tcp_relay import TcpRelay
+from tests.unit.store import helpers
+
+MiB = 1024 * 1024
+PART = 5 * MiB
+
+
+@pytest.fixture
+def bucket():
+    return 'glance-%s' % uuid.uuid4().hex[:12]
+
+
+@pytest.fixture
+def make_driver(swift_server, bucket):
+    """``make_driver(host=None, **options)``: a configured S3Driver on the
+    test's bucket, 5 MiB parts, multipart from 6 MiB."""
+    def make(host=None, **options):
+        settings = {'s3_store_host': host or swift_server.s3_endpoint,
+                    's3_store_access_key': swift_server.user,
+                    's3_store_secret_key': swift_server.key,
+                    's3_store_bucket': bucket,
+                    's3_store_region_name': swift_server_mod.S3_REGION,
+                    's3_store_bucket_url_format': 'path',
+                    's3_store_create_bucket_on_put': True,
+                    's3_store_large_object_size': 6,
+                    's3_store_large_object_chunk_size': 5}
+        return helpers.configured(s3.S3Driver, **dict(settings, **options))
+    return make
+
+
+@pytest.fixture
+def driver(make_driver):
+    return make_driver()
+
+
+@pytest.fixture
+def client(swift_server):
+    return swift_server.s3_client()
+
+
+def keys_in(client, bucket):
+    try:
+        return sorted(o['Key'] for o in client.list_objects_v2(
+            Bucket=bucket).get('Contents', ()))
+    except client.exceptions.NoSuchBucket:
+        return []
+
+
+def uploads_in(client, bucket):
+    try:
+        return client.list_multipart_uploads(Bucket=bucket).get(
+            'Uploads', [])
+    except client.exceptions.NoSuchBucket:
+        return []
+
+
+def test_multipart_round_trip(driver, client, bucket, swift_server):
+    data = os.urandom(2 * PART + 12345)
+    image_id = str(uuid.uuid4())
+    stored = driver.add(image_id, io.BytesIO(data), len(data))
+    assert stored == ('s3+http://127.0.0.1:%d/%s/%s' % (
+        swift_server.ports['proxy'], bucket, image_id), len(data))
+    assert client.head_object(Bucket=bucket, Key=image_id)['ETag'].endswith(
+        '-3"')  # three parts
+    assert hashlib.md5(helpers.read_all(driver, stored.uri)).hexdigest() == \
+        hashlib.md5(data).hexdigest()
+    assert helpers.read_all(driver, stored.uri, PART - 10, 20) == \
+        data[PART - 10:PART + 10]
+    assert driver.get_size(stored.uri) == len(data)
+    assert uploads_in(client, bucket) == []
+    driver.delete(stored.uri)
+    assert keys_in(client, bucket) == []
+    with pytest.raises(exception.NotFound):
+        driver.get(stored.uri)
+    with pytest.raises(exception.NotFound):
+        driver.delete(stored.uri)
+
+
+def test_unknown_size_goes_multipart(driver, client, bucket):
+    data = os.urandom(PART + 1)
+    image_id = str(uuid.uuid4())
+    stored = driver.add(image_id, helpers.Unsized(data))
+    assert stored.size == len(data)
+    assert client.head_object(Bucket=bucket, Key=image_id)['ETag'].endswith(
+        '-2"')
+    assert helpers.read_all(driver, stored.uri) == data
+    empty = driver.add(str(uuid.uuid4()), helpers.Unsized(b''))
+    assert empty.size == 0 and helpers.read_all(driver, empty.uri) == b''
+
+
+def test_small_image_is_one_put(driver, client, bucket):
+    data = os.urandom(1000)
+    image_id = str(uuid.uuid4())
+    stored = driver.add(image_id, io.BytesIO(data), len(data))
+    assert client.head_object(Bucket=bucket, Key=image_id)['ETag'] == \
+        '"%s"' % hashlib.md5(data).hexdigest()
+    assert helpers.read_all(driver, stored.uri, 10, 5) == data[10:15]
+    with pytest.raises(exception.InvalidRange):
+        driver.get(stored.uri, 5000)
+
+
+def test_failed_upload_leaves_nothing(driver, client, bucket):
+    data = os.urandom(3 * PART)
+    with pytest.raises(exception.ClientDisconnect):
+        driver.add(str(uuid.uuid4()),
+                   helpers.Unsized(data, fail_after=2 * PART))
+    assert keys_in(client, bucket) == []
+    assert uploads_in(client, bucket) == []
+
+
+def test_an_image_is_stored_once(driver):
+    image_id = str(uuid.uuid4())
+    driver.add(image_id, io.BytesIO(b'first'), 5)
+    with pytest.raises(exception.Duplicate):
+        driver.add(image_id, io.BytesIO(b'second'), 6)
+
+
+def test_missing_bucket_is_created_only_when_asked(make_driver, client,
+                                                   bucket):
+    driver = make_driver(s3_store_create_bucket_on_put=False)
+    with pytest.raises(exception.StoreUnavailable,
+                       match='s3_store_create_bucket_on_put'):
+        driver.add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
+    client.create_bucket(Bucket=bucket)
+    stored = driver.add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
+    assert helpers.read_all(driver, stored.uri) == b'data'
+
+
+def test_abandoned_uploads_are_aborted(driver, client, bucket):
+    image_id = str(uuid.uuid4())
+    stored = driver.add(image_id, io.BytesIO(b'published'), 9)
+    for key in (image_id, str(uuid.uuid4())):
+        upload = client.create_multipart_upload(Bucket=bucket, Key=key)
+        client.upload_part(Bucket=bucket, Key=key, PartNumber=1,
+                           UploadId=upload['UploadId'], Body=b'left')
+    assert len(driver.delete_partial(image_id)) == 1
+    assert [u['Key'] for u in uploads_in(client, bucket)] != [image_id]
+    assert helpers.read_all(driver, stored.uri) == b'published'
+    assert driver.clean_stale_partials(3600) == []
+    time.sleep(1.1)  # S3 times are rounded up to the second.
+    assert len(driver.clean_stale_partials(0)) == 1
+    assert uploads_in(client, bucket) == []
+    assert driver.purge(image_id) == [image_id]
+    assert keys_in(client, bucket) == []
+    assert driver.purge(image_id) == []
+
+
+def test_backend_down_is_unavailable_and_loses_nothing(make_driver,
+                                                       swift_server):
+    data = os.urandom(PART + 1)
+    with TcpRelay(swift_server.ports['proxy']) as relay:
+        driver = make_driver('http://127.0.0.1:%d' % relay.port)
+        stored = driver.add(str(uuid.uuid4()), io.BytesIO(data), None)
+        relay.stop()
+        with pytest.raises(exception.StoreUnavailable):
+            driver.get(stored.uri)
+        with pytest.raises(exception.StoreUnavailable):
+            driver.add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
+        with pytest.raises(exception.StoreDeleteFailed):
+            driver.delete(stored.uri)
+        with pytest.raises(exception.StoreDeleteFailed):
+            driver.purge(str(uuid.uuid4()))
+        assert driver.clean_stale_partials(0) == []
+        relay.start()
+        assert helpers.read_all(driver, stored.uri) == data
+
+
+def test_a_broken_read_is_unavailable(driver, swift_server, bucket):
+    data = os.urandom(3 * MiB)
+    stored = driver.add(str(uuid.uuid4()), io.BytesIO(data), len(data))
+    with TcpRelay(swift_server.ports['proxy'], cut_after=MiB, cuts=1) \
+            as relay:
+        uri = stored.uri.replace(':%d/' % swift_server.ports['proxy'],
+                                 ':%d/' % relay.port)
+        with pytest.raises(exception.StoreUnavailable):
+            helpers.read_all(driver, uri)
+
+
+def test_keys_in_a_location(driver, swift_server, bucket):
+    stored = driver.add(str(uuid.uuid4()), io.BytesIO(b'external'), 8)
+    uri = stored.uri.replace('s3+http://', 's3+http://%s:%s@' % (
+        urllib.parse.quote(swift_server.user, safe=''), swift_server.key))
+    assert helpers.read_all(driver, uri) == b'external'
+    with pytest.raises(exception.StoreUnavailable,
+                       match='SignatureDoesNotMatch'):
+        driver.get(uri.replace(':testing@', ':wrong@'))
+
+
+def test_read_only_without_settings(caplog):
+    driver = s3.S3Driver(helpers.fresh_conf())
+    with caplog.at_level(logging.WARNING):
+        driver.configure()
+    assert base.WRITE not in driver.capabilities
+    assert 's3 store is read-only: s3_store_host' in caplog.text
+    with pytest.raises(exception.Forbidden):
+        driver.add(str(uuid.uuid4()), io.BytesIO(b'x'), 1)
+    with pytest.raises(exception.StoreUnavailable, match='no s3 keys'):
+        driver.get('s3://host/bucket/key')
+
+
+@pytest.mark.parametrize('style, url', [
+    ('path', 'http://s3.example.com/images-bucket/key'),
+    ('virtual', 'http://images-bucket.s3.example.com/key')])
+def test_bucket_url_format(make_driver, style, url):
+    driver = make_driver('http://s3.example.com',
+                         s3_store_bucket_url_format=style)
+    client = driver.client()
+    assert client.meta.config.s3['addressing_style'] == style
+    assert client.generate_presigned_url(
+        'get_object', Params={'Bucket': 'images-bucket', 'Key': 'key'}
+    ).partition('?')[0] == url
+
+
+@pytest.mark.parametrize('uri', [
+    's3://host/bucket', 's3://host//key', 's3+http://a@host/b/k',
+    's3://host/b/k?versionId=1', 'swift://host/b/k'])
+def test_malformed_locations(driver, uri):
+    with pytest.raises(exception.BadStoreUri):
+        driver.get(uri)

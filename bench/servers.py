@@ -183,6 +183,11 @@ class OurServer(Server):
     name = 'ours'
     flavor = 'trusted-auth'
 
+    def __init__(self, directory, glance_store=None):
+        super().__init__(directory)
+        # [glance_store] options beyond the filesystem store's datadir.
+        self.glance_store = glance_store or {}
+
     def start(self):
         self.datadir = self.path('images')
         self.database = self.path('glance.sqlite')
@@ -193,7 +198,8 @@ class OurServer(Server):
                              'log_file': self.path('glance-api.log')},
                             **self.own_options()),
             'database': {'connection': 'sqlite:///' + self.database},
-            'glance_store': {'filesystem_store_datadir': self.datadir},
+            'glance_store': dict(filesystem_store_datadir=self.datadir,
+                                 **self.glance_store),
             'paste_deploy': {
                 'config_file': os.path.join(REPO, 'etc',
                                             'glance-api-paste.ini'),

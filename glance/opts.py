@@ -14,6 +14,7 @@ from glance.common import log
 from glance.common import server
 from glance.common import wsgi
 from glance.db import session
+from glance.domain import formats
 from glance.domain import imports
 from glance.domain import maintenance
 from glance.domain import protections
@@ -28,6 +29,7 @@ from glance.registry import client as registry_client
 from glance import store
 from glance.store import filesystem
 from glance.store import http
+from glance.store import rbd
 from glance.store import s3
 from glance.store import swift
 from glance.store import staging
@@ -42,7 +44,8 @@ def list_api_opts():
          staging.staging_opts + imports.OPTS + image_cache.OPTS),
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
-         http.http_opts + swift.swift_opts + s3.s3_opts),
+         http.http_opts + swift.swift_opts + s3.s3_opts + rbd.rbd_opts),
+        (formats.GROUP, formats.OPTS),
         (import_plugins.GROUP, import_plugins.OPTS),
         (image_conversion.GROUP, image_conversion.OPTS),
         (web_source.GROUP, web_source.OPTS),

@@ -1,12 +1,17 @@
-"""Fixtures every test may use: the databases of tests/databases.py, and
-a real OpenStack Swift (tests/swift_server.py) started once per session."""
+"""Fixtures every test may use: the databases of tests/databases.py, a
+real OpenStack Swift (tests/swift_server.py) and a Ceph cluster
+(tests/ceph_cluster.py), each started once per session, and the disk
+images of tests/disk_images.py."""
 
+import os
 import subprocess
 
 import pytest
 
+from tests import ceph_cluster as ceph_cluster_module
 from tests.databases import database_url, databases  # noqa: F401
 from tests.databases import shared_databases, sqlite_engine  # noqa: F401
+from tests.disk_images import real_images  # noqa: F401
 
 
 @pytest.fixture(scope='session')
@@ -20,3 +25,21 @@ def swift_server(tmp_path_factory):
     with swift_server_mod.SwiftServer(tmp_path_factory.mktemp('swift')) \
             as server:
         yield server
+
+
+@pytest.fixture(scope='session')
+def ceph_cluster(tmp_path_factory):
+    """A one-node Ceph cluster (tests/ceph_cluster.py) for the session.
+
+    Skipped, saying what to install, where Ceph is missing; under CI
+    (CI=true), which installs it (.ci/run), that is a failure instead.
+    """
+    missing = ceph_cluster_module.missing_requirement()
+    if missing:
+        if os.environ.get('CI') == 'true':
+            pytest.fail('Ceph tests cannot run in CI: ' + missing)
+        pytest.skip('no Ceph cluster: ' + missing)
+    cluster = ceph_cluster_module.CephCluster(
+        tmp_path_factory.mktemp('ceph')).start()
+    yield cluster
+    cluster.stop()

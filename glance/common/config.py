@@ -50,16 +50,6 @@ image_opts = [
     cfg.BoolOpt('show_image_direct_url', default=False,
                 help='Show the storage URI of active images as "direct_url" '
                      'in v2 responses.  It may reveal store layout.'),
-    cfg.ListOpt('disk_formats',
-                default=['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw',
-                         'qcow2', 'vdi', 'iso', 'ploop'],
-                deprecated_group='image_format',
-                help='Disk formats an image may declare.'),
-    cfg.ListOpt('container_formats',
-                default=['ami', 'ari', 'aki', 'bare', 'ovf', 'ova',
-                         'docker', 'compressed'],
-                deprecated_group='image_format',
-                help='Container formats an image may declare.'),
     cfg.IntOpt('image_property_quota', default=128,
                help='Most extra properties one image may carry; negative '
                     'means unlimited.'),

@@ -87,6 +87,10 @@ class InvalidSource(Invalid):
     message = 'The image source %(uri)s cannot be read: %(reason)s'
 
 
+class ImageFormatRefused(Invalid):
+    message = 'Image data refused: %(reason)s.'
+
+
 class BadRequest(Invalid):
     message = 'The request was malformed.'
 
@@ -112,6 +116,11 @@ class Duplicate(Conflict):
 class UploadCancelled(Conflict):
     message = ('The upload was cancelled: its partial data was removed, as '
                'the image was deleted or its upload found stalled.')
+
+
+class InUseByStore(Conflict):
+    message = ('The image cannot be deleted because it is in use through '
+               'the backend store outside of Glance: %(reason)s')
 
 
 class InvalidImageStatusTransition(Conflict):

@@ -134,6 +134,10 @@ class HashingReader:
     ``depth + 1`` buffers; a hash worker may lag ``depth`` chunks behind
     before a read waits for it.
 
+    ``inspect(chunk)``, if given, sees each chunk (a buffer valid during
+    the call only) before any of it is hashed or handed on; what it raises
+    ends the read.
+
     A read raises, before handing on any byte beyond the limit:
     ImageSizeLimitExceeded once more than ``size_cap`` bytes arrive;
     BadRequest once more than ``expected_size`` bytes arrive;
@@ -144,7 +148,7 @@ class HashingReader:
 
     def __init__(self, source, expected_size=None, size_cap=None,
                  algorithms=('md5', 'sha512'), chunk_size=CHUNK_SIZE,
-                 depth=DEPTH):
+                 depth=DEPTH, inspect=None):
         if (expected_size is not None and size_cap is not None
                 and expected_size > size_cap):
             raise exception.ImageSizeLimitExceeded(
@@ -153,6 +157,7 @@ class HashingReader:
         if depth < 1:
             raise ValueError('depth must be at least 1')
         self._source = source
+        self._inspect = inspect
         self._expected_size = expected_size
         self._size_cap = size_cap
         self._chunk_size = chunk_size
@@ -247,6 +252,8 @@ class HashingReader:
         self.size += received
         self._check_size()
         if received:
+            if self._inspect is not None:
+                self._inspect(chunk)
             for worker in self._workers:
                 worker.feed(chunk)
             self._chunks_fed += 1

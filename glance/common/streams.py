@@ -16,3 +16,15 @@ def read_into(stream, view):
     data = stream.read(len(view))
     view[:len(data)] = data
     return len(data)
+
+
+def fill(stream, view):
+    """Read from ``stream`` until ``view`` is full or the stream ends: the
+    number of bytes read, less than ``len(view)`` only at its end."""
+    filled = 0
+    while filled < len(view):
+        count = read_into(stream, view[filled:])
+        if not count:
+            break
+        filled += count
+    return filled

@@ -20,6 +20,7 @@ import time
 from glance.common import exception
 from glance.common import hashing
 from glance.common import streams
+from glance.domain import formats
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
 from glance import store
@@ -33,6 +34,7 @@ UPLOAD_HEARTBEAT_SECONDS = 30
 class ImageData:
 
     def __init__(self, access, repo, stores, conf, protections, quotas):
+        formats.register_opts(conf)
         self.access = access
         self.repo = repo
         self.stores = stores
@@ -72,7 +74,8 @@ class ImageData:
         driver = self.stores.driver_for_upload(store_name)
         self.transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
         return self.protections.shown(context, self._save(
-            context, image.id, driver, source, size, checksum))
+            context, image.id, driver, source, size, checksum,
+            disk_format=image.disk_format))
 
     def copy_from(self, context, image_id, source_uri, checksum=None,
                   store_name=None):
@@ -94,7 +97,7 @@ class ImageData:
         with data:
             return self.protections.shown(context, self._save(
                 context, image.id, driver, _DataReader(data), data.size,
-                checksum))
+                checksum, disk_format=image.disk_format))
 
     def set_location(self, context, image_id, uri, size=None, checksum=None):
         """Activate a queued image whose data stays at ``uri``.
@@ -144,9 +147,11 @@ class ImageData:
         within ``context``'s storage quota; a failure returns it to queued.
         The staged data stays."""
         driver = self.stores.driver_for_upload(store_name)
+        disk_format = self.repo.get(image_id).disk_format
         with self.stores.staging.open(image_id) as staged:
             return self._save(context, image_id, driver, _DataReader(staged),
-                              staged.size, None, status=lifecycle.IMPORTING)
+                              staged.size, None, status=lifecycle.IMPORTING,
+                              disk_format=disk_format)
 
     def check_source(self, context, uri, copy):
         """Refuse an external source the caller may not use.
@@ -190,48 +195,56 @@ class ImageData:
         return image
 
     def _write(self, image_id, status, driver, source, size, checksum=None,
-               size_cap=None):
+               size_cap=None, disk_format=None):
         """Stream ``source`` into ``driver`` for an image in ``status``:
         the one path image data takes in (upload, copy-from, stage, import),
         with its heartbeat, hashing and size cap (``size_cap``, by default
-        image_size_cap).  Returns ``(stored, size, md5, os_hash)``; on any
+        image_size_cap), and, given the ``disk_format`` it declares, its
+        format inspection (glance.domain.formats: ImageFormatRefused).
+        Returns ``(stored, size, md5, os_hash, virtual_size)``; on any
         failure nothing is left in the store."""
-        reader = stored = None
+        reader = stored = inspection = virtual_size = None
         try:
+            if disk_format is not None:
+                inspection = formats.Inspection(disk_format, self.conf)
             reader = hashing.HashingReader(
                 _Heartbeat(source, lambda: self.repo.touch(image_id, status)),
                 expected_size=size,
                 size_cap=self.conf.image_size_cap if size_cap is None
                 else size_cap,
-                algorithms=('md5', self.conf.hashing_algorithm))
+                algorithms=('md5', self.conf.hashing_algorithm),
+                inspect=inspection and inspection.feed)
             stored = driver.add(image_id, reader, size)
             size, md5, os_hash = reader.finish()
             if checksum is not None and checksum != md5:
                 raise exception.ChecksumMismatch(supplied=checksum,
                                                  computed=md5)
+            if inspection is not None:
+                virtual_size = inspection.finish()
         except BaseException:
             if reader is not None:
                 reader.abort()
             if stored is not None:
                 self._remove_quietly(stored.uri)
             raise
-        return stored, size, md5, os_hash
+        return stored, size, md5, os_hash, virtual_size
 
     def _save(self, context, image_id, driver, source, size, checksum,
-              status=lifecycle.SAVING):
+              status=lifecycle.SAVING, disk_format=None):
         """Stream ``source`` into ``driver`` for an image in ``status``
         (saving, or importing) and activate it, within the caller's storage
-        quota; a failure returns it to queued (killed for a checksum
-        mismatch)."""
+        quota, its data inspected as ``disk_format``; a failure returns it
+        to queued (killed for a checksum mismatch)."""
         stored = quota_left = None
         storage_quota = self.quotas.storage(context)
         try:
             size_cap, quota_left = self._size_cap(storage_quota, image_id)
-            stored, size, md5, os_hash = self._write(
-                image_id, status, driver, source, size, checksum, size_cap)
+            stored, size, md5, os_hash, virtual_size = self._write(
+                image_id, status, driver, source, size, checksum, size_cap,
+                disk_format)
             return self.transition(
                 image_id, status, lifecycle.ACTIVE,
-                size=size, checksum=md5,
+                size=size, virtual_size=virtual_size, checksum=md5,
                 os_hash_algo=self.conf.hashing_algorithm,
                 os_hash_value=os_hash,
                 locations=[image_mod.Location(stored.uri)],
@@ -322,7 +335,13 @@ class ImageData:
         but never recorded (a crash between the two) are removed from the
         stores, then it is deleted.  Returns True when that is done, False
         when some data could not be removed: the image then waits in
-        pending_delete for maintenance to retry (``remove_pending``)."""
+        pending_delete for maintenance to retry (``remove_pending``).
+
+        InUseByStore, the image left as it was, if a store says its data
+        is in use outside this service (an RBD snapshot with clones)."""
+        for location in image.locations:
+            if self.stores.owns(location.url):
+                self._check_deletable(location.url)
         image = self.transition(image.id, image.status,
                                 lifecycle.PENDING_DELETE, deleted=True)
         return self.remove_pending(image)
@@ -335,13 +354,23 @@ class ImageData:
                 if self.stores.owns(location.url):
                     self._remove_data(location.url)
             self.stores.purge(image.id)
-        except exception.StoreUnavailable as error:
+        except (exception.StoreUnavailable, exception.InUseByStore) as error:
             LOG.warning('Data of image %s not removed yet (%s); it stays '
                         'pending_delete until it is', image.id, error)
             return False
         self.transition_quietly(image.id, lifecycle.PENDING_DELETE,
                                 lifecycle.DELETED)
         return True
+
+    def _check_deletable(self, uri):
+        """InUseByStore if the data at ``uri`` may not go.  A store that
+        cannot tell now (unreachable) is asked again when the data is
+        removed, by maintenance if need be."""
+        try:
+            self.stores.check_deletable(uri)
+        except (exception.NotFound, exception.StoreUnavailable) as error:
+            LOG.info('Could not ask whether the data at %s is in use: %s',
+                     store.display_uri(uri), error)
 
     def _remove_data(self, uri):
         try:

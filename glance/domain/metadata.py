@@ -13,6 +13,7 @@ import dataclasses
 from glance.common import bounds
 from glance.common import exception
 from glance.common import ids
+from glance.domain import formats
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
 from glance.domain import visibility
@@ -31,6 +32,7 @@ class Change:
 class ImageMetadata:
 
     def __init__(self, access, repo, data, conf, protections, quotas):
+        formats.register_opts(conf)
         self.access = access
         self.repo = repo
         self.data = data
@@ -49,8 +51,9 @@ class ImageMetadata:
 
     def _validate_attribute(self, name, value):
         self._check_name(name)
-        allowed = {'disk_format': self.conf.disk_formats,
-                   'container_format': self.conf.container_formats,
+        allowed = {'disk_format': self.conf.image_format.disk_formats,
+                   'container_format':
+                       self.conf.image_format.container_formats,
                    'visibility': image_mod.VISIBILITIES}.get(name)
         if allowed is not None and value is not None and value not in allowed:
             raise exception.InvalidParameterValue(

@@ -30,6 +30,7 @@ DRIVERS = {
     'file': 'glance.store.filesystem:FilesystemDriver',
     'filesystem': 'glance.store.filesystem:FilesystemDriver',
     'http': 'glance.store.http:HttpDriver',
+    'rbd': 'glance.store.rbd:RbdDriver',
     's3': 'glance.store.s3:S3Driver',
     'swift': 'glance.store.swift:SwiftDriver',
 }
@@ -42,8 +43,8 @@ store_opts = [
     cfg.ListOpt('stores', default=['file', 'http'],
                 help='Stores this service reads and writes, by name: file '
                      '(also called filesystem), http (read-only: copy-from '
-                     'and external locations), swift, s3, or a third-party '
-                     'driver '
+                     'and external locations), swift, s3, rbd (Ceph), or '
+                     'a third-party driver '
                      'registered in the "%s" entry point group.  Images '
                      'whose locations use a scheme of no listed store '
                      'cannot be read.' % ENTRY_POINT_GROUP),
@@ -245,6 +246,9 @@ class StoreRegistry:
 
     def delete(self, uri):
         return self.driver_for_uri(uri).delete(uri)
+
+    def check_deletable(self, uri):
+        return self.driver_for_uri(uri).check_deletable(uri)
 
     def purge(self, image_id):
         """Driver.purge in every writable store and the staging area; the

@@ -12,6 +12,8 @@ generator.
 
 import abc
 import os
+import re
+import secrets
 import typing
 
 from glance.common import exception
@@ -25,6 +27,15 @@ WRITE_CHUNK_SIZE = 4 * 1024 * 1024
 # Chunks handed to the server on download: under eventlet each chunk costs a
 # fixed ~40 us, so chunks under 1 MiB cut throughput.
 READ_CHUNK_SIZE = 1024 * 1024
+
+# Temporary data of an upload, ".<owner>.<random>.partial", owner being the
+# image id: its name says whose it is, and that nobody may read it yet.
+PARTIAL_NAME = re.compile(r'\.(?P<owner>[^.]+)\.[^.]+\.partial')
+
+
+def partial_name(owner):
+    return '.%s.%s.partial' % (owner, secrets.token_hex(8))
+
 
 # Capabilities a driver may declare.
 READ = 'read'
@@ -207,6 +218,13 @@ class Driver(abc.ABC):
         Forbidden.
         """
         raise exception.Forbidden('The %s store is read-only.' % self.name)
+
+    def check_deletable(self, uri):
+        """Raise exception.InUseByStore if something outside this service
+        uses the data at ``uri`` (clones of it), so that delete() would
+        refuse: asked before an image is marked deleted.  exception.NotFound
+        and StoreUnavailable as delete().  The default has no such users.
+        """
 
     def delete_partial(self, image_id):
         """Remove the temporary data of ``image_id``'s uploads: left by a

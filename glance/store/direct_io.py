@@ -56,13 +56,9 @@ class DirectWriter:
     def fill_from(self, stream):
         """Read from ``stream`` (with readinto or read) until the buffer is
         full or the stream ends: the number of bytes read, 0 at its end."""
-        start = self._filled
-        while self._filled < len(self._view):
-            count = streams.read_into(stream, self._view[self._filled:])
-            if not count:
-                break
-            self._filled += count
-        return self._filled - start
+        count = streams.fill(stream, self._view[self._filled:])
+        self._filled += count
+        return count
 
     def write_buffer(self):
         """Write what the buffer holds, and empty it."""

@@ -28,8 +28,6 @@ import contextlib
 import errno
 import logging
 import os
-import re
-import secrets
 import stat
 import time
 
@@ -77,15 +75,8 @@ filesystem_opts = [
                      'either way.'),
 ]
 
-# ".<owner>.<random>.partial": owner is an image id, or "probe" (configure).
-PARTIAL_NAME = re.compile(r'\.(?P<owner>[^.]+)\.[^.]+\.partial')
-
 _FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 _DENIED_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
-
-
-def partial_name(prefix):
-    return '.%s.%s.partial' % (prefix, secrets.token_hex(8))
 
 
 def _disk(func, *args):
@@ -213,7 +204,7 @@ class FilesystemDriver(base.Driver):
             raise _duplicate(image_id)
         if size:
             self._check_free_space(size)
-        partial = os.path.join(self.datadir, partial_name(image_id))
+        partial = os.path.join(self.datadir, base.partial_name(image_id))
         fd = _disk(os.open, partial,
                    os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         published = False
@@ -319,7 +310,7 @@ class FilesystemDriver(base.Driver):
             partials = []
             with os.scandir(self.datadir) as entries:
                 for entry in entries:
-                    match = PARTIAL_NAME.fullmatch(entry.name)
+                    match = base.PARTIAL_NAME.fullmatch(entry.name)
                     if match:
                         partials.append((match['owner'], entry))
             return partials
@@ -387,8 +378,8 @@ class FilesystemDriver(base.Driver):
 
     def _check_links_work(self):
         """Fail at startup, not on the first upload, if add() cannot work."""
-        probe = os.path.join(self.datadir, partial_name('probe'))
-        link = os.path.join(self.datadir, partial_name('probe-link'))
+        probe = os.path.join(self.datadir, base.partial_name('probe'))
+        link = os.path.join(self.datadir, base.partial_name('probe-link'))
         try:
             os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
                              0o600))

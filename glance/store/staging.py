@@ -78,7 +78,7 @@ class StagingArea(filesystem.FilesystemDriver):
         ``path`` (a partial file of the image), which then replaces it
         whole.  A failure leaves the staged data as it was."""
         partial = os.path.join(self.datadir,
-                               filesystem.partial_name(image_id))
+                               base.partial_name(image_id))
         try:
             produce(partial)
             os.replace(partial, self.path(image_id))

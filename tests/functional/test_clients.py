@@ -20,7 +20,7 @@ def test_glanceclient_python_api(api_server, image_file, tmp_path):
     from glanceclient import client
     path, data = image_file
     glance = client.Client('2', endpoint=api_server.url, token='unused')
-    image = glance.images.create(name='gc-image', disk_format='qcow2',
+    image = glance.images.create(name='gc-image', disk_format='raw',
                                  container_format='bare', os_distro='test')
     with open(path, 'rb') as f:
         glance.images.upload(image.id, f)
@@ -87,7 +87,7 @@ def test_openstacksdk(api_server, image_file, tmp_path):
     conn = openstack.connection.Connection(
         auth_type='none', image_endpoint_override=api_server.url + '/v2')
     image = conn.image.create_image(name='sdk-image', filename=str(path),
-                                    disk_format='qcow2',
+                                    disk_format='raw',
                                     container_format='bare', wait=True)
     image = conn.image.get_image(image.id)
     assert image.status == 'active' and image.size == len(data)

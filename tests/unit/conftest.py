@@ -8,6 +8,8 @@ one with other settings.
 
 import pytest
 
+from glance.domain import formats
+from tests.unit.store import helpers
 from tests.wsgi_client import DATA_APIS
 from tests.wsgi_client import InProcessApi
 
@@ -40,3 +42,11 @@ def make_api(tmp_path):
 def api(make_api, data_api):
     """glance-api with the default pipeline, in each data_api mode."""
     return make_api(data_api=data_api)
+
+
+@pytest.fixture
+def format_options():
+    """A fresh configuration with the [image_format] options alone."""
+    conf = helpers.fresh_conf()
+    formats.register_opts(conf)
+    return conf

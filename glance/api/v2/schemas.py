@@ -17,6 +17,7 @@ import webob.exc
 from glance.common import bounds
 from glance.common import config
 from glance.common import wsgi
+from glance.domain import formats
 from glance.domain import lifecycle
 from glance.domain import task as task_mod
 
@@ -65,10 +66,11 @@ def image_properties():
                                   description='Virtual size of image in '
                                               'bytes'),
         'container_format': _nullable(
-            'string', enum=[None] + list(CONF.container_formats),
+            'string',
+            enum=[None] + list(CONF[formats.GROUP].container_formats),
             description='Format of the container'),
         'disk_format': _nullable(
-            'string', enum=[None] + list(CONF.disk_formats),
+            'string', enum=[None] + list(CONF[formats.GROUP].disk_formats),
             description='Format of the disk'),
         'created_at': {'type': 'string', 'readOnly': True,
                        'description': 'Date and time of image registration'},

@@ -49,7 +49,7 @@ def test_created_in_v1_read_and_changed_in_v2(api):
 
 def test_created_in_v2_read_and_changed_in_v1(api):
     created = create(api, name='from-v2', visibility='private',
-                     disk_format='qcow2', container_format='bare',
+                     disk_format='raw', container_format='bare',
                      tags=['gold'], os_type='linux', extra='x')
     path = '/v1/images/' + created['id']
     headers = v1_head(api, created['id'])

@@ -185,6 +185,40 @@ def test_data_a_store_keeps_leaves_the_image_pending_delete_until_removed(
     assert os.listdir(datadir) == []
 
 
+def test_data_in_use_outside_refuses_the_delete(services, data, images,
+                                                repo, datadir, monkeypatch):
+    image = queued(services)
+    data.upload(OWNER, image.id, io.BytesIO(DATA))
+
+    def in_use(uri):
+        raise exception.InUseByStore(reason='the snapshot has clones')
+    with monkeypatch.context() as patch:
+        patch.setattr(data.stores, 'check_deletable', in_use)
+        with pytest.raises(exception.InUseByStore, match='clones'):
+            images.delete(OWNER, image.id)
+
+    assert images.get(OWNER, image.id).status == 'active'
+    assert os.listdir(datadir) == [image.id]
+
+
+def test_data_put_in_use_after_the_check_waits_pending_delete(
+        services, data, images, repo, datadir, monkeypatch):
+    image = queued(services)
+    data.upload(OWNER, image.id, io.BytesIO(DATA))
+
+    def in_use(uri):
+        raise exception.InUseByStore(reason='a clone came meanwhile')
+    with monkeypatch.context() as patch:
+        patch.setattr(data.stores, 'delete', in_use)
+        assert images.delete(OWNER, image.id) is False
+
+    assert [i.id for i in repo.stalled('pending_delete', FUTURE)] == [
+        image.id]
+    services.maintenance.run()
+    assert repo.stalled('pending_delete', FUTURE) == []
+    assert os.listdir(datadir) == []
+
+
 def test_a_transition_sets_nothing_but_data_attributes(services, data,
                                                        images):
     image = queued(services)

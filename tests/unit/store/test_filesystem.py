@@ -76,7 +76,7 @@ def test_nothing_is_visible_until_the_data_is_complete(driver, datadir):
     def during(reads):
         names = os.listdir(datadir)
         assert image_id not in names
-        assert all(filesystem.PARTIAL_NAME.match(n) for n in names)
+        assert all(base.PARTIAL_NAME.match(n) for n in names)
 
     driver.add(image_id, WatchingReader(os.urandom(2 * WRITE), during))
     assert os.listdir(datadir) == [image_id]

@@ -144,7 +144,7 @@ def test_list_filters_sort_and_paging(api):
     ids = []
     for i in range(7):
         ids.append(create(api, name='img-%d' % (i % 3),
-                          disk_format='raw' if i % 2 else 'qcow2',
+                          disk_format='qcow2' if i % 2 else 'raw',
                           container_format='bare', os_distro='d%d' % (i % 2),
                           tags=['even'] if i % 2 == 0 else [])['id'])
     upload(api, ids[0], b'12345')
@@ -159,7 +159,7 @@ def test_list_filters_sort_and_paging(api):
     assert names(status='active') == [ids[0]]
     assert set(names(tag='even')) == {ids[0], ids[2], ids[4], ids[6]}
     assert set(names(os_distro='d1')) == {ids[1], ids[3], ids[5]}
-    assert set(names(disk_format='raw')) == {ids[1], ids[3], ids[5]}
+    assert set(names(disk_format='qcow2')) == {ids[1], ids[3], ids[5]}
     assert names(size_min='5', size_max='5') == [ids[0]]
     assert names(size_min='6') == []
     assert names(sort='name:asc,id:desc')[:3] == sorted(

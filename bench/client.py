@@ -21,9 +21,9 @@ class Api:
         self._connection = http.client.HTTPConnection(parts.hostname,
                                                       parts.port, timeout=600)
 
-    def call(self, method, path, body=None, expect=(200,)):
+    def call(self, method, path, body=None, expect=(200,), headers=None):
         """``(status, parsed JSON body or None, seconds)``."""
-        headers = dict(IDENTITY_HEADERS)
+        headers = dict(IDENTITY_HEADERS, **(headers or {}))
         payload = None
         if body is not None:
             payload = json.dumps(body).encode()

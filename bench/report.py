@@ -131,6 +131,12 @@ class Results:
                 f.write(json.dumps({'kind': 'note', 'text': text}) + '\n')
 
 
+def size_label(mib):
+    """A size in workload names: '1 GiB', '64 MiB'."""
+    return '%d GiB' % (mib // 1024) if mib >= 1024 and mib % 1024 == 0 \
+        else '%d MiB' % mib
+
+
 def _num(value):
     if value >= 100:
         return '%.0f' % value

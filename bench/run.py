@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 
+import cache
 import install
 import metadata
 import report
@@ -24,7 +25,10 @@ import servers
 import transfer
 
 MIB = transfer.MIB
-GROUPS = ('upload', 'download', 'concurrent', 'memory', 'metadata')
+GROUPS = ('upload', 'download', 'concurrent', 'memory', 'metadata', 'cache')
+# Groups that measure OpenStack Glance too (the others skip installing it).
+GLANCE_GROUPS = {'upload', 'download', 'concurrent', 'memory', 'metadata'}
+_size = report.size_label
 
 FULL = dict(runs=3, image_mib=1024, concurrent_mib=64, clients=20,
             memory_mib=4096, small=2000, large=100000, create_sample=2000,
@@ -48,16 +52,16 @@ class Bench:
         self.workdir = workdir
         self.results = report.Results()
         self.ours = servers.OurServer(os.path.join(workdir, 'ours'))
-        self.glance = servers.GlanceServer(os.path.join(workdir, 'glance33'),
-                                           glance_venv)
+        self.glance = servers.GlanceServer(os.path.join(
+            workdir, 'glance33'), glance_venv) if glance_venv else None
         self.nginx = servers.NginxServer(os.path.join(workdir, 'nginx'),
                                          os.path.join(workdir, 'ours',
                                                       'images'))
-        self.apis = (self.ours, self.glance)
-        self.all = (self.nginx, self.ours, self.glance)
+        self.apis = tuple(filter(None, (self.ours, self.glance)))
+        self.all = (self.nginx,) + self.apis
 
     def start(self):
-        for server in (self.ours, self.glance, self.nginx):
+        for server in self.all:
             log('starting %s' % server.name)
             server.start()
 
@@ -157,8 +161,6 @@ class Bench:
             # Reading from disk takes the CPU figure out of the server's
             # hands: it is shown for warm reads only.
             self.report_downloads(workload, speeds, None if cold else cpu)
-        self.results.note('Cache hit download: not available (the image '
-                          'cache does not exist yet).')
 
     def report_downloads(self, workload, speeds, cpu):
         """Download figures against nginx, and server CPU per GiB."""
@@ -316,11 +318,6 @@ class Bench:
                                  ('<=', 2) if server is self.ours else None)
 
 
-def _size(mib):
-    return '%d GiB' % (mib // 1024) if mib >= 1024 and mib % 1024 == 0 \
-        else '%d MiB' % mib
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--quick', action='store_true',
@@ -342,7 +339,8 @@ def main():
         parser.error('unknown workload groups: %s' % ', '.join(unknown))
     sizes = QUICK if args.quick else FULL
     install.ensure_system_packages(log)
-    glance_venv = install.ensure_glance_venv(log)
+    glance_venv = install.ensure_glance_venv(log) \
+        if groups & GLANCE_GROUPS else None
     workdir = tempfile.mkdtemp(prefix='glance-bench-',
                                dir=os.environ.get('TMPDIR'))
     log('working in %s' % workdir)
@@ -361,6 +359,8 @@ def main():
             bench.run_memory()
         if 'metadata' in groups:
             bench.run_metadata()
+        if 'cache' in groups:
+            cache.run(bench, log)
     finally:
         bench.stop()
         if args.keep:

@@ -181,6 +181,7 @@ def _write_ini(path, sections):
 class OurServer(Server):
 
     name = 'ours'
+    flavor = 'trusted-auth'
 
     def __init__(self, directory, glance_store=None):
         super().__init__(directory)
@@ -192,15 +193,17 @@ class OurServer(Server):
         self.database = self.path('glance.sqlite')
         conf = self.path('glance-api.conf')
         _write_ini(conf, {
-            'DEFAULT': {'bind_host': '127.0.0.1', 'bind_port': self.port,
-                        'log_file': self.path('glance-api.log')},
+            'DEFAULT': dict({'bind_host': '127.0.0.1',
+                             'bind_port': self.port,
+                             'log_file': self.path('glance-api.log')},
+                            **self.own_options()),
             'database': {'connection': 'sqlite:///' + self.database},
             'glance_store': dict(filesystem_store_datadir=self.datadir,
                                  **self.glance_store),
             'paste_deploy': {
                 'config_file': os.path.join(REPO, 'etc',
                                             'glance-api-paste.ini'),
-                'flavor': 'trusted-auth'},
+                'flavor': self.flavor},
         })
         subprocess.run([os.path.join(OUR_BIN, 'glance-manage'),
                         '--config-file', conf, 'db_sync'],
@@ -208,6 +211,31 @@ class OurServer(Server):
         self._spawn([os.path.join(OUR_BIN, 'glance-api'),
                      '--config-file', conf])
         return self
+
+    def own_options(self):
+        return {}
+
+
+class CachingServer(OurServer):
+    """Our glance-api with the image cache (``trusted-auth+caching``), on
+    the database and image directory of ``ours``: the same images, read
+    through the cache."""
+
+    name = 'ours+cache'
+    flavor = 'trusted-auth+caching'
+
+    def __init__(self, directory, ours):
+        super().__init__(directory)
+        self.ours = ours
+
+    def path(self, name):
+        if name in ('images', 'glance.sqlite'):
+            return self.ours.path(name)
+        return super().path(name)
+
+    def own_options(self):
+        return {'image_cache_dir': self.path('cache'),
+                'image_cache_max_size': 64 * 1024 ** 3}
 
 
 # Glance's documented uWSGI settings (Running Glance in HTTPD, uWSGI
@@ -295,7 +323,7 @@ error_log %(dir)s/error.log;
 %(user)s
 events { worker_connections 1024; }
 http {
-    access_log off;
+    access_log %(access_log)s;
     sendfile on;
     tcp_nopush on;
     keepalive_timeout 65;
@@ -319,9 +347,15 @@ class NginxServer(Server):
 
     name = 'nginx'
 
-    def __init__(self, directory, root):
+    def __init__(self, directory, root, access_log=False):
         super().__init__(directory)
         self.datadir = root
+        self.access_log = self.path('access.log') if access_log else None
+
+    def requests_for(self, name):
+        """How many requests the access log has for file ``name``."""
+        with open(self.access_log) as f:
+            return sum(1 for line in f if '/files/%s ' % name in line)
 
     def start(self):
         conf = self.path('nginx.conf')
@@ -329,6 +363,7 @@ class NginxServer(Server):
             f.write(NGINX_CONF % {
                 'dir': self.directory, 'port': self.port,
                 'root': self.datadir,
+                'access_log': self.access_log or 'off',
                 # Workers drop to www-data, which cannot read a private
                 # temporary directory.
                 'user': 'user root;' if os.geteuid() == 0 else ''})

@@ -11,6 +11,7 @@ import dataclasses
 from oslo_config import cfg
 
 from glance.domain import access as access_mod
+from glance.domain import caching as caching_mod
 from glance.domain import data as data_mod
 from glance.domain import imports as imports_mod
 from glance.domain import maintenance as maintenance_mod
@@ -22,6 +23,7 @@ from glance.domain import quotas as quotas_mod
 from glance.domain.metadefs import service as metadefs_mod
 from glance.domain import tasks as tasks_mod
 from glance.domain import web_source
+from glance import image_cache
 from glance import import_plugins
 from glance import store
 
@@ -52,6 +54,8 @@ class Services:
     tasks: tasks_mod.Tasks
     maintenance: maintenance_mod.Maintenance
     metadefs: metadefs_mod.Metadefs | None = None
+    # The image cache, when image_cache_dir is set.
+    cache: caching_mod.ImageCaching | None = None
 
 
 def image_repository(conf=CONF):
@@ -97,6 +101,9 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
         access, repo, images, data, stores, runner,
         import_plugins.enabled(conf, stores.staging),
         web_source.WebSourceFilter(conf), conf)
+    conf.register_opts(image_cache.OPTS)
+    cache = caching_mod.ImageCaching(access, data, image_cache.ImageCache(
+        conf)) if conf.image_cache_dir else None
     return Services(
         images=images,
         members=members_mod.ImageMembers(access, repo, quotas),
@@ -106,7 +113,8 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
         maintenance=maintenance_mod.Maintenance(repo, stores, data, conf,
                                                 imports, runner),
         metadefs=None if metadef_repo is None
-        else metadefs_mod.Metadefs(metadef_repo, authorizer))
+        else metadefs_mod.Metadefs(metadef_repo, authorizer),
+        cache=cache)
 
 
 def services(conf=CONF):

@@ -21,6 +21,7 @@ from glance.domain import protections
 from glance.domain import tasks
 from glance.domain import web_source
 from glance import gateway
+from glance import image_cache
 from glance import import_plugins
 from glance.import_plugins import image_conversion
 from glance.import_plugins import inject_image_metadata
@@ -40,7 +41,7 @@ def list_api_opts():
          config.context_opts + gateway.OPTS + registry_client.OPTS +
          server.OPTS + server.MAINTENANCE_OPTS + maintenance.OPTS +
          protections.OPTS + log.OPTS + image_body.OPTS +
-         staging.staging_opts + imports.OPTS),
+         staging.staging_opts + imports.OPTS + image_cache.OPTS),
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
          http.http_opts + swift.swift_opts + s3.s3_opts + rbd.rbd_opts),

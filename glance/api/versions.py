@@ -2,9 +2,10 @@
 
 Every API version served, the newest marked CURRENT, each linking to its
 root.  As in Glance, ``/versions`` (asked for explicitly) answers 200 OK,
-any other path that selects no version 300 Multiple Choices.  v1.1 and v1.0
-are listed while ``enable_v1_api`` is on, SUPPORTED beside v2 (v1.1 CURRENT
-alone).
+any other path that selects no version 300 Multiple Choices.  v2.14 and
+v2.16 (the cache API) are listed only while ``image_cache_dir`` is set.
+v1.1 and v1.0 are listed while ``enable_v1_api`` is on, SUPPORTED beside
+v2 (v1.1 CURRENT alone).
 """
 
 import json
@@ -12,18 +13,24 @@ import json
 import webob.dec
 
 from glance.common import config
+from glance import image_cache  # noqa: F401 (image_cache_dir)
 
 CONF = config.CONF
 
 V2_MINORS = range(16, -1, -1)
+# Minor versions that add the cache API (/v2/cache): served, and listed,
+# only when image_cache_dir is set, as in Glance.
+V2_CACHE_MINORS = (14, 16)
 
 
 def served_versions():
     """The (id, status) pairs enabled in the configuration, newest first."""
     versions = []
     if CONF.enable_v2_api:
-        versions += [('v2.%d' % minor, 'CURRENT' if minor == V2_MINORS[0]
-                      else 'SUPPORTED') for minor in V2_MINORS]
+        minors = [minor for minor in V2_MINORS
+                  if CONF.image_cache_dir or minor not in V2_CACHE_MINORS]
+        versions += [('v2.%d' % minor, 'CURRENT' if minor == minors[0]
+                      else 'SUPPORTED') for minor in minors]
     if CONF.enable_v1_api:
         versions += [('v1.1', 'SUPPORTED' if versions else 'CURRENT'),
                      ('v1.0', 'SUPPORTED')]

@@ -163,6 +163,41 @@ class ImageMember(ImageChildMixin, Base):
         server_default='pending')
 
 
+class NodeReference(Base):
+    """A glance-api node of the image cache's centralized_db driver, by its
+    worker_self_reference_url."""
+    __tablename__ = 'node_reference'
+    __table_args__ = (TABLE_ARGS,)
+    node_reference_id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, primary_key=True, autoincrement=True)
+    node_reference_url: orm.Mapped[str] = orm.mapped_column(
+        sa.String(255), nullable=False, unique=True)
+
+
+class CachedImage(Base):
+    """An image held by a node's image cache (centralized_db driver)."""
+    __tablename__ = 'cached_images'
+    __table_args__ = (
+        sa.UniqueConstraint('image_id', 'node_reference_id',
+                            name='ix_cached_images_image_id_node'),
+        TABLE_ARGS)
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, primary_key=True, autoincrement=True)
+    image_id: orm.Mapped[str] = orm.mapped_column(sa.String(36),
+                                                  nullable=False)
+    last_accessed: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        DATETIME, nullable=False)
+    last_modified: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        DATETIME, nullable=False)
+    size: orm.Mapped[int] = orm.mapped_column(sa.BigInteger, nullable=False)
+    hits: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, nullable=False, default=0, server_default='0')
+    checksum: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
+    node_reference_id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, sa.ForeignKey('node_reference.node_reference_id'),
+        nullable=False)
+
+
 def _index_sort_keys(table):
     """The ``(key, id)`` index of every sort key, NULL first."""
     for key in repository.SORT_KEYS:

@@ -296,7 +296,7 @@ class ImageData:
 
     # -- out --------------------------------------------------------------
 
-    def download(self, context, image_id, choose_range=None):
+    def download(self, context, image_id, choose_range=None, source=None):
         """The image and an ImageData for its bytes, or None if no data.
 
         ``choose_range(image)``, called once the image is known to have
@@ -304,6 +304,8 @@ class ImageData:
         ``(offset, length)`` to read or None for all of it; it may raise to
         refuse, or to answer without the data (a conditional request that
         the caller's copy satisfies, a HEAD).
+        ``source(image, offset, length)`` opens the bytes once the caller
+        is allowed them: ``read`` by default, the image cache's own.
         """
         image = self.access.image(context, image_id, 'download_image')
         if image.status == lifecycle.DEACTIVATED and not context.is_admin:
@@ -317,7 +319,12 @@ class ImageData:
         offset, length = 0, None
         if choose_range is not None:
             offset, length = choose_range(shown) or (0, None)
-        return shown, self.stores.get(image.locations[0].url, offset, length)
+        return shown, (source or self.read)(image, offset, length)
+
+    def read(self, image, offset=0, length=None):
+        """ImageData of ``image``'s bytes from its store, no check made:
+        for callers that made the access check (``download``)."""
+        return self.stores.get(image.locations[0].url, offset, length)
 
     # -- removal ----------------------------------------------------------
 

@@ -7,6 +7,7 @@ and for oslopolicy-sample-generator (namespace ``glance``).
 import itertools
 
 from glance.policies import base
+from glance.policies import cache
 from glance.policies import discovery
 from glance.policies import image
 from glance.policies import metadef
@@ -15,5 +16,5 @@ from glance.policies import task
 
 def list_rules():
     return list(itertools.chain(base.list_rules(), image.list_rules(),
-                                discovery.list_rules(),
+                                cache.list_rules(), discovery.list_rules(),
                                 metadef.list_rules(), task.list_rules()))

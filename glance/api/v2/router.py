@@ -1,5 +1,6 @@
 """Every route of the Image API v2 served so far."""
 
+from glance.api.v2 import cached_images
 from glance.api.v2 import image_actions
 from glance.api.v2 import image_data
 from glance.api.v2 import image_import
@@ -47,4 +48,17 @@ def build(services):
     router.add('/tasks/{task_id}', task_routes, {'GET': 'show'})
     router.add('/images/{image_id}/tasks', task_routes,
                {'GET': 'image_tasks'})
+    if services.cache is not None:
+        add_cache_routes(router, cached_images.Controller(services.cache))
     return router
+
+
+def add_cache_routes(router, cache):
+    """The v2 cache API (2.14, 2.16; clean and prune): fixed names before
+    ``{image_id}``, which would take them."""
+    router.add('/cache', cache, {'GET': 'state', 'DELETE': 'clear'})
+    router.add('/cache/clean', cache, {'POST': 'clean'})
+    router.add('/cache/prune', cache, {'POST': 'prune'})
+    router.add('/cache/nodes/{image_id}', cache, {'GET': 'nodes'})
+    router.add('/cache/{image_id}', cache,
+               {'PUT': 'queue', 'DELETE': 'delete'})

@@ -30,9 +30,9 @@ def test_operator_filter_added_to_pipeline(make_api_server, tmp_path):
     assert response.headers['X-Stamp'] == 'from-the-ini'
 
 
-@pytest.mark.parametrize('flavor', ['caching', 'nonsense'])
+@pytest.mark.parametrize('flavor', ['nonsense'])
 def test_unloadable_pipeline_fails_with_clear_message(tmp_path, flavor):
-    """caching names a filter not built yet; nonsense names no pipeline."""
+    """nonsense names no pipeline."""
     api = server_mod.ApiServer(tmp_path, flavor=flavor)
     result = api.run_foreground(timeout=60)
     assert result.returncode == 1

@@ -1,6 +1,6 @@
 """Tasks: image imports run from rows, so that they survive a restart.
 
-Revision ID: 0004_tasks
+Revision ID: 0003_tasks
 Revises: 0002_metadefs
 Create Date: 2026-12-06 00:00:00
 """
@@ -10,7 +10,7 @@ import importlib
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0004_tasks'
+revision = '0003_tasks'
 down_revision = '0002_metadefs'
 branch_labels = None
 depends_on = None

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(
            'script installs it)')
 
 
-def identity(project, roles='member'):
+def identity(project, roles='member,reader'):
     return {'X-Identity-Status': 'Confirmed', 'X-User-Id': 'user-' + project,
             'X-Project-Id': project, 'X-Roles': roles}
 

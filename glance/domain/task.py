@@ -66,6 +66,13 @@ def check_transition(current, new):
             'A task cannot go from %s to %s.' % (current, new))
 
 
+def reachable(context, task):
+    """Administrators reach every task; anyone else only its own
+    project's."""
+    return context.is_admin or (task.owner is not None and
+                                task.owner == context.owner)
+
+
 @dataclasses.dataclass
 class TaskQuery:
     """A task list request: ``owner`` None lists every owner's tasks (an
@@ -97,3 +104,12 @@ class TaskQuery:
         if self.sort_dir not in ('asc', 'desc'):
             raise exception.InvalidSortDir(direction=self.sort_dir)
         return self
+
+    def limit_to(self, context):
+        """Limit the list to the tasks ``context`` reaches (see
+        ``reachable``); False when it reaches none: a caller of no project
+        who is not an administrator."""
+        if context.is_admin:
+            return True
+        self.owner = context.owner
+        return self.owner is not None

@@ -117,32 +117,29 @@ class Tasks:
         self.access = access
         self.repo = repo
 
-    @staticmethod
-    def _owner_filter(context):
-        """None (all) for administrators, else the caller's own tasks."""
-        return None if context.is_admin else context.owner
-
     def get(self, context, task_id):
         self.access.authorize(context, 'tasks_api_access')
         self.access.authorize(context, 'get_task')
         if not ids.is_uuid(task_id):
             raise exception.TaskNotFound(task_id=task_id)
         task = self.repo.get_task(task_id)
-        owner = self._owner_filter(context)
-        if owner is not None and task.owner != owner:
+        if not task_mod.reachable(context, task):
             raise exception.TaskNotFound(task_id=task_id)
         return task
 
     def list(self, context, query):
         self.access.authorize(context, 'tasks_api_access')
         self.access.authorize(context, 'get_tasks')
-        query.owner = self._owner_filter(context)
-        return self.repo.list_tasks(query.check())
+        query.check()
+        if not query.limit_to(context):
+            return []
+        return self.repo.list_tasks(query)
 
     def for_image(self, context, image_id):
         """The tasks of an image the caller sees, newest first."""
         image = self.access.image(context, image_id, 'get_image')
         self.access.authorize(context, 'get_tasks')
-        return self.repo.list_tasks(task_mod.TaskQuery(
-            owner=self._owner_filter(context), image_id=image.id,
-            limit=1000))
+        query = task_mod.TaskQuery(image_id=image.id, limit=1000)
+        if not query.limit_to(context):
+            return []
+        return self.repo.list_tasks(query)

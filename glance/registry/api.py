@@ -301,11 +301,6 @@ class MembersController(_Visible):
         return member
 
 
-def _reachable(context, task):
-    return context.is_admin or (task.owner is not None and
-                                task.owner == context.owner)
-
-
 def _task_response(task):
     return wsgi.json_response({'task': wire.task_to_dict(task)})
 
@@ -317,7 +312,7 @@ class TasksController:
 
     def _visible(self, req, task_id):
         task = self.repo.get_task(task_id)
-        if not _reachable(req.context, task):
+        if not task_mod.reachable(req.context, task):
             raise exception.TaskNotFound(task_id=task_id)
         return task
 
@@ -329,18 +324,18 @@ class TasksController:
             limit=wire.from_text(int, 'limit', params.get('limit', '25')),
             **{name: params[name] for name in tasks_mod.QUERY_TEXT
                if name in params})
-        if not req.context.is_admin:
-            query.owner = req.context.owner
+        query.check()
+        tasks = (self.repo.list_tasks(query)
+                 if query.limit_to(req.context) else [])
         return wsgi.json_response({'tasks': [
-            wire.task_to_dict(task)
-            for task in self.repo.list_tasks(query.check())]})
+            wire.task_to_dict(task) for task in tasks]})
 
     def create(self, req):
         _writable(req)
         body = req.json_body_or_400()
         task = wire.task_from_dict(body.get('task')
                                    if isinstance(body, dict) else None)
-        if not _reachable(req.context, task):
+        if not task_mod.reachable(req.context, task):
             raise exception.Forbidden('A task belongs to its project.')
         self.repo.add_task(task)
         return _task_response(task)
@@ -358,7 +353,7 @@ class TasksController:
             wire.task_to_dict(task)
             for task in self.repo.stalled_tasks(req.params['status'],
                                                 older_than)
-            if _reachable(req.context, task)]})
+            if task_mod.reachable(req.context, task)]})
 
     def expired(self, req):
         _writable(req)

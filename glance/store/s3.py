@@ -17,6 +17,8 @@ a dead process left is aborted by ``delete_partial``, ``purge`` and
 ``clean_stale_partials``.  Reads stream in 1 MiB chunks.
 """
 
+import collections
+from concurrent import futures
 import datetime
 import logging
 import urllib.parse
@@ -36,6 +38,10 @@ LOG = logging.getLogger(__name__)
 MiB = 1024 * 1024
 # Seconds an S3 connection may stay silent before the request fails.
 TIMEOUT = 60
+# Part buffers an upload holds: the next part is read into one while the
+# parts in the others are sent.  A single buffer leaves S3 idle while a part
+# is read, and the client sending the image idle while a part is sent.
+PARTS_IN_FLIGHT = 2
 
 s3_opts = [
     cfg.StrOpt('s3_store_host',
@@ -294,38 +300,58 @@ class S3Driver(base.Driver):
 
     def _multipart(self, client, image_id, reader, buffer, count):
         """Send the buffer's ``count`` bytes and the rest of ``reader`` as
-        parts of a multipart upload; abort it if anything fails."""
+        parts of a multipart upload, up to PARTS_IN_FLIGHT of them sent
+        while the next is read; abort it if anything fails, once no part
+        is under way."""
         with _Call('starting a multipart upload'):
             upload_id = client.create_multipart_upload(
                 Bucket=self.bucket, Key=image_id)['UploadId']
-        parts, written = [], 0
-        try:
-            while count or not parts:
-                with _Call('storing a part'):
-                    try:
-                        etag = client.upload_part(
-                            Bucket=self.bucket, Key=image_id,
-                            UploadId=upload_id, PartNumber=len(parts) + 1,
-                            Body=_BufferBody(buffer[:count]),
-                            ContentLength=count)['ETag']
-                    except botocore_exceptions.ClientError as e:
-                        if _code(e)[0] == 'NoSuchUpload':
-                            # delete_partial aborted it meanwhile.
-                            raise exception.UploadCancelled() from None
-                        raise
-                parts.append({'PartNumber': len(parts) + 1, 'ETag': etag})
-                written += count
-                if count < len(buffer):
-                    break
-                count = segments.fill(reader, buffer)
-            with _Call('completing a multipart upload'):
-                client.complete_multipart_upload(
-                    Bucket=self.bucket, Key=image_id, UploadId=upload_id,
-                    MultipartUpload={'Parts': parts})
-        except BaseException:
-            self._abort_quietly(client, image_id, upload_id)
-            raise
+        free, pending, parts, written = [], collections.deque(), [], 0
+        with futures.ThreadPoolExecutor(PARTS_IN_FLIGHT) as senders:
+            try:
+                while True:
+                    number = len(parts) + len(pending) + 1
+                    pending.append((buffer, senders.submit(
+                        self._upload_part, client, image_id, upload_id,
+                        number, buffer[:count])))
+                    written += count
+                    if count < len(buffer):
+                        break
+                    if len(pending) > PARTS_IN_FLIGHT - 1:
+                        done, sent = pending.popleft()
+                        parts.append(sent.result())
+                        free.append(done)
+                    buffer = free.pop() if free else \
+                        memoryview(bytearray(self.part_size))
+                    count = segments.fill(reader, buffer)
+                    if not count:
+                        break
+                while pending:
+                    parts.append(pending.popleft()[1].result())
+                with _Call('completing a multipart upload'):
+                    client.complete_multipart_upload(
+                        Bucket=self.bucket, Key=image_id,
+                        UploadId=upload_id, MultipartUpload={'Parts': parts})
+            except BaseException:
+                futures.wait([sent for _buffer, sent in pending])
+                self._abort_quietly(client, image_id, upload_id)
+                raise
         return written
+
+    def _upload_part(self, client, key, upload_id, number, view):
+        """Send part ``number``; its entry in the completion request."""
+        with _Call('storing a part'):
+            try:
+                etag = client.upload_part(
+                    Bucket=self.bucket, Key=key, UploadId=upload_id,
+                    PartNumber=number, Body=_BufferBody(view),
+                    ContentLength=len(view))['ETag']
+            except botocore_exceptions.ClientError as e:
+                if _code(e)[0] == 'NoSuchUpload':
+                    # delete_partial aborted it meanwhile.
+                    raise exception.UploadCancelled() from None
+                raise
+        return {'PartNumber': number, 'ETag': etag}
 
     def _abort_quietly(self, client, key, upload_id):
         try:

@@ -7,12 +7,13 @@ reads and deletes with its configured keys.  Locations written by
 OpenStack Glance, ``s3://<access key>:<secret key>@<host>/<bucket>/<key>``,
 are read with the keys they carry.
 
-An upload holds one part buffer (``s3_store_large_object_chunk_size``) in
-memory, never more: an image that fits in it goes up in one PUT, any other
-(and every image of unknown size) as a multipart upload of parts of that
-size, each sent as soon as it is full.  botocore must re-read a body to
-sign and checksum it over http, so a part cannot be streamed without its
-buffer.  A failed upload aborts its multipart upload, leaving nothing; one
+An upload holds at most PARTS_IN_FLIGHT part buffers
+(``s3_store_large_object_chunk_size`` each) in memory, never more: an
+image that fits in one goes up in one PUT, any other (and every image of
+unknown size) as a multipart upload of parts of that size, each sent as
+soon as it is full while the next is read into another buffer.  botocore
+must re-read a body to sign and checksum it over http, so a part cannot be
+streamed without its buffer.  A failed upload aborts its multipart upload, leaving nothing; one
 a dead process left is aborted by ``delete_partial``, ``purge`` and
 ``clean_stale_partials``.  Reads stream in 1 MiB chunks.
 """
@@ -73,8 +74,8 @@ s3_opts = [
                     'upload; images of unknown size, and those larger than '
                     'one part, always are.'),
     cfg.IntOpt('s3_store_large_object_chunk_size', default=10, min=5,
-               help='Size in MiB of the parts of a multipart upload, and '
-                    'of the one buffer an upload holds in memory (S3 '
+               help='Size in MiB of the parts of a multipart upload; an '
+                    'upload holds two buffers of that size in memory (S3 '
                     'refuses parts under 5 MiB).  S3 '
                     'allows 10,000 parts: 10 MiB parts cap images at '
                     '97 GiB.'),
@@ -160,8 +161,8 @@ class _Call:
 
 
 class _BufferBody:
-    """A request body over the first ``size`` bytes of a buffer, without a
-    copy; seekable, as botocore needs to sign and checksum it."""
+    """A request body over a buffer, without a copy: reads are views of
+    it; seekable, as botocore needs to sign and checksum it."""
 
     def __init__(self, view):
         self._view = view
@@ -170,7 +171,7 @@ class _BufferBody:
     def read(self, size=-1):
         end = len(self._view) if size is None or size < 0 else \
             min(self._position + size, len(self._view))
-        piece = self._view[self._position:end].tobytes()
+        piece = self._view[self._position:end]
         self._position = end
         return piece
 

@@ -315,31 +315,38 @@ class RbdDriver(base.Driver):
             image = offload.call(self.rbd.Image, ioctx, name)
         except self.rbd.ImageNotFound:
             raise exception.UploadCancelled() from None
-        pending = collections.deque()
+        # Object buffers: one read into while the others are written; each
+        # is handed to librbd as it is (no copy into bytes) and read into
+        # again once its write is complete.
+        free, pending = [], collections.deque()
         try:
-            buffer = bytearray(self.chunk_size)
-            view = memoryview(buffer)
             capacity = offload.call(image.size)
             written = 0
             while True:
-                count = streams.fill(reader, view)
+                buffer = free.pop() if free else bytearray(self.chunk_size)
+                count = streams.fill(reader, memoryview(buffer))
                 if not count:
                     break
                 end = written + count
                 if end > capacity:
                     capacity = max(end, 2 * capacity)
                     offload.call(image.resize, capacity)
-                chunk = bytes(view[:count])
-                if not (self.thin and chunk == self._zeros[:count]):
-                    pending.append(offload.call(image.aio_write, chunk,
-                                                written, _ignore))
+                chunk = buffer if count == len(buffer) else \
+                    bytes(buffer[:count])
+                if self.thin and chunk == self._zeros[:count]:
+                    free.append(buffer)
+                else:
+                    pending.append((offload.call(
+                        image.aio_write, chunk, written, _ignore), buffer))
                     if len(pending) >= WRITES_IN_FLIGHT:
-                        _check_written(pending.popleft())
+                        completion, done = pending.popleft()
+                        _check_written(completion)
+                        free.append(done)
                 written = end
-                if count < len(view):
+                if count < len(buffer):
                     break
             while pending:
-                _check_written(pending.popleft())
+                _check_written(pending.popleft()[0])
             if capacity != written:
                 offload.call(image.resize, written)
             offload.call(image.flush)

@@ -12,7 +12,11 @@ random file of ``--size-mib`` MiB:
 * with the backend's own client, in the same run: python-swiftclient's
   ``put_object``/``get_object`` (1 MiB chunks), boto3's
   ``upload_fileobj``/``download_fileobj`` (its defaults: 8 MiB parts, 10
-  threads).
+  threads);
+* and uploaded again by that client reading the file through
+  glance-api's hashing (md5 and sha512, glance.common.hashing), which
+  every glance-api upload pays and the plain client does not: the
+  reference for what the store driver adds.
 
 Prints, per run, MiB/s of each and the ratio glance-api / native, the CPU
 seconds per GiB of glance-api (all its processes) and of the native client
@@ -37,6 +41,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
 import servers  # noqa: E402
+import transfer  # noqa: E402
 from tests.functional.server import ApiServer  # noqa: E402
 from tests.functional.server import PeakRss  # noqa: E402
 from tests import swift_server as swift_server_mod  # noqa: E402
@@ -93,14 +98,17 @@ def glance_transfer(api, path, size):
     return up, down, digest.hexdigest()
 
 
-def swift_native(swift, path, size):
+def swift_native(swift, path, size, hash_it=False):
     client = swift.swift_client()
     client.put_container('native')
 
     def upload():
         with open(path, 'rb') as f:
-            client.put_object('native', 'image', f, content_length=size,
+            body = transfer.Hashed(f, size) if hash_it else f
+            client.put_object('native', 'image', body, content_length=size,
                               chunk_size=MiB)
+            if hash_it:
+                body.finish()
 
     def download():
         _headers, body = client.get_object('native', 'image',
@@ -108,12 +116,13 @@ def swift_native(swift, path, size):
         for _chunk in body:
             pass
 
-    up, down = timed(upload), timed(download)
+    up = timed(upload)
+    down = None if hash_it else timed(download)
     client.delete_object('native', 'image')
     return up, down
 
 
-def s3_native(swift, path, size):
+def s3_native(swift, path, size, hash_it=False):
     client = swift.s3_client()
     try:
         client.create_bucket(Bucket='native-s3')
@@ -122,13 +131,17 @@ def s3_native(swift, path, size):
 
     def upload():
         with open(path, 'rb') as f:
-            client.upload_fileobj(f, 'native-s3', 'image')
+            body = transfer.Hashed(f, size) if hash_it else f
+            client.upload_fileobj(body, 'native-s3', 'image')
+            if hash_it:
+                body.finish()
 
     def download():
         with open(os.devnull, 'wb') as f:
             client.download_fileobj('native-s3', 'image', f)
 
-    up, down = timed(upload), timed(download)
+    up = timed(upload)
+    down = None if hash_it else timed(download)
     client.delete_object(Bucket='native-s3', Key='image')
     return up, down
 
@@ -188,8 +201,9 @@ def main():
                 as swift:
             print('| store | run | upload MiB/s (native) | ratio | CPU s/GiB '
                   '(native) | download MiB/s (native) | ratio | CPU s/GiB '
-                  '(native) | glance-api RSS start -> peak (MiB) | load |')
-            print('|---|---|---|---|---|---|---|---|---|---|')
+                  '(native) | upload vs native + hashing: MiB/s | ratio | '
+                  'CPU s/GiB | glance-api RSS start -> peak (MiB) | load |')
+            print('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
             for kind in args.stores.split(','):
                 api = ApiServer(os.path.join(work, 'api-' + kind),
                                 flavor='trusted-auth', conf={
@@ -204,24 +218,28 @@ def main():
                         assert md5 == expected, 'download differs'
                         native_up, native_down = natives[kind](swift, path,
                                                                size)
+                        hashed_up, _none = natives[kind](swift, path, size,
+                                                         hash_it=True)
                         # Per GiB: seconds and CPU seconds scaled alike.
                         row = [tuple(v * per_gib for v in pair) for pair in (
-                            up, native_up, down, native_down)]
+                            up, native_up, down, native_down, up, hashed_up)]
                         rows.append(row)
-                        print('| %s | %d | %s | %s | %.0f -> %.0f | %.1f |'
-                              % (kind, run, cells(row[0:2]),
-                                 cells(row[2:4]), rss.start, rss.peak,
-                                 os.getloadavg()[0]), flush=True)
+                        print('| %s | %d | %s | %s | %s | %.0f -> %.0f | '
+                              '%.1f |' % (kind, run, cells(row[0:2]),
+                                          cells(row[2:4]), cells(row[4:6]),
+                                          rss.start, rss.peak,
+                                          os.getloadavg()[0]), flush=True)
                 finally:
                     api.stop()
                 # MiB/s and CPU: medians of each; ratios: of the pairs.
                 medians = [tuple(statistics.median(r[i][j] for r in rows)
-                                 for j in (0, 1)) for i in range(4)]
+                                 for j in (0, 1)) for i in range(6)]
                 ratios = [statistics.median(r[i + 1][0] / r[i][0]
-                                            for r in rows) for i in (0, 2)]
-                print('| %s | median | %s | %s | | |' % (
+                                            for r in rows) for i in (0, 2, 4)]
+                print('| %s | median | %s | %s | %s | | |' % (
                     kind, cells(medians[0:2], ratios[0]),
-                    cells(medians[2:4], ratios[1])), flush=True)
+                    cells(medians[2:4], ratios[1]),
+                    cells(medians[4:6], ratios[2])), flush=True)
 
 
 if __name__ == '__main__':

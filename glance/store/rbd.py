@@ -55,9 +55,9 @@ SNAPSHOT = 'snap'
 # Seconds the start-up check waits for the cluster when
 # rados_connect_timeout leaves librados's 300.
 STARTUP_CHECK_TIMEOUT = 10
-# Object writes an upload keeps under way at once (each holding its object
-# in memory): one write at a time leaves the cluster idle while the next
-# object is received and hashed.
+# Object buffers an upload holds: the next object is read into one while
+# the others are written.  One write at a time leaves the cluster idle while
+# the next object is received and hashed.
 WRITES_IN_FLIGHT = 4
 # librbd's layering feature, which clones need (rbd.RBD_FEATURE_LAYERING),
 # without importing rbd here.
@@ -66,9 +66,8 @@ FEATURE_LAYERING = 1
 rbd_opts = [
     cfg.IntOpt('rbd_store_chunk_size', default=8, min=1,
                help='Size in MiB of the objects RBD images are split into, '
-                    'a power of two; an upload writes one object at a '
-                    'time, so it also bounds the memory each upload '
-                    'holds.'),
+                    'a power of two; an upload holds four objects in '
+                    'memory (one being read, three being written).'),
     cfg.StrOpt('rbd_store_pool', default='images',
                help='RADOS pool where new images are stored.'),
     cfg.StrOpt('rbd_store_user',

@@ -175,11 +175,11 @@ class FilesystemDriver(base.Driver):
     def configured_datadir(self):
         """The directory this driver keeps its files in, and the option
         naming it (for messages)."""
-        return (self.conf[base.GROUP].filesystem_store_datadir,
+        return (self.opts.filesystem_store_datadir,
                 'filesystem_store_datadir')
 
     def configure(self):
-        opts = self.conf[base.GROUP]
+        opts = self.opts
         datadir, option = self.configured_datadir()
         if not datadir or not os.path.isabs(datadir):
             raise exception.ConfigError(
@@ -357,6 +357,15 @@ class FilesystemDriver(base.Driver):
             raise exception.StorageFull(
                 'The image needs %d bytes; the filesystem store has %d free.'
                 % (size, available))
+
+    def serves(self, uri):
+        """Whether ``uri`` names a file of this store's directory: two
+        filesystem stores share the file scheme."""
+        try:
+            self._path_from_uri(uri)
+        except (exception.BadStoreUri, exception.Forbidden):
+            return False
+        return True
 
     def _path_from_uri(self, uri):
         """The file a location names, if it is one this store may touch."""

@@ -139,6 +139,13 @@ def display_uri(uri):
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
+def store_ids(locations):
+    """The ids of the stores holding data at ``locations`` (their
+    ``metadata.store``), in order: an image's ``stores`` attribute."""
+    return [location.metadata['store'] for location in locations
+            if location.metadata.get('store')]
+
+
 def known_driver_names():
     names = set(DRIVERS)
     names.update(ep.name for ep in metadata.entry_points(
@@ -274,6 +281,12 @@ class StoreRegistry:
         return {name: opts[option] for name, option in
                 DETAIL_PROPERTIES.get(self._types[store_id], {}).items()
                 if option in opts}
+
+    def weight(self, store_id):
+        """The ``weight`` of the store ``store_id``; 0 for no enabled
+        store."""
+        driver = self._by_id.get(store_id)
+        return driver.opts.weight if driver is not None else 0
 
     def driver_for_store(self, store_id):
         """The store of id ``store_id``; UnknownScheme if none is enabled

@@ -1,0 +1,117 @@
+"""Several stores at once in a real glance-api (two filesystem stores),
+driven by python-glanceclient's CLI and openstacksdk, unchanged."""
+
+import hashlib
+import os
+import time
+
+import pytest
+
+from tests.functional.test_clients import run_glance_cli
+
+
+@pytest.fixture
+def server(make_api_server, tmp_path):
+    return make_api_server(conf={
+        'DEFAULT': {'enabled_backends': 'fast:file, cold:file'},
+        'glance_store': {'default_backend': 'fast'},
+        'fast': {'filesystem_store_datadir': str(tmp_path / 'fast'),
+                 'store_description': 'Fast and dear'},
+        'cold': {'filesystem_store_datadir': str(tmp_path / 'cold')},
+    })
+
+
+@pytest.fixture
+def image_file(tmp_path):
+    data = os.urandom(2 * 1024 * 1024 + 99)
+    path = tmp_path / 'disk.img'
+    path.write_bytes(data)
+    return path, data
+
+
+def in_store(tmp_path, store_id):
+    return sorted(name for name in os.listdir(tmp_path / store_id)
+                  if not name.startswith('.'))
+
+
+def cli_json(server, *args):
+    """A glance command's table output as {Property: Value}."""
+    table = {}
+    for line in run_glance_cli(server, *args).splitlines():
+        cells = [cell.strip() for cell in line.split('|')[1:-1]]
+        if len(cells) == 2 and cells[0] not in ('Property', ''):
+            table[cells[0]] = cells[1]
+    return table
+
+
+def wait_until(check, timeout=60):
+    give_up_at = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < give_up_at
+        time.sleep(0.2)
+
+
+def test_glanceclient_cli(server, image_file, tmp_path):
+    path, data = image_file
+    listing = run_glance_cli(server, 'stores-info')
+    assert 'fast' in listing and 'cold' in listing
+    detail = run_glance_cli(server, 'stores-info', '--detail')
+    assert 'data_dir' in detail and 'Fast and dear' in listing
+
+    image = cli_json(server, 'image-create', '--name', 'in-cold',
+                     '--disk-format', 'raw', '--container-format', 'bare',
+                     '--store', 'cold', '--file', str(path))
+    assert image['status'] == 'active' and image['stores'] == 'cold'
+    assert in_store(tmp_path, 'cold') == [image['id']]
+
+    from glanceclient import client
+    other = client.Client('2', endpoint=server.url, token='unused').images \
+        .create(name='later', disk_format='raw', container_format='bare')
+    run_glance_cli(server, 'image-upload', '--store', 'fast', '--file',
+                   str(path), other['id'])
+    assert cli_json(server, 'image-show', other['id'])['stores'] == 'fast'
+
+    run_glance_cli(server, 'image-import', '--import-method', 'copy-image',
+                   '--stores', 'fast', image['id'])
+    wait_until(lambda: cli_json(server, 'image-show', image['id'])[
+        'stores'] == 'cold,fast')
+    with open(tmp_path / 'fast' / image['id'], 'rb') as copied:
+        assert hashlib.md5(copied.read()).hexdigest() == image['checksum']
+
+    run_glance_cli(server, 'stores-delete', '--store', 'cold', image['id'])
+    assert cli_json(server, 'image-show', image['id'])['stores'] == 'fast'
+    assert in_store(tmp_path, 'cold') == []
+    target = tmp_path / 'out.img'
+    run_glance_cli(server, 'image-download', '--file', str(target),
+                   image['id'])
+    assert target.read_bytes() == data
+
+    run_glance_cli(server, 'image-delete', image['id'], other['id'])
+    assert in_store(tmp_path, 'fast') == in_store(tmp_path, 'cold') == []
+
+
+def test_openstacksdk(server, image_file, tmp_path):
+    import openstack
+    path, data = image_file
+    conn = openstack.connection.Connection(
+        auth_type='none', image_endpoint_override=server.url + '/v2')
+    stores = {store.id: store for store in conn.image.stores()}
+    assert set(stores) == {'fast', 'cold'}
+    assert stores['fast'].is_default
+    assert stores['fast'].description == 'Fast and dear'
+
+    image = conn.image.create_image(
+        name='sdk-cold', data=data, disk_format='raw',
+        container_format='bare', use_import=True, stores=['cold'],
+        wait=True)
+    wait_until(lambda: conn.image.get_image(image.id).status == 'active')
+    image = conn.image.get_image(image.id)
+    assert image.properties['stores'] == 'cold'
+    assert image.checksum == hashlib.md5(data).hexdigest()
+
+    conn.image.import_image(image, method='copy-image', stores=['fast'])
+    wait_until(lambda: conn.image.get_image(image.id).properties[
+        'stores'] == 'cold,fast')
+    assert in_store(tmp_path, 'fast') == [image.id]
+    conn.image.delete_image(image)
+    assert in_store(tmp_path, 'fast') == in_store(tmp_path, 'cold') == []

@@ -90,7 +90,8 @@ backend_opts = [
 RESERVED_PREFIX = 'os_glance_'
 
 # What GET /v2/info/stores/detail shows of a store, by type: the property
-# and the driver option it comes from (as Glance shows them).
+# and the driver option it comes from (as Glance shows them; an option the
+# driver lacks is left out).
 DETAIL_PROPERTIES = {
     'file': {'data_dir': 'filesystem_store_datadir',
              'chunk_size': 'filesystem_store_chunk_size',
@@ -104,8 +105,7 @@ DETAIL_PROPERTIES = {
                   'swift_store_large_object_chunk_size'},
     's3': {'s3_store_large_object_size': 's3_store_large_object_size',
            's3_store_large_object_chunk_size':
-               's3_store_large_object_chunk_size',
-           's3_store_thread_pools': 's3_store_thread_pools'},
+               's3_store_large_object_chunk_size'},
 }
 DETAIL_PROPERTIES['filesystem'] = DETAIL_PROPERTIES['file']
 

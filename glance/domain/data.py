@@ -453,7 +453,7 @@ class ImageData:
         is in use outside this service (an RBD snapshot with clones)."""
         for location in image.locations:
             if self.stores.owns(location.url):
-                self._check_deletable(location.url)
+                self._check_deletable(location)
         image = self.transition(image.id, image.status,
                                 lifecycle.PENDING_DELETE, deleted=True)
         return self.remove_pending(image)
@@ -464,7 +464,7 @@ class ImageData:
         try:
             for location in image.locations:
                 if self.stores.owns(location.url):
-                    self._remove_data(location.url)
+                    self._remove_data(location)
             self.stores.purge(image.id)
         except (exception.StoreUnavailable, exception.InUseByStore) as error:
             LOG.warning('Data of image %s not removed yet (%s); it stays '
@@ -503,25 +503,28 @@ class ImageData:
         if location is None:
             raise exception.NotFound('Image %s is not stored in store %s.'
                                      % (image_id, store_id))
-        self.stores.check_deletable(location.url)
-        self._remove_data(location.url)
+        self.stores.check_deletable(location.url,
+                                    location.metadata.get('store'))
+        self._remove_data(location)
         self.transition(image.id, lifecycle.ACTIVE, lifecycle.ACTIVE,
                         locations=[other for other in image.locations
                                    if other is not location])
 
-    def _check_deletable(self, uri):
-        """InUseByStore if the data at ``uri`` may not go.  A store that
-        cannot tell now (unreachable) is asked again when the data is
+    def _check_deletable(self, location):
+        """InUseByStore if the data at ``location`` may not go.  A store
+        that cannot tell now (unreachable) is asked again when the data is
         removed, by maintenance if need be."""
         try:
-            self.stores.check_deletable(uri)
+            self.stores.check_deletable(location.url,
+                                        location.metadata.get('store'))
         except (exception.NotFound, exception.StoreUnavailable) as error:
             LOG.info('Could not ask whether the data at %s is in use: %s',
-                     store.display_uri(uri), error)
+                     store.display_uri(location.url), error)
 
-    def _remove_data(self, uri):
+    def _remove_data(self, location):
+        """Remove the data at ``location``, from the store it names."""
         try:
-            self.stores.delete(uri)
+            self.stores.delete(location.url, location.metadata.get('store'))
         except exception.NotFound:
             pass
 

@@ -344,10 +344,7 @@ class StoreRegistry:
     def driver_for_location(self, location):
         """The driver of a Location: the store its metadata names if that
         one is enabled, else the one serving its URI."""
-        store_id = location.metadata.get('store')
-        if store_id in self._by_id:
-            return self._by_id[store_id]
-        return self.driver_for_uri(location.url)
+        return self._driver(location.url, location.metadata.get('store'))
 
     def _capable(self, uri, capability):
         driver = self._serving(uri)
@@ -420,11 +417,17 @@ class StoreRegistry:
     def get_size(self, uri):
         return self.driver_for_uri(uri).get_size(uri)
 
-    def delete(self, uri):
-        return self.driver_for_uri(uri).delete(uri)
+    def _driver(self, uri, store_id):
+        driver = self._by_id.get(store_id)
+        return driver if driver is not None else self.driver_for_uri(uri)
 
-    def check_deletable(self, uri):
-        return self.driver_for_uri(uri).check_deletable(uri)
+    def delete(self, uri, store_id=None):
+        """Driver.delete through the store ``store_id`` if enabled (the
+        one a location records), else the one serving ``uri``."""
+        return self._driver(uri, store_id).delete(uri)
+
+    def check_deletable(self, uri, store_id=None):
+        return self._driver(uri, store_id).check_deletable(uri)
 
     def purge(self, image_id):
         """Driver.purge in every writable store and the staging area; the

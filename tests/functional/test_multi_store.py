@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.functional.test_clients import image_file  # noqa: F401
 from tests.functional.test_clients import run_glance_cli
 
 
@@ -19,14 +20,6 @@ def server(make_api_server, tmp_path):
                  'store_description': 'Fast and dear'},
         'cold': {'filesystem_store_datadir': str(tmp_path / 'cold')},
     })
-
-
-@pytest.fixture
-def image_file(tmp_path):
-    data = os.urandom(2 * 1024 * 1024 + 99)
-    path = tmp_path / 'disk.img'
-    path.write_bytes(data)
-    return path, data
 
 
 def in_store(tmp_path, store_id):

@@ -1,7 +1,8 @@
-"""Several stores at once in a real glance-api (two filesystem stores),
-driven by python-glanceclient's CLI and openstacksdk, unchanged."""
+"""Several stores at once in a real glance-api (two filesystem stores, and
+a real Swift), driven by python-glanceclient and openstacksdk, unchanged."""
 
 import hashlib
+import io
 import os
 import time
 
@@ -9,6 +10,7 @@ import pytest
 
 from tests.functional.test_clients import image_file  # noqa: F401
 from tests.functional.test_clients import run_glance_cli
+from tests.functional.test_object_stores import SwiftBackend
 
 
 @pytest.fixture
@@ -106,3 +108,31 @@ def test_openstacksdk(server, image_file, tmp_path):
     assert in_store(tmp_path, 'fast') == [image.id]
     conn.image.delete_image(image)
     assert in_store(tmp_path, 'fast') == in_store(tmp_path, 'cold') == []
+
+
+def test_swift_among_several_stores(make_api_server, swift_server, tmp_path):
+    """A copy in a real Swift, read once the filesystem copy is gone, and
+    removed with the image."""
+    from glanceclient import client
+    swift = SwiftBackend(swift_server, tmp_path)
+    obj = {name: value for name, value in swift.conf(swift.proxy_port).items()
+           if name not in ('stores', 'default_store')}
+    server = make_api_server(conf={
+        'DEFAULT': {'enabled_backends': 'fast:file, obj:swift'},
+        'glance_store': {'default_backend': 'fast'},
+        'fast': {'filesystem_store_datadir': str(tmp_path / 'fast')},
+        'obj': obj})
+    glance = client.Client('2', endpoint=server.url, token='unused')
+    data = os.urandom(5 * 1024 * 1024 + 3)
+    image = glance.images.create(disk_format='raw', container_format='bare')
+    glance.images.upload(image['id'], io.BytesIO(data))
+    glance.images.image_import(image['id'], method='copy-image',
+                               stores=['obj'])
+    wait_until(lambda: glance.images.get(image['id'])['stores'] ==
+               'fast,obj')
+    assert swift.contents()
+    glance.images.delete_from_store('fast', image['id'])
+    assert in_store(tmp_path, 'fast') == []
+    assert b''.join(glance.images.data(image['id'])) == data
+    glance.images.delete(image['id'])
+    assert swift.contents() == []

@@ -249,8 +249,8 @@ class ImageImport:
                     "x-image-meta-store header or stores parameter")
             return self.stores.writable_store_ids()
         if names is None:
-            return [header_store or self.stores.default_driver().store_id]
-        if header_store is not None:
+            names = [header_store or self.stores.default_driver().store_id]
+        elif header_store is not None:
             raise exception.BadRequest(
                 "Stores parameter and x-image-meta-store header can't be "
                 "both specified")

@@ -243,6 +243,12 @@ def test_import_request_shapes(api):
     assert 'both specified' in response.text
     response = start_import(api, image['id'], stores=['nowhere'])
     assert response.status_code == 409
+    response = api.post('/v2/images/%s/import' % image['id'], json={
+        'method': {'name': 'glance-direct'}},
+        headers={'X-Image-Meta-Store': 'nowhere'})
+    assert response.status_code == 409
+    assert 'Unknown scheme nowhere' in response.text
+    assert show(api, image['id']).json()['status'] == 'uploading'
 
 
 def test_all_stores_must_succeed_needs_several_stores(single):

@@ -199,7 +199,7 @@ class ImageData:
                 locations=current.locations + [
                     self.location(stored.uri, driver)])
         except BaseException:
-            self._remove_quietly(stored.uri)
+            self._remove_quietly(stored.uri, driver)
             raise
 
     def location(self, uri, driver=None):
@@ -283,7 +283,7 @@ class ImageData:
             if reader is not None:
                 reader.abort()
             if stored is not None:
-                self._remove_quietly(stored.uri)
+                self._remove_quietly(stored.uri, driver)
             raise
         return stored, size, md5, os_hash, virtual_size
 
@@ -338,8 +338,8 @@ class ImageData:
                            for driver, result in written],
                 storage_quota=storage_quota), failed
         except BaseException as error:
-            for _driver, result in written:
-                self._remove_quietly(result[0].uri)
+            for driver, result in written:
+                self._remove_quietly(result[0].uri, driver)
             self._abandon_upload(image_id, kill=isinstance(
                 error, exception.ChecksumMismatch), status=status)
             if isinstance(error, exception.ImageSizeLimitExceeded) and \
@@ -362,9 +362,10 @@ class ImageData:
             return cap, None
         return left, left
 
-    def _remove_quietly(self, uri):
+    def _remove_quietly(self, uri, driver):
+        """Remove what ``driver`` stored at ``uri`` for a failed write."""
         try:
-            self.stores.delete(uri)
+            self.stores.delete(uri, driver.store_id)
         except Exception:
             LOG.exception('Could not remove the data of a failed upload at '
                           '%s; it goes when its image is deleted', uri)

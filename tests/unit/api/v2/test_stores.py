@@ -331,3 +331,13 @@ def test_deleting_an_image_removes_its_data_from_every_store(api, tmp_path):
     image = image_in(api, 'fast', 'cold')
     assert api.delete('/v2/images/' + image['id']).status_code == 204
     assert files(tmp_path, 'fast') == files(tmp_path, 'cold') == []
+
+
+def test_glance_registry_keeps_the_store_of_each_location(make_api,
+                                                          tmp_path):
+    api = make_api(conf=several_stores(tmp_path), data_api='registry')
+    image = image_in(api, 'cold', 'fast')
+    assert image['stores'] == 'cold,fast'
+    assert api.delete('/v2/stores/cold/' + image['id']).status_code == 204
+    assert show(api, image['id']).json()['stores'] == 'fast'
+    assert files(tmp_path, 'cold') == []

@@ -8,10 +8,13 @@ GET and HEAD, one byte range (``Range: bytes=A-`` or ``bytes=A-B``, 206),
 404 for missing files.  Path prefixes change the behaviour:
 ``/redirect/<name>`` redirects (302) to ``/<name>``;
 ``/redirect-to/<url, percent-encoded>`` redirects (302) to that URL;
+``/loop/<name>`` redirects (302) to itself, forever;
 ``/slow/<name>`` sends its 64 KiB chunks 0.2 s apart; ``/private/<name>``
 needs Basic credentials ``user:secret`` (else 401); ``/chunked/<name>``
 answers without Content-Length, chunked; ``/norange/<name>`` ignores Range.
-``requests`` lists the paths asked for, in order.
+It also serves as an http proxy: a request for an absolute URL
+(``GET http://host/path``) is answered as one for its path.
+``requests`` lists the paths (or absolute URLs) asked for, in order.
 
 The server runs in a process of its own, so that nothing the test process
 does (eventlet monkey-patching included) can stall it.
@@ -48,7 +51,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _serve(self, send_body):
         with open(os.path.join(self.server.directory, REQUEST_LOG), 'a') as f:
             f.write(self.path + '\n')
-        mode, _, name = self.path.lstrip('/').rpartition('/')
+        path = urllib.parse.urlsplit(self.path).path \
+            if self.path.startswith('http://') else self.path
+        mode, _, name = path.lstrip('/').rpartition('/')
+        if mode == 'loop':
+            return self._reply(302, headers={'Location': path})
         if mode == 'redirect':
             return self._reply(302, headers={'Location': '/' + name})
         if mode == 'redirect-to':

@@ -30,6 +30,9 @@ import sys
 import time
 import urllib.parse
 
+# The address the server listens on, which the http store refuses unless
+# [glance_store] http_allowed_internal_hosts names it.
+HOST = '127.0.0.1'
 CHUNK = 64 * 1024
 SLOW_PAUSE = 0.2
 CREDENTIALS = 'user:secret'
@@ -135,7 +138,7 @@ class FileServer:
             return []
 
     def url(self, path, credentials=None):
-        netloc = '127.0.0.1:%d' % self.port
+        netloc = '%s:%d' % (HOST, self.port)
         if credentials:
             netloc = '%s@%s' % (credentials, netloc)
         return 'http://%s/%s' % (netloc, path)
@@ -164,7 +167,7 @@ def serving(directory, **files):
 
 
 def main(directory):
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
+    server = http.server.ThreadingHTTPServer((HOST, 0), _Handler)
     server.daemon_threads = True
     server.directory = directory
     print(server.server_address[1], flush=True)

@@ -11,6 +11,7 @@ import pytest
 from glance.common import exception
 from glance.store import base
 from glance.store import http
+from tests import file_server
 from tests.file_server import serving
 from tests.unit.store import helpers
 
@@ -188,3 +189,50 @@ def test_proxy_information_is_checked_at_start(information):
     with pytest.raises(exception.ConfigError,
                        match='http_proxy_information'):
         configured(http_proxy_information=information)
+
+
+@pytest.fixture(scope='module')
+def tls_server(tmp_path_factory):
+    """The test server over https, and its certificate file."""
+    directory = tmp_path_factory.mktemp('tls')
+    (directory / 'disk.img').write_bytes(DATA)
+    cert, key = file_server.certificate(directory)
+    with file_server.FileServer(directory, tls=(cert, key)) as web:
+        web.cert = cert
+        yield web
+
+
+def test_https_checks_the_certificate(tls_server):
+    url = tls_server.url('disk.img')
+    allowed = {'http_allowed_internal_hosts': ['127.0.0.1']}
+    with pytest.raises(exception.StoreUnavailable,
+                       match='CERTIFICATE_VERIFY_FAILED'):
+        configured(**allowed).get(url)
+    trusting = configured(https_ca_certificates_file=tls_server.cert,
+                          **allowed)
+    assert read(trusting.get(url, 5, 10)) == DATA[5:15]
+    assert trusting.get_size(url) == len(DATA)
+    assert read(configured(https_insecure=True, **allowed).get(url)) == DATA
+
+
+def test_https_through_the_proxy_checks_the_origin_s_name(tls_server,
+                                                         server):
+    """CONNECT to a name only the proxy knows; the certificate is checked
+    against that name."""
+    proxy = {'https': '127.0.0.1:%d' % server.port}
+    url = 'https://%s:%d/disk.img' % (file_server.TLS_NAME, tls_server.port)
+    driver = configured(https_ca_certificates_file=tls_server.cert,
+                        http_proxy_information=proxy)
+    assert read(driver.get(url)) == DATA
+    assert server.requests[-1] == 'CONNECT %s:%d' % (file_server.TLS_NAME,
+                                                     tls_server.port)
+    wrong_name = url.replace(file_server.TLS_NAME, 'other.invalid')
+    with pytest.raises(exception.StoreUnavailable,
+                       match='CERTIFICATE_VERIFY_FAILED'):
+        driver.get(wrong_name)
+
+
+def test_a_server_that_stalls_fails_the_read(driver, server, monkeypatch):
+    monkeypatch.setattr(http, 'TIMEOUT', 0.05)
+    with pytest.raises(exception.StoreUnavailable, match='timed out'):
+        read(driver.get(server.url('slow/disk.img')))

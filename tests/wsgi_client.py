@@ -168,8 +168,10 @@ class InProcessApi(WSGIClient):
             self._set({
                 'DEFAULT': {'data_api': DATA_APIS[data_api]},
                 'database': {'connection': 'sqlite:///' + database},
-                'glance_store': {'filesystem_store_datadir': self.datadir,
-                                 'http_allowed_internal_hosts': [file_server.HOST]},
+                'glance_store': {
+                    'filesystem_store_datadir': self.datadir,
+                    # The tests' web servers listen on loopback.
+                    'http_allowed_internal_hosts': [file_server.HOST]},
             })
             self._set({'DEFAULT': {'node_staging_uri': 'file://' +
                                    os.path.join(str(directory), 'staging')}})

@@ -328,6 +328,7 @@ class ApiServer(GlanceServer):
         # child would pass for a worker, and change what a test watches.
         own = {'glance_store': {
             'filesystem_store_datadir': self._path('images'),
+            # The tests' web servers listen on loopback.
             'http_allowed_internal_hosts': file_server.HOST},
             'DEFAULT': {'maintenance_interval': 0,
                         'node_staging_uri': 'file://' + self._path(

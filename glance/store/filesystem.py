@@ -193,6 +193,28 @@ def _parse_datadir(value, option):
             '%s: the priority of %r is not a whole number' % (option, value))
 
 
+def _make_datadirs(entries, option):
+    """The Datadirs of (path, priority) pairs, created if missing, highest
+    priority first (then in the order given); ConfigError naming
+    ``option``."""
+    datadirs = []
+    for path, priority in entries:
+        if not path or not os.path.isabs(path):
+            raise exception.ConfigError(
+                '%s must be an absolute path, not %r' % (option, path))
+        path = os.path.normpath(path)
+        if path in (datadir.path for datadir in datadirs):
+            raise exception.ConfigError('%s names %s twice' % (option, path))
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as e:
+            raise exception.ConfigError(
+                'Cannot create %s %s: %s' % (option, path, e))
+        datadirs.append(Datadir(path, os.path.realpath(path), priority))
+    datadirs.sort(key=lambda datadir: -datadir.priority)
+    return datadirs
+
+
 def _free_space(path):
     stats = os.statvfs(path)
     return stats.f_bavail * stats.f_frsize
@@ -251,23 +273,7 @@ class FilesystemDriver(base.Driver):
         self.direct_writes = opts.filesystem_store_direct_writes
         self.thin_provisioning = opts.filesystem_thin_provisioning
         entries, option = self.configured_datadirs()
-        datadirs = []
-        for path, priority in entries:
-            if not path or not os.path.isabs(path):
-                raise exception.ConfigError(
-                    '%s must be an absolute path, not %r' % (option, path))
-            path = os.path.normpath(path)
-            if path in (datadir.path for datadir in datadirs):
-                raise exception.ConfigError(
-                    '%s names %s twice' % (option, path))
-            try:
-                os.makedirs(path, exist_ok=True)
-            except OSError as e:
-                raise exception.ConfigError(
-                    'Cannot create %s %s: %s' % (option, path, e))
-            datadirs.append(Datadir(path, os.path.realpath(path), priority))
-        # Highest priority first, then in the order given.
-        datadirs.sort(key=lambda datadir: -datadir.priority)
+        datadirs = _make_datadirs(entries, option)
         self.datadirs = tuple(datadirs)
         self.datadir = datadirs[0].path
         self._real_datadirs = frozenset(d.real_path for d in datadirs)
@@ -288,6 +294,8 @@ class FilesystemDriver(base.Driver):
                         'its other directories.', self.name,
                         ', '.join(unwritable))
         elif self.may_be_read_only:
+            # DELETE stays: deleting an image still tries to remove its
+            # file (and says why it cannot), rather than leave it unseen.
             self.capabilities = self.capabilities - {base.WRITE}
             LOG.warning('The %s store is read-only: it cannot write to %s. '
                         'Images already there are served.', self.name,

@@ -509,24 +509,24 @@ class FilesystemDriver(base.Driver):
         probe = os.path.join(path, base.partial_name('probe'))
         link = os.path.join(path, base.partial_name('probe-link'))
         try:
-            try:
-                os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                                 0o600))
-            except OSError as e:
-                if e.errno in _DENIED_ERRNOS:
-                    return e.strerror
-                raise exception.ConfigError(
-                    '%s %s is unusable: cannot create files there (%s)'
-                    % (option, path, e))
-            try:
-                os.link(probe, link)
-            except OSError as e:
-                raise exception.ConfigError(
-                    '%s %s is unusable: cannot hard-link files there (%s)'
-                    % (option, path, e))
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                             0o600))
+        except OSError as e:
+            if e.errno in _DENIED_ERRNOS:
+                return e.strerror
+            raise exception.ConfigError(
+                '%s %s is unusable: cannot create files there (%s)'
+                % (option, path, e))
+        try:
+            os.link(probe, link)
+        except OSError as e:
+            raise exception.ConfigError(
+                '%s %s is unusable: cannot hard-link files there (%s)'
+                % (option, path, e))
+        else:
+            _remove_quietly(link)
         finally:
             _remove_quietly(probe)
-            _remove_quietly(link)
         return None
 
     def _open_datadir_to_file_readers(self, path):

@@ -716,3 +716,16 @@ def test_an_unwritable_staging_area_fails_the_start(conf, tmp_path,
         staging.StagingArea(conf).configure()
     monkeypatch.undo()
     os.chmod(tmp_path / 'staging', 0o755)
+
+
+def test_file_perm_in_every_datadir(conf, tmp_path):
+    for name in ('a', 'b'):
+        (tmp_path / name).mkdir(mode=0o700)
+    conf.set_override('filesystem_store_file_perm', 644,
+                      group='glance_store')
+    driver = several(conf, tmp_path, 'a:1', 'b:2')
+    for name in ('a', 'b'):
+        assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o711
+    stored, _digests = store(driver, b'data')
+    assert stat.S_IMODE(os.stat(stored.uri[len('file://'):]).st_mode) == \
+        0o644

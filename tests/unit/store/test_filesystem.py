@@ -537,13 +537,14 @@ def test_memory_stays_flat_for_a_large_upload(tmp_path):
 # -- several datadirs, thin provisioning, read-only directories ----------
 
 
-def several(conf, tmp_path, *specs):
+def several(conf, tmp_path, *specs, **settings):
     """A driver on the datadirs ``specs`` ("name:priority" under
-    tmp_path), filesystem_store_datadir set empty."""
+    tmp_path), filesystem_store_datadir set empty, and ``settings``."""
     helpers.set_datadir(conf, '')
-    conf.set_override('filesystem_store_datadirs',
-                      [str(tmp_path / spec) for spec in specs],
-                      group='glance_store')
+    settings['filesystem_store_datadirs'] = [str(tmp_path / spec)
+                                             for spec in specs]
+    for name, value in settings.items():
+        conf.set_override(name, value, group='glance_store')
     driver = filesystem.FilesystemDriver(conf)
     driver.configure()
     return driver
@@ -721,9 +722,8 @@ def test_an_unwritable_staging_area_fails_the_start(conf, tmp_path,
 def test_file_perm_in_every_datadir(conf, tmp_path):
     for name in ('a', 'b'):
         (tmp_path / name).mkdir(mode=0o700)
-    conf.set_override('filesystem_store_file_perm', 644,
-                      group='glance_store')
-    driver = several(conf, tmp_path, 'a:1', 'b:2')
+    driver = several(conf, tmp_path, 'a:1', 'b:2',
+                     filesystem_store_file_perm=644)
     for name in ('a', 'b'):
         assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o711
     stored, _digests = store(driver, b'data')

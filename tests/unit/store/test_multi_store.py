@@ -65,7 +65,8 @@ def test_each_store_is_a_driver_with_its_own_options(stores, tmp_path):
     assert stores.writable_store_ids() == ['fast', 'cold']
     assert stores.store_type('web') == 'http'
     assert stores.details('fast') == {'data_dir': str(tmp_path / 'fast'),
-                                      'chunk_size': 1024 * 1024}
+                                      'chunk_size': 1024 * 1024,
+                                      'thin_provisioning': False}
 
 
 def test_locations_are_told_apart_by_store(stores):

@@ -90,7 +90,8 @@ def test_info_stores_detail_adds_type_and_properties(api, tmp_path):
     assert stores[1] == {
         'id': 'cold', 'type': 'file', 'weight': 5,
         'properties': {'data_dir': str(tmp_path / 'cold'),
-                       'chunk_size': 1024 * 1024}}
+                       'chunk_size': 1024 * 1024,
+                       'thin_provisioning': False}}
     assert stores[2]['type'] == 'http' and stores[2]['properties'] == {}
 
 

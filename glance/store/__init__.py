@@ -250,6 +250,9 @@ class StoreRegistry:
     def check_deletable(self, uri):
         return self.driver_for_uri(uri).check_deletable(uri)
 
+    def set_acls(self, uri, public=False, read_tenants=()):
+        return self.driver_for_uri(uri).set_acls(uri, public, read_tenants)
+
     def purge(self, image_id):
         """Driver.purge in every writable store and the staging area; the
         names removed.

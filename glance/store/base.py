@@ -226,6 +226,14 @@ class Driver(abc.ABC):
         and StoreUnavailable as delete().  The default has no such users.
         """
 
+    def set_acls(self, uri, public=False, read_tenants=()):
+        """Let the callers who may read the image read the data at ``uri``
+        with their own credentials: every authenticated caller when
+        ``public``, else the projects ``read_tenants``.  For stores that
+        keep data in the owner's account (swift's multi-tenant mode); the
+        default has nothing to do.  StoreUnavailable if the storage fails.
+        """
+
     def delete_partial(self, image_id):
         """Remove the temporary data of ``image_id``'s uploads: left by a
         process that died mid-upload, or still being written (that add()

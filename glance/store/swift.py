@@ -468,12 +468,28 @@ class SwiftDriver(base.Driver):
                     reason='the swift container %r does not exist; create '
                            'it or set swift_store_create_container_on_put'
                            % container) from None
-        headers = {}
-        if self.multi_tenant and self.admin_tenants:
-            acl = ','.join('%s:*' % t for t in self.admin_tenants)
-            headers = {'X-Container-Read': acl, 'X-Container-Write': acl}
+        headers = self._acls(False, ()) if self.multi_tenant else {}
         self._call(connection, 'creating the container', 'put_container',
                    container, headers=headers)
+
+    def _acls(self, public, read_tenants):
+        """Container ACLs of a multi-tenant image: every authenticated
+        caller reads a public one (as glance_store, ``*:*``), else its
+        ``read_tenants``; swift_store_admin_tenants read and write all."""
+        readers = ['*'] if public else [*read_tenants, *self.admin_tenants]
+        return {'X-Container-Read': ','.join('%s:*' % t for t in readers),
+                'X-Container-Write': ','.join(
+                    '%s:*' % t for t in self.admin_tenants)}
+
+    def set_acls(self, uri, public=False, read_tenants=()):
+        """Let the callers who may read the image read its container (a
+        container per image: multi-tenant locations only)."""
+        location = Location.parse(uri)
+        if not self.multi_tenant or location.storage_url is None:
+            return
+        self._call(self._connection(location), 'setting the container ACLs',
+                   'post_container', location.container,
+                   headers=self._acls(public, read_tenants))
 
     def _put_object(self, connection, container, name, reader, size):
         """One streamed PUT of ``size`` bytes, which must be all of them."""
@@ -632,7 +648,16 @@ class SwiftDriver(base.Driver):
             self._call(connection, 'removing the image', 'delete_object',
                        container, name,
                        query_string='multipart-manifest=delete')
-            return
+            # Swift answers 200 to this even when it refused to delete
+            # (403 for a caller who may only read): see whether it did.
+            try:
+                self._call(connection, 'checking the removal',
+                           'head_object', container, name)
+            except exception.NotFound:
+                return
+            raise exception.StoreUnavailable(
+                reason='Swift kept the large object %s/%s (it refused to '
+                       'delete it or its segments)' % (container, name))
         self._call(connection, 'removing the image', 'delete_object',
                    container, name)
         dlo = headers.get('x-object-manifest')

@@ -1,0 +1,43 @@
+"""Store ACLs: who may read an image's data with their own credentials.
+
+A store that keeps data in the owner's account (swift's multi-tenant
+mode) serves it to others only if the owner's storage lets them: every
+authenticated caller for a public or community image, else the image's
+members.  As OpenStack Glance does, the ACLs follow the image when it
+gets data and when its visibility or its members change.
+"""
+
+import logging
+
+from glance.common import exception
+from glance import store
+
+LOG = logging.getLogger(__name__)
+
+PUBLIC = frozenset({'public', 'community'})
+
+
+class StoreAcls:
+
+    def __init__(self, repo, stores):
+        self.repo = repo
+        self.stores = stores
+
+    def update(self, image):
+        """Set the ACLs of every location of ``image``, as stored now.
+
+        Never raises: the change that asked for it is made; a store that
+        fails is logged (its ACLs are set again at the next change).
+        """
+        if not image.locations:
+            return
+        public = image.visibility in PUBLIC
+        readers = [] if public else [
+            member.member_id for member in self.repo.members(image.id)]
+        for location in image.locations:
+            try:
+                self.stores.set_acls(location.url, public, readers)
+            except (exception.StoreUnavailable, exception.UnknownScheme,
+                    exception.BadStoreUri, exception.NotFound) as e:
+                LOG.warning('Could not set who may read the data of image '
+                            '%s at %s: %s', image.id, store.display_uri(location.url), e)

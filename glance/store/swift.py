@@ -36,7 +36,6 @@ import datetime
 import http.client
 import json
 import logging
-import secrets
 import urllib.parse
 
 from oslo_config import cfg
@@ -517,10 +516,17 @@ class SwiftDriver(base.Driver):
 
     def _put_large_object(self, connection, container, image_id, reader):
         """Segments, then the manifest; the segments go if anything fails.
+
+        A marker with a partial name (``.<image id>.<token>.partial``)
+        stands while the upload writes, so that maintenance finds the
+        uploads a dead process left with one short listing.
         """
-        prefix = '%s/%s/' % (image_id, secrets.token_hex(8))
+        marker = base.partial_name(image_id)
+        prefix = '%s/%s/' % (image_id, _marker_token(marker))
         segments = segments_mod.Segments(reader, self.segment_size)
         manifest = []
+        self._call(connection, 'starting the upload', 'put_object',
+                   container, marker, b'')
         try:
             if not segments.more():
                 return self._put_object(connection, container, image_id,
@@ -537,6 +543,8 @@ class SwiftDriver(base.Driver):
         except BaseException:
             self._remove_segments(connection, container, prefix)
             raise
+        finally:
+            self._delete_quietly(connection, container, marker)
         return segments.total
 
     def _put_manifest(self, connection, container, image_id, manifest):
@@ -556,25 +564,29 @@ class SwiftDriver(base.Driver):
                 raise exception.UploadCancelled() from None
             raise
 
-    def _remove_segments(self, connection, container, prefix, keep=()):
-        """Delete the objects named ``prefix``..., except the upload tokens
-        in ``keep``; the names removed.  Logged, never raised."""
-        removed = []
+    def _remove_segments(self, connection, container, prefix):
+        """Delete the objects named ``prefix``...; the names removed.
+        Logged, never raised."""
+        listing = self._list_quietly(connection, container, prefix) or ()
+        return self._delete_all_quietly(
+            connection, container, [item['name'] for item in listing])
+
+    def _list_quietly(self, connection, container, prefix):
+        """The objects named ``prefix``... (a listing of that prefix only);
+        None, logged, if Swift fails."""
         try:
-            _headers, listing = self._call(
-                connection, 'listing segments', 'get_container', container,
-                prefix=prefix, full_listing=True)
-        except (exception.NotFound, exception.StoreUnavailable) as e:
-            if not isinstance(e, exception.NotFound):
-                LOG.warning('Could not list the segments %s* in %s: %s',
-                            prefix, container, e)
-            return removed
-        for item in listing:
-            if _upload_token(item['name']) in keep:
-                continue
-            if self._delete_quietly(connection, container, item['name']):
-                removed.append(item['name'])
-        return removed
+            return self._call(connection, 'listing objects', 'get_container',
+                              container, prefix=prefix, full_listing=True)[1]
+        except exception.NotFound:
+            return []
+        except exception.StoreUnavailable as e:
+            LOG.warning('Could not list the objects %s* in %s: %s', prefix,
+                        container, e)
+            return None
+
+    def _delete_all_quietly(self, connection, container, names):
+        return [name for name in names
+                if self._delete_quietly(connection, container, name)]
 
     def _delete_quietly(self, connection, container, name):
         try:
@@ -719,16 +731,22 @@ class SwiftDriver(base.Driver):
             if keep_published:
                 keep = self._published_tokens(connection, container,
                                               image_id)
-            _headers, listing = self._call(
+            listings = [self._call(
                 connection, 'listing segments', 'get_container', container,
-                prefix=image_id + '/', full_listing=True)
+                prefix=prefix, full_listing=True)[1]
+                for prefix in (image_id + '/', '.%s.' % image_id)]
         except exception.NotFound:
             return []
         except exception.StoreUnavailable as e:
             raise exception.StoreDeleteFailed(reason=e.msg) from e
         removed, failures = [], []
-        names = [item['name'] for item in listing
+        segments, markers = listings
+        names = [item['name'] for item in segments
                  if _upload_token(item['name']) not in keep]
+        # The markers of its uploads: unfinished, or of a process that died
+        # before removing its own.
+        names += [item['name'] for item in markers
+                  if _marker_upload(item['name'])]
         if not keep_published:
             names.append(image_id)
         for name in names:
@@ -749,46 +767,57 @@ class SwiftDriver(base.Driver):
 
     def clean_stale_partials(self, older_than_seconds):
         """Remove the segments of uploads that wrote none for
-        ``older_than_seconds`` and that no manifest names."""
+        ``older_than_seconds`` and that no manifest names.
+
+        Only uploads whose partial-name marker stands are candidates: one
+        listing of the partial-name prefix finds them, rather than a
+        listing of the whole container, then one listing of each one's
+        segments.
+        """
         if base.WRITE not in self.capabilities or self.multi_tenant:
             return []
         cutoff = datetime.datetime.now(datetime.timezone.utc).replace(
             tzinfo=None) - datetime.timedelta(seconds=older_than_seconds)
-        try:
-            connection = self._connection()
-            _headers, listing = self._call(
-                connection, 'listing segments', 'get_container',
-                self.container, full_listing=True)
-        except (exception.NotFound, exception.StoreUnavailable) as e:
-            if not isinstance(e, exception.NotFound):
-                LOG.warning('Could not list swift container %s for stale '
-                            'segments: %s', self.container, e)
-            return []
-        uploads = {}
-        for item in listing:
-            token = _upload_token(item['name'])
-            if token is None:
-                continue
-            newest = uploads.get(token)
-            modified = datetime.datetime.fromisoformat(item['last_modified'])
-            uploads[token] = max(newest or modified, modified)
+        connection = self._connection()
         removed = []
-        for token, modified in uploads.items():
-            image_id = token.partition('/')[0]
-            if modified >= cutoff:
+        markers = self._list_quietly(connection, self.container, '.') or ()
+        for marker in markers:
+            upload = _marker_upload(marker['name'])
+            if upload is None:
+                continue
+            segments = self._list_quietly(connection, self.container,
+                                          upload + '/')
+            if segments is None or max(
+                    datetime.datetime.fromisoformat(item['last_modified'])
+                    for item in [marker, *segments]) >= cutoff:
                 continue
             try:
-                published = self._published_tokens(connection,
-                                                   self.container, image_id)
+                published = self._published_tokens(
+                    connection, self.container, upload.partition('/')[0])
             except exception.StoreUnavailable:
                 continue
-            if token not in published:
-                removed.extend(self._remove_segments(
-                    connection, self.container, token + '/'))
+            names = [] if upload in published else [
+                item['name'] for item in segments]
+            removed += self._delete_all_quietly(
+                connection, self.container, names + [marker['name']])
         if removed:
-            LOG.info('Removed %d stale segments from swift container %s',
-                     len(removed), self.container)
+            LOG.info('Removed %d stale segments and markers from swift '
+                     'container %s', len(removed), self.container)
         return removed
+
+
+def _marker_token(marker):
+    """The random part of a partial name, ``.<owner>.<token>.partial``."""
+    return marker.split('.')[2]
+
+
+def _marker_upload(name):
+    """``<image id>/<token>`` of an upload's marker, None for other names.
+    """
+    match = base.PARTIAL_NAME.fullmatch(name)
+    if match is None or not ids.is_uuid(match['owner']):
+        return None
+    return '%s/%s' % (match['owner'], _marker_token(name))
 
 
 def _upload_token(name):

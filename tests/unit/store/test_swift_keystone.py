@@ -13,6 +13,7 @@ import swiftclient
 
 from glance.common import exception
 from glance import context
+from glance import store
 from glance.store import swift
 from tests import keystone_server
 from tests.unit.store import helpers
@@ -71,7 +72,11 @@ def test_keystone_v3_round_trip(make_driver, keystone, keystone_swift,
     assert helpers.read_all(driver, stored.uri) == data
     assert helpers.read_all(driver, stored.uri, MiB - 3, 6) == \
         data[MiB - 3:MiB + 3]
+    # A token Swift refuses (expired, revoked) is replaced.
+    url, _token = driver._auth_cache['ref1']
+    driver._auth_cache['ref1'] = (url, 'gAAAAABrevoked')
     unsized = driver.add(str(uuid.uuid4()), helpers.Unsized(data))
+    assert driver._auth_cache['ref1'][1] != 'gAAAAABrevoked'
     assert helpers.read_all(driver, unsized.uri) == data
     for uri in (stored.uri, unsized.uri):
         driver.delete(uri)
@@ -79,9 +84,17 @@ def test_keystone_v3_round_trip(make_driver, keystone, keystone_swift,
 
 
 def test_a_wrong_password_fails_uploads_clearly(make_driver, tmp_path):
-    driver = make_driver(password='wrong')  # Configures: no auth yet.
+    driver = make_driver(password='wrong')
+    # The service starts: the stores are built without authenticating.
+    conf = driver.conf
+    conf.register_opts(store.store_opts, group='glance_store')
+    conf.set_override('stores', ['file', 'swift'], group='glance_store')
+    conf.set_override('default_store', 'swift', group='glance_store')
+    helpers.set_datadir(conf, tmp_path / 'images')
+    registry = store.StoreRegistry(conf)
     with pytest.raises(exception.StoreUnavailable, match='Unauthorized'):
-        driver.add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
+        registry.default_driver().add(str(uuid.uuid4()),
+                                      io.BytesIO(b'data'), 4)
 
 
 def caller(keystone, user):

@@ -4,12 +4,17 @@
         swift.auth_url      # tempauth, auth v1: swift.user / swift.key
         swift.s3_endpoint   # the s3api middleware: access key swift.user,
                             # secret swift.key, region S3_REGION
+        swift.start_keystone_proxy(keystone.authtoken_options())
+        swift.keystone_proxy_url  # a second proxy on the same servers:
+                                  # Keystone tokens (authtoken), accounts
+                                  # AUTH_<project id> (keystoneauth)
 
-Swift runs from the ``swift`` package of PyPI, installed once in a
-virtualenv of its own (``venv_dir()``, kept between test runs; eventlet and
-Swift's other dependencies stay out of the test venv): a proxy (tempauth,
-s3api, slo...) and one account, container and object server, one replica
-on one device, rings built here, everything under the given directory.
+Swift runs from the ``swift`` package of PyPI (and keystonemiddleware,
+for the Keystone proxy), installed once in a virtualenv of its own
+(``venv_dir()``, kept between test runs; eventlet and Swift's other
+dependencies stay out of the test venv): a proxy (tempauth, s3api,
+slo...) and one account, container and object server, one replica on one
+device, rings built here, everything under the given directory.
 ``python -m tests.swift_server --install`` installs it ahead (CI does).
 
 Servers run with ``workers = 0`` (the pid spawned is the server) and die

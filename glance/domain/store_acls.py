@@ -29,15 +29,18 @@ class StoreAcls:
         Never raises: the change that asked for it is made; a store that
         fails is logged (its ACLs are set again at the next change).
         """
-        if not image.locations:
+        uris = [location.url for location in image.locations
+                if self.stores.keeps_acls(location.url)]
+        if not uris:
             return
         public = image.visibility in PUBLIC
         readers = [] if public else [
             member.member_id for member in self.repo.members(image.id)]
-        for location in image.locations:
+        for uri in uris:
             try:
-                self.stores.set_acls(location.url, public, readers)
-            except (exception.StoreUnavailable, exception.UnknownScheme,
-                    exception.BadStoreUri, exception.NotFound) as e:
+                self.stores.set_acls(uri, public, readers)
+            except (exception.StoreUnavailable, exception.BadStoreUri,
+                    exception.NotFound) as e:
                 LOG.warning('Could not set who may read the data of image '
-                            '%s at %s: %s', image.id, store.display_uri(location.url), e)
+                            '%s at %s: %s', image.id, store.display_uri(uri),
+                            e)

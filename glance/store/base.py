@@ -161,6 +161,8 @@ class Driver(abc.ABC):
     options = ()
     # How many bytes add() reads from its reader for each write.
     write_chunk_size = WRITE_CHUNK_SIZE
+    # Whether set_acls() decides who reads the data (see there).
+    keeps_acls = False
 
     def __init__(self, conf):
         self.conf = conf
@@ -230,8 +232,9 @@ class Driver(abc.ABC):
         """Let the callers who may read the image read the data at ``uri``
         with their own credentials: every authenticated caller when
         ``public``, else the projects ``read_tenants``.  For stores that
-        keep data in the owner's account (swift's multi-tenant mode); the
-        default has nothing to do.  StoreUnavailable if the storage fails.
+        keep data in the owner's account (swift's multi-tenant mode), which
+        set ``keeps_acls``; the default has nothing to do.
+        StoreUnavailable if the storage fails.
         """
 
     def delete_partial(self, image_id):

@@ -302,6 +302,7 @@ class SwiftDriver(base.Driver):
         self.large_object_size = opts.swift_store_large_object_size * MiB
         self.segment_size = opts.swift_store_large_object_chunk_size * MiB
         self.multi_tenant = opts.swift_store_multi_tenant
+        self.keeps_acls = self.multi_tenant
         self.admin_tenants = opts.swift_store_admin_tenants
         self.retry_get_count = opts.swift_store_retry_get_count
         self.endpoint = opts.swift_store_endpoint

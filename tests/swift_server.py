@@ -24,6 +24,7 @@ with the process that spawned them, even after a crashed test run.
 import contextlib
 import ctypes
 import fcntl
+import getpass
 import os
 import shutil
 import signal
@@ -124,6 +125,8 @@ use = egg:swift#healthcheck
 use = egg:swift#{name}
 """
 
+# A proxy: the pipeline around ``{auth}``, the filters that authenticate
+# and authorize, configured in ``{sections}``.
 PROXY_CONF = """\
 [DEFAULT]
 bind_ip = 127.0.0.1
@@ -134,12 +137,19 @@ swift_dir = {etc}
 log_level = WARNING
 
 [pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging listing_formats bulk s3api tempauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
+pipeline = catch_errors gatekeeper healthcheck proxy-logging listing_formats {auth} copy slo dlo versioned_writes symlink proxy-logging proxy-server
 
 [app:proxy-server]
 use = egg:swift#proxy
 account_autocreate = true
 
+{sections}
+{filters}
+"""
+
+# The main proxy: tempauth, and s3api in front of it.
+TEMPAUTH = 'bulk s3api tempauth'
+TEMPAUTH_SECTIONS = """\
 [filter:tempauth]
 use = egg:swift#tempauth
 user_{account}_{username} = {key} .admin
@@ -151,29 +161,13 @@ active_fernet_key_id = k1
 use = egg:swift#s3api
 location = {region}
 min_segment_size = {min_part}
-
-{filters}
 """
 
 # A second proxy on the same backend servers, authenticating with Keystone
 # tokens (authtoken) and authorizing with keystoneauth: accounts are
 # AUTH_<project id>, their operators hold one of OPERATOR_ROLES.
-KEYSTONE_PROXY_CONF = """\
-[DEFAULT]
-bind_ip = 127.0.0.1
-bind_port = {port}
-workers = 0
-user = {user}
-swift_dir = {etc}
-log_level = WARNING
-
-[pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging listing_formats authtoken keystoneauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
-
-[app:proxy-server]
-use = egg:swift#proxy
-account_autocreate = true
-
+KEYSTONE = 'authtoken keystoneauth'
+KEYSTONE_SECTIONS = """\
 [filter:authtoken]
 paste.filter_factory = keystonemiddleware.auth_token:filter_factory
 delay_auth_decision = true
@@ -182,8 +176,6 @@ delay_auth_decision = true
 [filter:keystoneauth]
 use = egg:swift#keystoneauth
 operator_roles = {operator_roles}
-
-{filters}
 """
 OPERATOR_ROLES = ('admin', 'member')
 
@@ -280,14 +272,10 @@ class SwiftServer:
         self.keystone_port = _free_port()
         options = '\n'.join('%s = %s' % item
                             for item in authtoken_options.items())
-        import getpass
-        with open(os.path.join(self.etc, 'proxy-keystone-server.conf'),
-                  'w') as f:
-            f.write(KEYSTONE_PROXY_CONF.format(
-                port=self.keystone_port, user=getpass.getuser(),
-                etc=self.etc, authtoken=options,
-                operator_roles=', '.join(OPERATOR_ROLES),
-                filters=_filter_sections()))
+        self._write_proxy_conf('proxy-keystone', self.keystone_port,
+                               KEYSTONE, KEYSTONE_SECTIONS.format(
+                                   authtoken=options,
+                                   operator_roles=', '.join(OPERATOR_ROLES)))
         self._spawn(bin_dir, 'proxy-keystone', 'proxy')
         self._wait_healthy({'proxy-keystone': self.keystone_port})
         return self
@@ -347,7 +335,6 @@ class SwiftServer:
                     response.headers['X-Auth-Token'])
 
     def _write_configs(self, bin_dir):
-        import getpass
         user = getpass.getuser()
         with open(os.path.join(self.etc, 'swift.conf'), 'w') as f:
             f.write(SWIFT_CONF)
@@ -359,20 +346,25 @@ class SwiftServer:
                     devices=os.path.join(self.directory, 'srv'), name=name))
         account, username = USER.split(':')
         other_account, other_username = OTHER_USER.split(':')
-        with open(os.path.join(self.etc, 'proxy-server.conf'), 'w') as f:
-            f.write(PROXY_CONF.format(
-                port=self.ports['proxy'], user=user, etc=self.etc,
-                account=account, username=username, key=KEY,
-                other_account=other_account, other_username=other_username,
-                other_key=OTHER_KEY, fernet_key=_fernet_key(),
-                region=S3_REGION, min_part=S3_MIN_PART_SIZE,
-                filters=_filter_sections()))
+        tempauth = TEMPAUTH_SECTIONS.format(
+            account=account, username=username, key=KEY,
+            other_account=other_account, other_username=other_username,
+            other_key=OTHER_KEY, fernet_key=_fernet_key(),
+            region=S3_REGION, min_part=S3_MIN_PART_SIZE)
+        self._write_proxy_conf('proxy', self.ports['proxy'], TEMPAUTH,
+                               tempauth)
         result = subprocess.run(
             [os.path.join(bin_dir, 'python'), '-c', BUILD_RINGS, self.etc] +
             [str(self.ports[name]) for name in SERVERS[:3]],
             capture_output=True, text=True, timeout=120)
         if result.returncode:
             raise RuntimeError('building the rings failed:\n' + result.stderr)
+
+    def _write_proxy_conf(self, name, port, auth, sections):
+        with open(os.path.join(self.etc, name + '-server.conf'), 'w') as f:
+            f.write(PROXY_CONF.format(
+                port=port, user=getpass.getuser(), etc=self.etc, auth=auth,
+                sections=sections, filters=_filter_sections()))
 
     def _wait_healthy(self, ports):
         give_up_at = time.monotonic() + START_TIMEOUT

@@ -42,18 +42,12 @@ def container():
 
 @pytest.fixture
 def make_driver(tmp_path, swift_server, container):
-    """``make_driver(auth_url=None, **options)``: a configured SwiftDriver
-    on the test's container, 1 MiB large objects and segments."""
+    """``make_driver(auth_url=None, **options)``: helpers.swift_driver on
+    the test's container with the tempauth reference."""
     def make(auth_url=None, **options):
         references = write_references(tmp_path / 'glance-swift.conf',
                                       auth_url or swift_server.auth_url)
-        settings = {'swift_store_config_file': str(references),
-                    'swift_store_container': container,
-                    'swift_store_create_container_on_put': True,
-                    'swift_store_large_object_size': 1,
-                    'swift_store_large_object_chunk_size': 1}
-        return helpers.configured(swift.SwiftDriver,
-                                  **dict(settings, **options))
+        return helpers.swift_driver(references, container, **options)
     return make
 
 

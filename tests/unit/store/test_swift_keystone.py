@@ -14,7 +14,6 @@ import swiftclient
 from glance.common import exception
 from glance import context
 from glance import store
-from glance.store import swift
 from tests import keystone_server
 from tests.unit.store import helpers
 
@@ -36,18 +35,13 @@ def container():
 
 @pytest.fixture
 def make_driver(tmp_path, keystone_swift, keystone, container):
-    """``make_driver(password=..., **options)``: a SwiftDriver with the
-    glance service user's Keystone v3 reference, 1 MiB segments."""
+    """``make_driver(password=..., **options)``: helpers.swift_driver on
+    the test's container with the glance service user's Keystone v3
+    reference."""
     def make(password=keystone_server.PASSWORD, **options):
         references = write_v3_reference(tmp_path / 'glance-swift.conf',
                                         keystone, password)
-        settings = {'swift_store_config_file': str(references),
-                    'swift_store_container': container,
-                    'swift_store_create_container_on_put': True,
-                    'swift_store_large_object_size': 1,
-                    'swift_store_large_object_chunk_size': 1}
-        return helpers.configured(swift.SwiftDriver,
-                                  **dict(settings, **options))
+        return helpers.swift_driver(references, container, **options)
     return make
 
 

@@ -2,9 +2,10 @@
 
 A store that keeps data in the owner's account (swift's multi-tenant
 mode) serves it to others only if the owner's storage lets them: every
-authenticated caller for a public or community image, else the image's
-members.  As OpenStack Glance does, the ACLs follow the image when it
-gets data and when its visibility or its members change.
+authenticated caller for a public or community image, the members of a
+shared one, nobody else for a private one.  As OpenStack Glance does, the
+ACLs follow the image when it gets data and when its visibility or its
+members change.
 """
 
 import logging
@@ -34,8 +35,9 @@ class StoreAcls:
         if not uris:
             return
         public = image.visibility in PUBLIC
-        readers = [] if public else [
-            member.member_id for member in self.repo.members(image.id)]
+        # Members of an image no longer shared do not read it.
+        readers = [member.member_id for member in self.repo.members(
+            image.id)] if image.visibility == 'shared' else []
         for uri in uris:
             try:
                 self.stores.set_acls(uri, public, readers)

@@ -1,6 +1,8 @@
 """Store ACLs follow an image's members and visibility: glance-api in
 process, swift in multi-tenant mode behind a real Keystone
-(``keystone_swift``), callers with real tokens and service catalogs."""
+(``keystone_swift``), callers with real tokens and service catalogs; and
+StoreAcls alone, on stand-ins, for what the stores are asked and its error
+path."""
 
 import json
 import os
@@ -9,6 +11,9 @@ import uuid
 import pytest
 import swiftclient
 
+from glance.common import exception
+from glance.domain import image as image_mod
+from glance.domain import store_acls
 from tests.unit.api import helpers
 
 MiB = 1024 * 1024
@@ -83,3 +88,61 @@ def test_members_and_visibility_decide_who_reads_the_data(
     assert member_reads_swift()
     response = member.get('/v2/images/%s/file' % image['id'])
     assert response.status_code == 200 and response.content == data
+
+
+class Stores:
+    """A StoreRegistry whose swift:// store keeps ACLs: what it was asked,
+    and a failure to raise if given."""
+
+    def __init__(self, failure=None):
+        self.calls = []
+        self.failure = failure
+
+    def keeps_acls(self, uri):
+        return uri.startswith('swift')
+
+    def set_acls(self, uri, public, read_tenants):
+        self.calls.append((uri, public, list(read_tenants)))
+        if self.failure:
+            raise self.failure
+
+
+class Members:
+    def __init__(self, *member_ids):
+        self.asked = 0
+        self.member_ids = member_ids
+
+    def members(self, image_id):
+        self.asked += 1
+        return [image_mod.Member(image_id=image_id, member_id=member_id)
+                for member_id in self.member_ids]
+
+
+def image_at(visibility, *uris):
+    return image_mod.Image(visibility=visibility, locations=[
+        image_mod.Location(uri) for uri in uris])
+
+
+@pytest.mark.parametrize('visibility, public, readers', [
+    ('public', True, []), ('community', True, []),
+    ('shared', False, ['p1', 'p2']), ('private', False, [])])
+def test_who_reads(visibility, public, readers):
+    stores = Stores()
+    store_acls.StoreAcls(Members('p1', 'p2'), stores).update(
+        image_at(visibility, 'file:///a', 'swift+https://s/v1/AUTH_o/c/i'))
+    assert stores.calls == [('swift+https://s/v1/AUTH_o/c/i', public,
+                             readers)]
+
+
+def test_stores_without_acls_cost_nothing():
+    repo, stores = Members('p1'), Stores()
+    store_acls.StoreAcls(repo, stores).update(image_at('shared', 'file:///a'))
+    assert repo.asked == 0 and stores.calls == []
+
+
+def test_a_store_that_fails_is_logged(caplog):
+    stores = Stores(exception.StoreUnavailable(reason='HTTP 403'))
+    image = image_at('shared', 'swift+https://s/v1/AUTH_o/c/i')
+    store_acls.StoreAcls(Members('p1'), stores).update(image)
+    assert 'Could not set who may read the data of image %s' % image.id \
+        in caplog.text and 'HTTP 403' in caplog.text

@@ -376,18 +376,24 @@ class SwiftDriver(base.Driver):
             self._auth_cache[key] = (connection.url, connection.token)
 
     def _tenant_storage_url(self, context):
+        """The caller's Swift endpoint in its catalog: in the v2 form
+        keystonemiddleware passes on (``publicURL``... keys), or in v3's
+        (an ``interface`` and a ``url`` per endpoint)."""
         if self.endpoint:
             return self.endpoint
+        endpoint_type = self._catalog_filter['endpoint_type']
+        interface = endpoint_type[:-len('URL')]
+        region = self._catalog_filter['region_name']
         for service in context.service_catalog or ():
             if service.get('type') != self._catalog_filter['service_type']:
                 continue
-            interface = self._catalog_filter['endpoint_type'].replace(
-                'URL', '')
             for endpoint in service.get('endpoints', ()):
-                region = self._catalog_filter['region_name']
                 if region and endpoint.get('region') != region:
                     continue
-                if endpoint.get('interface', interface) == interface:
+                if endpoint.get(endpoint_type):
+                    return endpoint[endpoint_type]
+                if endpoint.get('interface') == interface and \
+                        endpoint.get('url'):
                     return endpoint['url']
         raise exception.StoreUnavailable(
             reason='no %s endpoint of type %s in the service catalog of '

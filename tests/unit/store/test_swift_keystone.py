@@ -8,6 +8,7 @@ import io
 import os
 import uuid
 
+from keystonemiddleware.auth_token import _request as auth_token_request
 import pytest
 import swiftclient
 
@@ -91,19 +92,25 @@ def test_a_wrong_password_fails_uploads_clearly(make_driver, tmp_path):
                                       io.BytesIO(b'data'), 4)
 
 
-def caller(keystone, user):
+def caller(keystone, user, authtoken=False):
     """The RequestContext glance builds for ``user``'s token: project,
-    token and service catalog."""
+    token and service catalog, in v3's form or, with ``authtoken``, in the
+    v2 form keystonemiddleware passes on in X-Service-Catalog."""
     session = keystone.session(user)
     access = session.auth.get_access(session)
+    catalog = access.service_catalog.catalog
+    if authtoken:
+        catalog = auth_token_request._normalize_catalog(catalog)
     return context.RequestContext(
         project_id=access.project_id, auth_token=access.auth_token,
-        service_catalog=access.service_catalog.catalog)
+        service_catalog=catalog)
 
 
 def test_multi_tenant_containers_and_acls(make_driver, keystone):
-    owner, member, admin = (caller(keystone, user) for user in (
-        'alpha-member', 'beta-member', 'admin'))
+    owner = caller(keystone, 'alpha-member', authtoken=True)
+    member, admin = (caller(keystone, user)
+                     for user in ('beta-member', 'admin'))
+    assert 'publicURL' in owner.service_catalog[0]['endpoints'][0]
     driver = make_driver(swift_store_multi_tenant=True,
                          swift_store_admin_tenants=[admin.project_id])
     data = os.urandom(2 * MiB + 7)

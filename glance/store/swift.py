@@ -23,7 +23,12 @@ streamed PUT, then the manifest ``<image id>``.  A manifest or object is
 only ever created (``If-None-Match: *``), never replaced, so two uploads
 of one image cannot overwrite each other, and it appears whole or not at
 all.  A failed upload removes its segments; a process that died leaves
-them to ``delete_partial``, ``purge`` and ``clean_stale_partials``.
+them to ``delete_partial``, ``purge`` and ``clean_stale_partials``, which
+finds them by the marker (``.<image id>.<upload token>.partial``) that
+stands while an upload writes.
+
+In multi-tenant mode the container's ACLs (``set_acls``) let the image's
+readers read it with their own tokens.
 
 Reads stream in chunks of 1 MiB; a read that breaks is resumed from the
 byte it reached, up to ``swift_store_retry_get_count`` times.  Deleting a

@@ -39,8 +39,10 @@ UPLOAD_HEARTBEAT_SECONDS = 30
 
 class ImageData:
 
-    def __init__(self, access, repo, stores, conf, protections, quotas):
+    def __init__(self, access, repo, stores, conf, protections, quotas,
+                 acls):
         formats.register_opts(conf)
+        self.acls = acls
         self.access = access
         self.repo = repo
         self.stores = stores
@@ -129,10 +131,12 @@ class ImageData:
             raise exception.ImageSizeLimitExceeded(
                 'The image size of %d bytes exceeds the limit of %d bytes.'
                 % (size, self.conf.image_size_cap))
-        return self.protections.shown(context, self.transition(
+        image = self.transition(
             image.id, lifecycle.QUEUED, lifecycle.ACTIVE, size=size,
             checksum=checksum, locations=[self.location(uri)],
-            storage_quota=self.quotas.storage(context)))
+            storage_quota=self.quotas.storage(context))
+        self.acls.update(image)
+        return self.protections.shown(context, image)
 
     def stage(self, image_id, source, size, status):
         """Stream ``source`` into the staging area for an image in
@@ -194,13 +198,15 @@ class ImageData:
                                  checksum=image.checksum)[0]
         try:
             current = self.repo.get(image_id)
-            return self.transition(
+            image = self.transition(
                 image_id, lifecycle.ACTIVE, lifecycle.ACTIVE,
                 locations=current.locations + [
                     self.location(stored.uri, driver)])
         except BaseException:
             self._remove_quietly(stored.uri, driver)
             raise
+        self.acls.update(image)
+        return image
 
     def location(self, uri, driver=None):
         """The Location of data at ``uri`` (stored by ``driver``, if known),
@@ -329,14 +335,14 @@ class ImageData:
                 if on_stored is not None:
                     on_stored(driver)
             _stored, size, md5, os_hash, virtual_size = written[0][1]
-            return self.transition(
+            image = self.transition(
                 image_id, status, lifecycle.ACTIVE,
                 size=size, virtual_size=virtual_size, checksum=md5,
                 os_hash_algo=self.conf.hashing_algorithm,
                 os_hash_value=os_hash,
                 locations=[self.location(result[0].uri, driver)
                            for driver, result in written],
-                storage_quota=storage_quota), failed
+                storage_quota=storage_quota)
         except BaseException as error:
             for driver, result in written:
                 self._remove_quietly(result[0].uri, driver)
@@ -348,6 +354,8 @@ class ImageData:
                     image_size=size if size is not None else 'unknown',
                     remaining=quota_left) from None
             raise
+        self.acls.update(image)
+        return image, failed
 
     def _size_cap(self, storage_quota, image_id):
         """The most bytes an upload may stream: image_size_cap, or what is

@@ -1,10 +1,11 @@
 """glance-api's keystone flavor against a real Keystone
 (tests/keystone_server.py): tokens, 401s, service tokens, anonymous
 access, the clients finding glance in the catalog, and a representative
-part of the tenant matrix (tests/unit/api/v2/test_tenant_matrix.py has all
+part of the tenant matrix (tests/functional/test_tenant_matrix.py has all
 of it) in both data_api modes, glance-registry validating the same
 tokens."""
 
+import functools
 import io
 import os
 import subprocess
@@ -21,14 +22,16 @@ from tests.keystone_server import PASSWORD
 from tests.keystone_server import REGION
 
 
-def keystone_api_server(keystone, directory, data_api='sql', conf=None):
+def keystone_api_server(keystone, directory, data_api='sql', conf=None,
+                        registry_conf=None):
     """A started glance-api of the keystone flavor validating tokens with
-    ``keystone`` (its registry too), registered in the catalog."""
+    ``keystone`` (its registry too, configured with ``registry_conf`` as
+    well), registered in the catalog."""
     authtoken = {'keystone_authtoken': keystone.authtoken_options()}
     server = ApiServer(directory, flavor='keystone', data_api=data_api,
                        conf=dict(authtoken, **(conf or {})))
     if server.registry is not None:
-        server.registry.update_conf(authtoken)
+        server.registry.update_conf(dict(authtoken, **(registry_conf or {})))
     server.start()
     keystone.register_image_endpoint(server.url)
     return server
@@ -43,16 +46,26 @@ def glance(request, keystone, tmp_path_factory):
 
 
 class Caller:
-    """HTTP calls to glance with the token of one Keystone user."""
+    """HTTP calls to glance with the token of one Keystone user, over one
+    kept-alive connection: ``caller(method, path, ...)``, or
+    ``caller.get(path, ...)`` and the like, as requests answers them."""
 
     def __init__(self, glance, token):
         self.url = glance.url
         self.headers = {'X-Auth-Token': token} if token else {}
+        self.session = requests.Session()
 
     def __call__(self, method, path, **kwargs):
-        headers = dict(self.headers, **kwargs.pop('headers', {}))
-        return requests.request(method, self.url + path, headers=headers,
-                                timeout=30, **kwargs)
+        headers = dict(self.headers, **kwargs.pop('headers', None) or {})
+        return self.session.request(method, self.url + path,
+                                    headers=headers, timeout=30, **kwargs)
+
+    get = functools.partialmethod(__call__, 'GET')
+    head = functools.partialmethod(__call__, 'HEAD')
+    post = functools.partialmethod(__call__, 'POST')
+    put = functools.partialmethod(__call__, 'PUT')
+    patch = functools.partialmethod(__call__, 'PATCH')
+    delete = functools.partialmethod(__call__, 'DELETE')
 
 
 @pytest.fixture(scope='module')

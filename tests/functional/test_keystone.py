@@ -23,12 +23,12 @@ from tests.keystone_server import REGION
 
 
 def keystone_api_server(keystone, directory, data_api='sql', conf=None,
-                        registry_conf=None):
-    """A started glance-api of the keystone flavor validating tokens with
+                        registry_conf=None, flavor='keystone'):
+    """A started glance-api of a keystone flavor validating tokens with
     ``keystone`` (its registry too, configured with ``registry_conf`` as
     well), registered in the catalog."""
     authtoken = {'keystone_authtoken': keystone.authtoken_options()}
-    server = ApiServer(directory, flavor='keystone', data_api=data_api,
+    server = ApiServer(directory, flavor=flavor, data_api=data_api,
                        conf=dict(authtoken, **(conf or {})))
     if server.registry is not None:
         server.registry.update_conf(dict(authtoken, **(registry_conf or {})))

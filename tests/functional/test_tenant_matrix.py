@@ -14,6 +14,7 @@ from tests import tenant_matrix as matrix
 from tests.functional.server import DATA_APIS
 from tests.functional.test_keystone import Caller
 from tests.functional.test_keystone import keystone_api_server
+from tests.functional.test_registry import eventually
 
 # persona: the Keystone user it is (tests/keystone_server.py); None:
 # anonymous
@@ -75,3 +76,51 @@ def test_changes(clients, images, persona, keystone):
         images = make_images(clients, keystone)
     matrix.check_changes(clients[persona], images, persona,
                          keystone.ids['beta'])
+
+
+def test_the_cache_reveals_no_private_image(keystone, tmp_path):
+    """A private image of alpha, in the cache once alpha downloaded it, is
+    to beta exactly an id naming no image, cache hit or not; the cache's
+    management routes are the administrator's.  (The cache sits in
+    glance-api: the data_api mode changes nothing it decides.)"""
+    cache = tmp_path / 'cache'
+    server = keystone_api_server(
+        keystone, tmp_path / 'glance', flavor='keystone+cachemanagement',
+        conf={'DEFAULT': {'image_cache_dir': str(cache)}})
+    callers = {user: Caller(server, keystone.token(user))
+               for user in ('alpha-member', 'beta-member', 'admin')}
+    alpha, beta = callers['alpha-member'], callers['beta-member']
+    try:
+        image_id = alpha.post('/v2/images', json={
+            'name': 'secret', 'disk_format': 'raw',
+            'container_format': 'bare'}).json()['id']
+        assert alpha.put('/v2/images/%s/file' % image_id, data=matrix.DATA,
+                         headers=matrix.OCTET).status_code == 204
+        assert alpha.get('/v2/images/%s/file' % image_id).content == \
+            matrix.DATA
+        eventually(lambda: (cache / image_id).exists())
+        for method, path in (('GET', '/v2/images/%s/file'),
+                             ('HEAD', '/v2/images/%s/file'),
+                             ('GET', '/v1/images/%s'),
+                             ('HEAD', '/v1/images/%s'),
+                             ('GET', '/v2/images/%s')):
+            seen = beta(method, path % image_id)
+            unknown = beta(method, path % matrix.UNKNOWN_ID)
+            assert (seen.status_code, seen.text.replace(
+                image_id, matrix.UNKNOWN_ID)) == (404, unknown.text), \
+                (method, path)
+            assert image_id not in str(seen.headers)
+        for method, path in (('GET', '/v2/cache'),
+                             ('GET', '/v1/cached_images'),
+                             ('PUT', '/v2/cache/' + image_id),
+                             ('DELETE', '/v2/cache/' + image_id),
+                             ('DELETE', '/v1/cached_images/' + image_id)):
+            answer = beta(method, path)
+            assert answer.status_code == 403, (method, path)
+            assert image_id not in answer.text
+        assert image_id in callers['admin'].get('/v2/cache').text
+        assert (cache / image_id).exists()
+    finally:
+        for caller in callers.values():
+            caller.session.close()
+        server.stop()

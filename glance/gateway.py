@@ -10,6 +10,7 @@ import dataclasses
 
 from oslo_config import cfg
 
+from glance import context
 from glance.domain import access as access_mod
 from glance.domain import caching as caching_mod
 from glance.domain import data as data_mod
@@ -126,5 +127,11 @@ def services(conf=CONF):
 def run_maintenance():
     """One round of glance.domain.maintenance with the configured services:
     what glance-api's server runs every maintenance_interval seconds, and
-    ``glance-manage maintenance`` once."""
-    services().maintenance.run()
+    ``glance-manage maintenance`` once.  Through the registry, the round
+    calls as the service itself (glance.registry.service_identity)."""
+    if CONF.data_api != REGISTRY_API:
+        services().maintenance.run()
+        return
+    from glance.registry import service_identity
+    with context.bound(service_identity.service_context()):
+        services().maintenance.run()

@@ -17,19 +17,20 @@ from tests.functional.server import ApiServer
 from tests.functional.server import BIN_DIR
 from tests.functional.server import DATA_APIS
 from tests.functional.server import environ
+from tests.functional import test_crash_recovery as crash
 from tests.functional.test_registry import eventually
 from tests.keystone_server import PASSWORD
 from tests.keystone_server import REGION
 
 
 def keystone_api_server(keystone, directory, data_api='sql', conf=None,
-                        registry_conf=None, flavor='keystone'):
+                        registry_conf=None, flavor='keystone', workers=0):
     """A started glance-api of a keystone flavor validating tokens with
     ``keystone`` (its registry too, configured with ``registry_conf`` as
     well), registered in the catalog."""
     authtoken = {'keystone_authtoken': keystone.authtoken_options()}
     server = ApiServer(directory, flavor=flavor, data_api=data_api,
-                       conf=dict(authtoken, **(conf or {})))
+                       workers=workers, conf=dict(authtoken, **(conf or {})))
     if server.registry is not None:
         server.registry.update_conf(dict(authtoken, **(registry_conf or {})))
     server.start()
@@ -258,3 +259,26 @@ def test_openstack_image_commands(glance, keystone, tmp_path):
     openstack('image', 'save', '--file', str(saved), image_id)
     assert saved.read_bytes() == b'cli bits'
     openstack('image', 'delete', image_id)
+
+
+def test_maintenance_reaches_a_keystone_registry_as_the_service(
+        keystone, tmp_path):
+    """In registry mode, maintenance has no caller to take a token from:
+    it authenticates as glance-api's service user (auth_strategy =
+    keystone, admin_user ...), and a stalled upload is recovered."""
+    server = keystone_api_server(
+        keystone, tmp_path / 'glance', data_api='registry', workers=1,
+        conf={'DEFAULT': {
+            'maintenance_interval': 1, 'auth_strategy': 'keystone',
+            'admin_user': 'glance', 'admin_password': PASSWORD,
+            'admin_tenant_name': 'service', 'auth_url': keystone.url}})
+    try:
+        image = crash.kill_worker_mid_upload(
+            server, keystone.token('alpha-member'))
+        crash.age(server, image['id'])
+        eventually(lambda: crash.stored_status(server, image['id']) ==
+                   'queued')
+        assert crash.partial_files(server) == []
+        assert 'not done' not in server.read_log()
+    finally:
+        server.stop()

@@ -4,6 +4,8 @@ every image, ``beta`` is the project images are shared with, and the
 administrator is of project ``ops``."""
 
 import pytest
+from oslo_config import cfg
+from oslo_policy import opts as policy_opts
 
 from tests import tenant_matrix as matrix
 from tests.unit.api.helpers import as_project
@@ -19,14 +21,18 @@ IDENTITIES = {
 }
 
 
-@pytest.fixture
-def world(make_api, data_api):
+def make_world(make_api, data_api, **conf):
     """A client per persona, and an image of every kind owned by alpha."""
-    api = make_api(flavor='trusted-auth', data_api=data_api,
-                   conf={'DEFAULT': {'allow_anonymous_access': True}})
+    api = make_api(flavor='trusted-auth', data_api=data_api, conf=dict(
+        conf, DEFAULT={'allow_anonymous_access': True}))
     clients = {name: api if identity is None else as_project(api, *identity)
                for name, identity in IDENTITIES.items()}
     return clients, matrix.make_images(clients, 'alpha', 'beta')
+
+
+@pytest.fixture
+def world(make_api, data_api):
+    return make_world(make_api, data_api)
 
 
 @pytest.fixture(params=matrix.PERSONAS)
@@ -80,3 +86,22 @@ def test_a_caller_with_a_user_but_no_project(make_api, data_api):
     assert nobody.get('/v2/images/' + public['id']).status_code == 200
     assert nobody.post('/v2/images', json={'name': 'x'}).status_code == 403
     assert nobody.delete('/v2/images/' + public['id']).status_code == 403
+
+
+def test_readers_download_with_the_one_line_override(make_api, data_api,
+                                                     tmp_path):
+    """doc/policy.md's override: readers download whatever they may see,
+    and still nothing else."""
+    policy_file = tmp_path / 'policy.yaml'
+    policy_file.write_text('"download_image": "rule:get_image"\n')
+    policy_opts.set_defaults(cfg.CONF)
+    clients, images = make_world(make_api, data_api, oslo_policy={
+        'policy_file': str(policy_file)})
+    for persona in ('owner-reader', 'other-reader'):
+        for kind, image_id in images.items():
+            data = clients[persona].get('/v2/images/%s/file' % image_id)
+            if matrix.sees(persona, kind):
+                assert (data.status_code, data.content) == (
+                    200, matrix.DATA), (persona, kind)
+            else:
+                assert data.status_code == 404, (persona, kind)

@@ -23,7 +23,10 @@ KINDS = {
     'shared-rejected': ('shared', 'rejected'),
     'community': ('community', None),
     'public': ('public', None),
+    'public-hidden': ('public', None),
 }
+# Kinds with os_hidden: listed only when the list asks for hidden images.
+HIDDEN = ('public-hidden',)
 # Persona names; each runner says who they are (roles as Keystone gives
 # them: a member is a reader too, an admin a member).
 PERSONAS = ('owner-member', 'owner-reader', 'other-member', 'other-reader',
@@ -46,7 +49,11 @@ LIST_CASES = ({}, {'visibility': 'private'}, {'visibility': 'shared'},
               {'visibility': 'community'}, {'visibility': 'public'},
               {'member_status': 'pending'}, {'member_status': 'rejected'},
               {'member_status': 'all'},
-              {'visibility': 'shared', 'member_status': 'all'})
+              {'visibility': 'shared', 'member_status': 'all'},
+              {'os_hidden': 'true'}, {'os_hidden': 'false'},
+              {'os_hidden': 'true', 'visibility': 'public'})
+# The parameters of LIST_CASES listed() takes.
+LISTED_BY = ('visibility', 'member_status', 'os_hidden')
 
 
 def sees(persona, kind):
@@ -59,11 +66,14 @@ def sees(persona, kind):
     return False    # anonymous: no role passes get_image
 
 
-def listed(persona, visibility=None, member_status='accepted'):
+def listed(persona, visibility=None, member_status='accepted',
+           os_hidden='false'):
     """The kinds GET /v2/images lists for ``persona`` with the filters."""
     kinds = set()
     for kind, (image_visibility, status) in KINDS.items():
         if visibility is not None and image_visibility != visibility:
+            continue
+        if (kind in HIDDEN) != (os_hidden == 'true'):
             continue
         owned = persona in OWNERS
         member = persona in OTHERS and status is not None and (
@@ -98,7 +108,8 @@ def make_images(clients, owner, member):
         image = creator.post('/v2/images', json={
             'name': kind, 'visibility': visibility, 'owner': owner,
             'disk_format': 'raw', 'container_format': 'bare',
-            'tags': ['matrix'], 'matrix_kind': kind})
+            'tags': ['matrix'], 'matrix_kind': kind,
+            'os_hidden': kind in HIDDEN})
         assert image.status_code == 201, image.text
         image_id = image.json()['id']
         assert alpha.put('/v2/images/%s/file' % image_id, data=DATA,
@@ -138,7 +149,7 @@ def check_lists(client, images, persona):
             continue
         assert {kind_of[i] for i in _ids(response, images)} == \
             listed(persona, **{k: v for k, v in params.items()
-                               if k in ('visibility', 'member_status')}), \
+                               if k in LISTED_BY}), \
             params
     if persona == 'anonymous':
         return
@@ -202,7 +213,8 @@ def check_reads(client, images, persona):
 
 
 def check_changes(client, images, persona, member):
-    """Member calls, then update, tag, deactivate and delete: Glance's
+    """Member calls (list, add, remove, show, answer), then update, tag,
+    deactivate and delete: Glance's
     answers.  The calls that succeed change the images: a persona of
     CHANGERS needs images of its own."""
     for kind, image_id in images.items():
@@ -225,6 +237,11 @@ def check_changes(client, images, persona, member):
         added = client.post(path, json={'member': 'gamma'})
         assert added.status_code == (200 if persona in WRITERS else 403), \
             kind
+        removed = client.delete(path + '/gamma')
+        assert removed.status_code == (204 if persona in WRITERS else 403), \
+            kind
+        shown = client.get('%s/%s' % (path, member))
+        assert shown.status_code == (200 if status else 404), kind
         if status is None:
             continue
         answered = client.put('%s/%s' % (path, member),

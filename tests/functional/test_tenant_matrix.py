@@ -3,9 +3,8 @@
 pipeline) processes, real tokens of the test Keystone, in both data_api
 modes; and the image cache, which must not reveal a private image either.
 
-One server set per mode and one set of images per mode (a persona whose
-calls change images gets its own), every persona on one kept-alive
-connection.
+One server set and one set of images per mode (a persona whose calls
+change images gets its own), every persona on one kept-alive connection.
 """
 
 import pytest
@@ -24,58 +23,48 @@ USERS = {'owner-member': 'alpha-member', 'owner-reader': 'alpha-reader',
 ANONYMOUS = {'DEFAULT': {'allow_anonymous_access': True}}
 
 
-@pytest.fixture(scope='module', params=sorted(DATA_APIS))
-def glance(request, keystone, tmp_path_factory):
+@pytest.fixture(params=sorted(DATA_APIS))
+def glance(request, keystone, tmp_path):
     server = keystone_api_server(
-        keystone, tmp_path_factory.mktemp('glance-matrix'), request.param,
-        conf=ANONYMOUS, registry_conf=ANONYMOUS)
+        keystone, tmp_path / 'glance', request.param, conf=ANONYMOUS,
+        registry_conf=ANONYMOUS)
     yield server
     server.stop()
 
 
-@pytest.fixture(scope='module')
-def clients(glance, keystone):
-    callers = {persona: Caller(glance, user and keystone.token(user))
+def test_the_matrix(glance, keystone):
+    """Every check of every persona, all failures reported together.  One
+    test per mode, so that test workers never start a mode's servers
+    twice."""
+    clients = {persona: Caller(glance, user and keystone.token(user))
                for persona, user in USERS.items()}
-    yield callers
-    # A kept-alive connection would hold up the server's stop.
-    for caller in callers.values():
-        caller.session.close()
+    alpha, beta = keystone.ids['alpha'], keystone.ids['beta']
+    failures = []
 
+    def check(function, persona, *args):
+        try:
+            function(clients[persona], *args)
+        except AssertionError as e:
+            failures.append('%s, %s: %s' % (
+                function.__name__, persona, str(e).splitlines()[0]))
 
-def make_images(clients, keystone):
-    return matrix.make_images(clients, keystone.ids['alpha'],
-                              keystone.ids['beta'])
-
-
-@pytest.fixture(scope='module')
-def images(clients, keystone):
-    """The images the personas whose calls change nothing share."""
-    return make_images(clients, keystone)
-
-
-@pytest.fixture(params=matrix.PERSONAS)
-def persona(request):
-    return request.param
-
-
-def test_lists(clients, images, persona):
-    matrix.check_lists(clients[persona], images, persona)
-
-
-def test_markers(clients, images, persona):
-    matrix.check_markers(clients[persona], images, persona)
-
-
-def test_reads(clients, images, persona):
-    matrix.check_reads(clients[persona], images, persona)
-
-
-def test_changes(clients, images, persona, keystone):
-    if persona in matrix.CHANGERS:
-        images = make_images(clients, keystone)
-    matrix.check_changes(clients[persona], images, persona,
-                         keystone.ids['beta'])
+    try:
+        # The images the personas whose calls change nothing share.
+        shared = matrix.make_images(clients, alpha, beta)
+        for persona in matrix.PERSONAS:
+            for function in (matrix.check_lists, matrix.check_markers,
+                             matrix.check_reads):
+                check(function, persona, shared, persona)
+        for persona in matrix.PERSONAS:
+            images = shared
+            if persona in matrix.CHANGERS:
+                images = matrix.make_images(clients, alpha, beta)
+            check(matrix.check_changes, persona, images, persona, beta)
+    finally:
+        # A kept-alive connection would hold up the server's stop.
+        for caller in clients.values():
+            caller.session.close()
+    assert not failures, '\n'.join(failures)
 
 
 def test_the_cache_reveals_no_private_image(keystone, tmp_path):

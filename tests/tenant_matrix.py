@@ -212,6 +212,40 @@ def check_reads(client, images, persona):
                     answers['file'].content) == (200, DATA), kind
 
 
+def check_v1_lists(client, images, persona, member):
+    """Image API v1's lists, with every is_public, a name filter or a
+    marker, and /v1/shared-images, list no image the caller may not see,
+    and a marker naming one is answered as an unknown one."""
+    seen = {image_id for kind, image_id in images.items()
+            if sees(persona, kind)}
+    cases = [('/v1/images', {}), ('/v1/images/detail', {})]
+    cases += [('/v1/images/detail', {'is_public': value})
+              for value in ('none', 'true', 'false')]
+    cases += [('/v1/images/detail', {'name': kind, 'is_public': 'none'})
+              for kind in KINDS]
+    cases += [('/v1/shared-images/' + member, {}),
+              ('/v1/shared-images/gamma', {})]
+    for path, params in cases:
+        response = client.get(path, params=params)
+        if persona == 'anonymous' and response.status_code == 403:
+            continue    # no role passes get_images
+        assert response.status_code == 200, (path, params, response.text)
+        body = response.json()
+        listed_ids = {image['id'] for image in body.get('images', [])} | {
+            entry['image_id'] for entry in body.get('shared_images', [])}
+        assert listed_ids & set(images.values()) <= seen, (path, params)
+    if persona == 'anonymous':
+        return
+    unknown = client.get('/v1/images/detail', params={
+        'marker': UNKNOWN_ID, 'is_public': 'none'})
+    for kind, image_id in images.items():
+        if not sees(persona, kind):
+            answer = client.get('/v1/images/detail', params={
+                'marker': image_id, 'is_public': 'none'})
+            assert (answer.status_code, answer.text.replace(
+                image_id, UNKNOWN_ID)) == (400, unknown.text), kind
+
+
 def check_changes(client, images, persona, member):
     """Member calls (list, add, remove, show, answer), then update, tag,
     deactivate and delete: Glance's

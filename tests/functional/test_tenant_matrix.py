@@ -55,6 +55,7 @@ def test_the_matrix(glance, keystone):
             for function in (matrix.check_lists, matrix.check_markers,
                              matrix.check_reads):
                 check(function, persona, shared, persona)
+            check(matrix.check_v1_lists, persona, shared, persona, beta)
         for persona in matrix.PERSONAS:
             images = shared
             if persona in matrix.CHANGERS:

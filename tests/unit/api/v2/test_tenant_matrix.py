@@ -64,6 +64,10 @@ def test_reads(client, images, persona):
     matrix.check_reads(client, images, persona)
 
 
+def test_v1_lists(client, images, persona):
+    matrix.check_v1_lists(client, images, persona, 'beta')
+
+
 def test_changes(client, images, persona):
     matrix.check_changes(client, images, persona, 'beta')
 

@@ -5,7 +5,6 @@ part of the tenant matrix (tests/functional/test_tenant_matrix.py has all
 of it) in both data_api modes, glance-registry validating the same
 tokens."""
 
-import functools
 import io
 import os
 import subprocess
@@ -21,6 +20,7 @@ from tests.functional import test_crash_recovery as crash
 from tests.functional.test_registry import eventually
 from tests.keystone_server import PASSWORD
 from tests.keystone_server import REGION
+from tests.wsgi_client import Verbs
 
 
 def keystone_api_server(keystone, directory, data_api='sql', conf=None,
@@ -46,7 +46,7 @@ def glance(request, keystone, tmp_path_factory):
     server.stop()
 
 
-class Caller:
+class Caller(Verbs):
     """HTTP calls to glance with the token of one Keystone user, over one
     kept-alive connection: ``caller(method, path, ...)``, or
     ``caller.get(path, ...)`` and the like, as requests answers them."""
@@ -56,17 +56,12 @@ class Caller:
         self.headers = {'X-Auth-Token': token} if token else {}
         self.session = requests.Session()
 
-    def __call__(self, method, path, **kwargs):
+    def request(self, method, path, **kwargs):
         headers = dict(self.headers, **kwargs.pop('headers', None) or {})
         return self.session.request(method, self.url + path,
                                     headers=headers, timeout=30, **kwargs)
 
-    get = functools.partialmethod(__call__, 'GET')
-    head = functools.partialmethod(__call__, 'HEAD')
-    post = functools.partialmethod(__call__, 'POST')
-    put = functools.partialmethod(__call__, 'PUT')
-    patch = functools.partialmethod(__call__, 'PATCH')
-    delete = functools.partialmethod(__call__, 'DELETE')
+    __call__ = request
 
 
 @pytest.fixture(scope='module')

@@ -6,6 +6,7 @@ SQL code through glance-registry.  The values are Glance's.  Only the
 chosen one is imported: glance-api in registry mode loads no SQL code.
 """
 
+import contextlib
 import dataclasses
 
 from oslo_config import cfg
@@ -124,14 +125,22 @@ def services(conf=CONF):
                  policy.Authorizer(conf), conf, metadef_repository(conf))
 
 
+@contextlib.contextmanager
+def as_the_service(conf=CONF):
+    """Work done for no caller (maintenance, the cache's cron tools) calls
+    glance-registry as the service itself: the identity of
+    glance.registry.service_identity, an administrator's."""
+    if conf.data_api != REGISTRY_API:
+        yield
+        return
+    from glance.registry import service_identity
+    with context.bound(service_identity.service_context(conf)):
+        yield
+
+
 def run_maintenance():
     """One round of glance.domain.maintenance with the configured services:
     what glance-api's server runs every maintenance_interval seconds, and
-    ``glance-manage maintenance`` once.  Through the registry, the round
-    calls as the service itself (glance.registry.service_identity)."""
-    if CONF.data_api != REGISTRY_API:
-        services().maintenance.run()
-        return
-    from glance.registry import service_identity
-    with context.bound(service_identity.service_context()):
+    ``glance-manage maintenance`` once."""
+    with as_the_service():
         services().maintenance.run()

@@ -6,10 +6,12 @@ SQL code through glance-registry.  The values are Glance's.  Only the
 chosen one is imported: glance-api in registry mode loads no SQL code.
 """
 
+import contextlib
 import dataclasses
 
 from oslo_config import cfg
 
+from glance import context
 from glance.domain import access as access_mod
 from glance.domain import caching as caching_mod
 from glance.domain import data as data_mod
@@ -19,7 +21,9 @@ from glance.domain import members as members_mod
 from glance.domain import metadata as metadata_mod
 from glance.domain import policy
 from glance.domain import protections as protections_mod
+from glance.domain import store_acls as store_acls_mod
 from glance.domain import quotas as quotas_mod
+from glance.domain import stores as stores_mod
 from glance.domain.metadefs import service as metadefs_mod
 from glance.domain import tasks as tasks_mod
 from glance.domain import web_source
@@ -53,6 +57,7 @@ class Services:
     imports: imports_mod.ImageImport
     tasks: tasks_mod.Tasks
     maintenance: maintenance_mod.Maintenance
+    stores: stores_mod.StoresInfo
     metadefs: metadefs_mod.Metadefs | None = None
     # The image cache, when image_cache_dir is set.
     cache: caching_mod.ImageCaching | None = None
@@ -92,8 +97,9 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
     protections = protections_mod.PropertyProtections.from_conf(
         conf, authorizer)
     quotas = quotas_mod.Quotas(conf)
+    acls = store_acls_mod.StoreAcls(repo, stores)
     data = data_mod.ImageData(access, repo, stores, conf, protections,
-                              quotas)
+                              quotas, acls)
     images = metadata_mod.ImageMetadata(access, repo, data, conf,
                                         protections, quotas)
     runner = tasks_mod.TaskRunner(repo, conf)
@@ -106,12 +112,13 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
         conf)) if conf.image_cache_dir else None
     return Services(
         images=images,
-        members=members_mod.ImageMembers(access, repo, quotas),
+        members=members_mod.ImageMembers(access, repo, quotas, acls),
         data=data,
         imports=imports,
         tasks=tasks_mod.Tasks(access, repo),
         maintenance=maintenance_mod.Maintenance(repo, stores, data, conf,
                                                 imports, runner),
+        stores=stores_mod.StoresInfo(access, stores, conf),
         metadefs=None if metadef_repo is None
         else metadefs_mod.Metadefs(metadef_repo, authorizer),
         cache=cache)
@@ -123,8 +130,22 @@ def services(conf=CONF):
                  policy.Authorizer(conf), conf, metadef_repository(conf))
 
 
+@contextlib.contextmanager
+def as_the_service(conf=CONF):
+    """Work done for no caller (maintenance, the cache's cron tools) calls
+    glance-registry as the service itself: the identity of
+    glance.registry.service_identity, an administrator's."""
+    if conf.data_api != REGISTRY_API:
+        yield
+        return
+    from glance.registry import service_identity
+    with context.bound(service_identity.service_context(conf)):
+        yield
+
+
 def run_maintenance():
     """One round of glance.domain.maintenance with the configured services:
     what glance-api's server runs every maintenance_interval seconds, and
     ``glance-manage maintenance`` once."""
-    services().maintenance.run()
+    with as_the_service():
+        services().maintenance.run()

@@ -39,6 +39,8 @@ from glance.common import config
 from glance.db import migration
 from glance.db import session
 from glance import opts as glance_opts
+from glance import store
+from tests import file_server
 from tests import threaded_server
 from tests.functional.server import DATA_APIS
 from tests.functional.server import REGISTRY_FLAVORS
@@ -98,7 +100,25 @@ class ChunkedInput:
         return data
 
 
-class WSGIClient:
+def _verb(method):
+    def call(self, path, *args, **kwargs):
+        return self.request(method, path, *args, **kwargs)
+    call.__name__ = method.lower()
+    return call
+
+
+class Verbs:
+    """``get/head/post/put/patch/delete(path, ...)``: the subclass's
+    ``request(method, path, ...)``, as requests names them."""
+    get = _verb('GET')
+    head = _verb('HEAD')
+    post = _verb('POST')
+    put = _verb('PUT')
+    patch = _verb('PATCH')
+    delete = _verb('DELETE')
+
+
+class WSGIClient(Verbs):
     """A requests-like client of a WSGI app, without sockets; ``headers``
     go with every request."""
 
@@ -132,19 +152,21 @@ class WSGIClient:
             req.headers[name] = value
         return Response(req.get_response(self.app))
 
-    get = functools.partialmethod(request, 'GET')
-    head = functools.partialmethod(request, 'HEAD')
-    post = functools.partialmethod(request, 'POST')
-    put = functools.partialmethod(request, 'PUT')
-    patch = functools.partialmethod(request, 'PATCH')
-    delete = functools.partialmethod(request, 'DELETE')
-
 
 def _register_every_option():
     """Register glance-api's options now, so any of them can be
     overridden before the app is built (stores register theirs late)."""
     for group, options in glance_opts.list_api_opts():
         CONF.register_opts(options, group=group)
+
+
+def _register_store_section(group):
+    """Register the options of the section of a store of enabled_backends
+    (set before it), which the app would register only when built."""
+    store_type = (CONF.enabled_backends or {}).get(group)
+    if store_type is not None:
+        CONF.register_opts(store.backend_opts + store.driver_class(
+            store_type).options, group=group)
 
 
 class InProcessApi(WSGIClient):
@@ -167,7 +189,10 @@ class InProcessApi(WSGIClient):
             self._set({
                 'DEFAULT': {'data_api': DATA_APIS[data_api]},
                 'database': {'connection': 'sqlite:///' + database},
-                'glance_store': {'filesystem_store_datadir': self.datadir},
+                'glance_store': {
+                    'filesystem_store_datadir': self.datadir,
+                    # The tests' web servers listen on loopback.
+                    'http_allowed_internal_hosts': [file_server.HOST]},
             })
             self._set({'DEFAULT': {'node_staging_uri': 'file://' +
                                    os.path.join(str(directory), 'staging')}})
@@ -185,6 +210,7 @@ class InProcessApi(WSGIClient):
     def _set(self, conf):
         for group, values in conf.items():
             group = None if group == 'DEFAULT' else group
+            _register_store_section(group)
             for name, value in values.items():
                 CONF.set_override(name, value, group=group)
                 self._overridden.append((name, group))

@@ -60,7 +60,8 @@ def native_round(cluster, payload, size, name):
                               cluster.pool + '/' + name], env)
     down, down_cpu = timed(rbd + ['export', cluster.pool + '/' + name, '-'],
                            env, stdout=subprocess.DEVNULL)
-    subprocess.run(rbd + ['rm', cluster.pool + '/' + name], env=env, check=True)
+    subprocess.run(rbd + ['rm', cluster.pool + '/' + name], env=env,
+                   check=True)
     gib = size / GIB
     return size / MIB / up, size / MIB / down, up_cpu / gib, down_cpu / gib
 

@@ -13,9 +13,9 @@ image that fits in one goes up in one PUT, any other (and every image of
 unknown size) as a multipart upload of parts of that size, each sent as
 soon as it is full while the next is read into another buffer.  botocore
 must re-read a body to sign and checksum it over http, so a part cannot be
-streamed without its buffer.  A failed upload aborts its multipart upload, leaving nothing; one
-a dead process left is aborted by ``delete_partial``, ``purge`` and
-``clean_stale_partials``.  Reads stream in 1 MiB chunks.
+streamed without its buffer.  A failed upload aborts its multipart upload,
+once no part of it is under way, leaving nothing; one a dead process left
+is aborted by ``delete_partial``, ``purge`` and ``clean_stale_partials``.  Reads stream in 1 MiB chunks.
 """
 
 import collections

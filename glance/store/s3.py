@@ -15,7 +15,8 @@ soon as it is full while the next is read into another buffer.  botocore
 must re-read a body to sign and checksum it over http, so a part cannot be
 streamed without its buffer.  A failed upload aborts its multipart upload,
 once no part of it is under way, leaving nothing; one a dead process left
-is aborted by ``delete_partial``, ``purge`` and ``clean_stale_partials``.  Reads stream in 1 MiB chunks.
+is aborted by ``delete_partial``, ``purge`` and ``clean_stale_partials``.
+Reads stream in 1 MiB chunks.
 """
 
 import collections

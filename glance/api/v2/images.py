@@ -11,6 +11,7 @@ from glance.common import config
 from glance.common import exception
 from glance.common import wsgi
 from glance.domain import image as image_mod
+from glance.domain import locations
 
 CONF = config.CONF
 
@@ -21,8 +22,9 @@ BASE_FIELDS = ('id', 'name', 'status', 'visibility', 'protected', 'os_hidden',
 TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
 
-def image_view(image):
-    """The v2 JSON representation of an image."""
+def image_view(image, locations=()):
+    """The v2 JSON representation of an image; ``locations``: those the
+    caller may see (ImageLocations.visible)."""
     view = dict(image.extra_properties)
     view.update({field: getattr(image, field) for field in BASE_FIELDS})
     view.update(
@@ -32,8 +34,12 @@ def image_view(image):
         self='/v2/images/%s' % image.id,
         file='/v2/images/%s/file' % image.id,
         schema='/v2/schemas/image')
-    if CONF.show_image_direct_url and image.locations:
-        view['direct_url'] = image.locations[0].url
+    if CONF.show_image_direct_url and locations:
+        view['direct_url'] = locations[0].url
+    if CONF.show_multiple_locations:
+        view['locations'] = [{'url': location.url,
+                              'metadata': location.metadata}
+                             for location in locations]
     return view
 
 
@@ -60,8 +66,12 @@ def _create_request(body):
 
 class Controller:
 
-    def __init__(self, service):
+    def __init__(self, service, locations):
         self.service = service
+        self.locations = locations
+
+    def _view(self, req, image):
+        return image_view(image, self.locations.visible(req.context, image))
 
     def index(self, req):
         query = list_query.parse(req.params)
@@ -70,7 +80,7 @@ class Controller:
         first = '/v2/images'
         if params:
             first += '?' + urllib.parse.urlencode(params)
-        body = {'images': [image_view(image) for image in images],
+        body = {'images': [self._view(req, image) for image in images],
                 'first': first, 'schema': '/v2/schemas/images'}
         if images and len(images) == query.limit:
             params.append(('marker', images[-1].id))
@@ -84,18 +94,24 @@ class Controller:
         if CONF.enabled_import_methods:
             headers.append(('OpenStack-image-import-methods',
                             ','.join(CONF.enabled_import_methods)))
-        return wsgi.json_response(image_view(image), status=201,
+        return wsgi.json_response(self._view(req, image), status=201,
                                   headers=headers)
 
     def show(self, req, image_id):
         return wsgi.json_response(
-            image_view(self.service.get(req.context, image_id)))
+            self._view(req, self.service.get(req.context, image_id)))
 
     def update(self, req, image_id):
         json_patch.require_patch_media_type(req.content_type)
         changes = json_patch.parse(req.json_body_or_400(), req.content_type)
-        image = self.service.update(req.context, image_id, changes)
-        return wsgi.json_response(image_view(image))
+        moves = [change for change in changes
+                 if isinstance(change, locations.LocationChange)]
+        image = self.service.update(req.context, image_id, [
+            change for change in changes
+            if not isinstance(change, locations.LocationChange)])
+        if moves:
+            image = self.locations.patch(req.context, image_id, moves)
+        return wsgi.json_response(self._view(req, image))
 
     def delete(self, req, image_id):
         """204 once the data is removed; 202 while the image waits in

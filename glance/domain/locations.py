@@ -143,8 +143,25 @@ class ImageLocations:
 
     def list(self, context, image_id):
         """Image API 2.17's GET: every location of the image."""
-        return self.access.image(context, image_id,
-                                 'fetch_image_location').locations
+        return self._image(context, image_id,
+                           'fetch_image_location').locations
+
+    def _image(self, context, image_id, rule, change=None):
+        """The image, if ``rule`` lets the caller act on it.  As Glance's
+        API policy does for these rules, get_image is asked only when
+        ``rule`` refuses, to answer 404 rather than 403: a service user
+        need not hold the reader role."""
+        image = access_mod.visible_image(self.repo, context, image_id)
+        status = access_mod.membership(self.repo, context, image)
+        if not self.access.authorizer.check(context, rule, image, status):
+            if not self.access.authorizer.check(context, 'get_image', image,
+                                                status):
+                raise exception.ImageNotFound(image_id=image_id)
+            raise exception.Forbidden(
+                'You are not authorized to complete %s action.' % rule)
+        if change is not None:
+            self.access.require_change(context, image, change)
+        return image
 
     # -- JSON-patch of /locations -----------------------------------------
 
@@ -289,8 +306,8 @@ class ImageLocations:
         """Add the first location of a queued image; its hashes are
         computed in the background (``do_secure_hash``).  Returns the task
         doing it."""
-        image = self.access.image(context, image_id, 'add_image_location',
-                                  change='add a location to')
+        image = self._image(context, image_id, 'add_image_location',
+                            change='add a location to')
         if image.status != lifecycle.QUEUED:
             raise exception.Conflict(
                 'The location can only be added to an image in queued '
@@ -363,17 +380,19 @@ class ImageLocations:
                     param='os_hash_value', value=wanted['os_hash_value'],
                     extra='not matched with actual os_hash_value: (%s)'
                           % value)
+            # The task's mark goes first: an image left importing without
+            # it is returned to queued by maintenance.
+            self._quietly_clear_task(image_id)
             self.data.transition(
                 image_id, lifecycle.IMPORTING, lifecycle.ACTIVE, size=size,
                 checksum=md5, os_hash_algo=algo, os_hash_value=value,
                 locations=[image_mod.Location(url)],
                 storage_quota=self.quotas.storage(context))
         except BaseException:
+            self._quietly_clear_task(image_id)
             self.data.transition_quietly(image_id, lifecycle.IMPORTING,
                                          lifecycle.QUEUED)
             raise
-        finally:
-            self._quietly_clear_task(image_id)
         return {}
 
     def _quietly_clear_task(self, image_id):

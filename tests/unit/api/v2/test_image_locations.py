@@ -72,6 +72,18 @@ def wait_for(client, image_id, done, seconds=10):
         time.sleep(0.05)
 
 
+def wait_for_task(client, image_id, seconds=10):
+    """The image's one task, once it has ended."""
+    deadline = time.monotonic() + seconds
+    while True:
+        task = client.get('/v2/images/%s/tasks' % image_id).json()[
+            'tasks'][0]
+        if task['status'] in ('success', 'failure') or \
+                time.monotonic() > deadline:
+            return task
+        time.sleep(0.05)
+
+
 # -- the image view -----------------------------------------------------------
 
 def test_locations_hidden_unless_show_multiple_locations(make_clients, web):
@@ -289,9 +301,8 @@ def test_add_location_then_hashes_in_the_background(make_clients, web,
     listed = service.get('/v2/images/%s/locations' % image['id'])
     assert listed.status_code == 200
     assert listed.json() == [{'url': web.url('disk.img'), 'metadata': {}}]
-    tasks = owner.get('/v2/images/%s/tasks' % image['id']).json()['tasks']
-    assert [(t['type'], t['status']) for t in tasks] == [
-        ('location_import', 'success')]
+    task = wait_for_task(owner, image['id'])
+    assert (task['type'], task['status']) == ('location_import', 'success')
     assert post(service, image['id'],
                 web.url('other.img')).status_code == 409
 
@@ -317,7 +328,7 @@ def test_validation_data_checked_before_the_location_counts(make_clients,
     assert back['status'] == 'queued' and back['os_hash_value'] is None
     assert 'os_glance_import_task' not in back
     assert service.get('/v2/images/%s/locations' % image['id']).json() == []
-    task = owner.get('/v2/images/%s/tasks' % image['id']).json()['tasks'][0]
+    task = wait_for_task(owner, image['id'])
     assert task['status'] == 'failure'
     assert 'not matched with actual os_hash_value' in task['message']
 
@@ -369,6 +380,7 @@ def test_add_location_policies(make_clients, web):
     unformatted = create(owner)
     assert post(made['service'], unformatted['id'], url).status_code == 400
     assert post(owner, image['id'], url).status_code == 202
+    assert wait_for_task(owner, image['id'])['status'] == 'success'
 
 
 def test_fetch_locations_is_for_services_only(make_clients):

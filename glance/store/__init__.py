@@ -165,6 +165,11 @@ class StoreRegistry:
         except KeyError:
             raise exception.UnknownScheme(scheme=scheme) from None
 
+    def store_id_for(self, uri):
+        """The id of the enabled store holding the data at ``uri``, for a
+        location's ``metadata.store``: None with a single store."""
+        return None
+
     def driver_for_uri(self, uri):
         """The driver serving a location.
 

@@ -200,7 +200,7 @@ class ImageLocations:
             raise exception.BadRequest(
                 "It's not allowed to %s locations if image status is %s."
                 % ('add' if change.op == 'add' else 'replace', image.status))
-        new = [image_mod.Location(item['url'], dict(item['metadata']))
+        new = [self._location(item['url'], item['metadata'])
                for item in items]
         if change.op == 'replace':
             urls = sorted(location.url for location in new)
@@ -235,6 +235,15 @@ class ImageLocations:
             raise exception.BadRequest(
                 'Invalid position for removing a location.')
         return current[:position] + current[position + 1:]
+
+    def _location(self, url, metadata=None):
+        """A new Location, its metadata naming its store when there are
+        several (``store``), as Glance's."""
+        metadata = dict(metadata or {})
+        store_id = self.stores.store_id_for(url)
+        if store_id is not None:
+            metadata['store'] = store_id
+        return image_mod.Location(url, metadata)
 
     def _check_new(self, context, uri, locations):
         """Refuse a location no one may add here, or twice."""
@@ -329,7 +338,7 @@ class ImageLocations:
             input={'loc_url': url, 'validation_data': validation_data})
         self.repo.add_task(task)
         storage_quota = self.quotas.storage(context)
-        location = image_mod.Location(url)
+        location = self._location(url)
         try:
             if validation_data and self.conf.do_secure_hash:
                 # Checked before it counts: the location is recorded once
@@ -386,7 +395,7 @@ class ImageLocations:
             self.data.transition(
                 image_id, lifecycle.IMPORTING, lifecycle.ACTIVE, size=size,
                 checksum=md5, os_hash_algo=algo, os_hash_value=value,
-                locations=[image_mod.Location(url)],
+                locations=[self._location(url)],
                 storage_quota=self.quotas.storage(context))
         except BaseException:
             self._quietly_clear_task(image_id)

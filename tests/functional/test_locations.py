@@ -1,7 +1,7 @@
 """Image locations driven by python-glanceclient (location-add,
 location-update, location-delete, and 2.17's add-location) and openstacksdk
 against a real glance-api (trusted-auth flavor), with http locations on a
-real local web server."""
+real local web server; the service persona with a real Keystone token."""
 
 import hashlib
 import json
@@ -11,8 +11,10 @@ import sys
 import time
 
 import pytest
+import requests
 
 from tests.file_server import serving
+from tests.functional.test_keystone import keystone_api_server
 
 DATA = os.urandom(512 * 1024 + 9)
 OTHER = os.urandom(4096)
@@ -134,3 +136,31 @@ def test_glanceclient_and_openstacksdk_add_location(server, web):
     assert shown.os_hash_algo == 'sha256' and shown.os_hash_value == wanted
     assert [loc.url for loc in conn.image.image_locations(image.id)] == [
         web.url('other.img')]
+
+
+def test_the_service_persona_with_keystone_tokens(keystone, web, tmp_path):
+    """A Keystone user holding only the service role on the owning project
+    adds and lists locations; the project's member may not list them."""
+    server = keystone_api_server(keystone, tmp_path / 'glance')
+    try:
+        def call(user, method, path, **kwargs):
+            return requests.request(
+                method, server.url + path, timeout=30,
+                headers={'X-Auth-Token': keystone.token(user)}, **kwargs)
+        image = call('alpha-member', 'POST', '/v2/images', json={
+            'disk_format': 'raw', 'container_format': 'bare'}).json()
+        path = '/v2/images/%s/locations' % image['id']
+        response = call('alpha-service', 'POST', path,
+                        json={'url': web.url('disk.img')})
+        assert response.status_code == 202, response.text
+        assert call('alpha-member', 'GET', path).status_code == 403
+        assert call('beta-member', 'GET', path).status_code == 404
+        listed = call('alpha-service', 'GET', path)
+        assert listed.json() == [{'url': web.url('disk.img'),
+                                  'metadata': {}}]
+        shown = wait_for(
+            lambda: call('alpha-member', 'GET', '/v2/images/' + image['id'])
+            .json(), lambda i: i['os_hash_value'])
+        assert shown['os_hash_value'] == hashlib.sha512(DATA).hexdigest()
+    finally:
+        server.stop()

@@ -283,15 +283,17 @@ class ImageLocations:
                 size = self._size(location.url)
                 if image.size is None:
                     values.setdefault('size', size)
+        # Every location counts the image's size (user_storage_quota).
+        storage_quota = self.quotas.storage(context)
         if image.status == lifecycle.QUEUED and locations:
             _require_formats(image)
             saved = self.data.transition(
                 image.id, lifecycle.QUEUED, lifecycle.ACTIVE,
-                storage_quota=self.quotas.storage(context),
-                locations=locations, **values)
+                storage_quota=storage_quota, locations=locations, **values)
         else:
-            saved = self.data.transition(image.id, image.status,
-                                         image.status, locations=locations)
+            saved = self.data.transition(
+                image.id, image.status, image.status,
+                storage_quota=storage_quota, locations=locations)
         kept = {location.url for location in locations}
         for location in image.locations:
             if location.url not in kept and self.stores.owns(location.url):

@@ -392,3 +392,14 @@ def test_fetch_locations_is_for_services_only(make_clients):
     assert made['admin'].get(path).status_code == 403
     missing = '/v2/images/0b2ad5f4-1c2b-4f45-b0a8-30bd1b0fd2f7/locations'
     assert made['service'].get(missing).status_code == 404
+
+
+def test_every_location_counts_towards_the_storage_quota(make_clients, web):
+    owner = make_clients(show_multiple_locations=True,
+                         user_storage_quota=str(len(DATA) + 10))['owner']
+    image = create(owner, **FORMATS)
+    assert add(owner, image['id'],
+               location(web.url('disk.img'))).status_code == 200
+    response = add(owner, image['id'], location(web.url('redirect/disk.img')))
+    assert response.status_code == 413
+    assert len(show(owner, image['id']).json()['locations']) == 1

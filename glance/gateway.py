@@ -117,7 +117,8 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
         maintenance=maintenance_mod.Maintenance(repo, stores, data, conf,
                                                 imports, runner),
         locations=locations_mod.ImageLocations(
-            access, repo, data, stores, conf, runner, protections, quotas),
+            access, repo, data, stores, conf, runner, protections, quotas,
+            acls),
         metadefs=None if metadef_repo is None
         else metadefs_mod.Metadefs(metadef_repo, authorizer),
         cache=cache)

@@ -115,7 +115,7 @@ def _check_hex(name, value, length, algo, error):
 class ImageLocations:
 
     def __init__(self, access, repo, data, stores, conf, runner,
-                 protections, quotas):
+                 protections, quotas, acls):
         self.access = access
         self.repo = repo
         self.data = data
@@ -124,6 +124,7 @@ class ImageLocations:
         self.runner = runner
         self.protections = protections
         self.quotas = quotas
+        self.acls = acls
 
     # -- reading ----------------------------------------------------------
 
@@ -298,6 +299,7 @@ class ImageLocations:
         for location in image.locations:
             if location.url not in kept and self.stores.owns(location.url):
                 self._remove_data(location.url)
+        self.acls.update(saved)
         return saved
 
     def _remove_data(self, uri):
@@ -350,10 +352,10 @@ class ImageLocations:
                 self.repo.save(image.id, image_mod.ImageChanges(
                     set_properties={imports_mod.IMPORT_TASK: task.id}))
             else:
-                self.data.transition(
+                self.acls.update(self.data.transition(
                     image.id, lifecycle.QUEUED, lifecycle.ACTIVE, size=size,
                     locations=[location], storage_quota=storage_quota,
-                    **validation_data)
+                    **validation_data))
         except BaseException as error:
             self.runner.finish(task.id, task_mod.FAILURE,
                                from_status=task_mod.PENDING,
@@ -394,7 +396,7 @@ class ImageLocations:
             # The task's mark goes first: an image left importing without
             # it is returned to queued by maintenance.
             self._quietly_clear_task(image_id)
-            self.data.transition(
+            image = self.data.transition(
                 image_id, lifecycle.IMPORTING, lifecycle.ACTIVE, size=size,
                 checksum=md5, os_hash_algo=algo, os_hash_value=value,
                 locations=[self._location(url)],
@@ -404,6 +406,7 @@ class ImageLocations:
             self.data.transition_quietly(image_id, lifecycle.IMPORTING,
                                          lifecycle.QUEUED)
             raise
+        self.acls.update(image)
         return {}
 
     def _quietly_clear_task(self, image_id):

@@ -70,7 +70,7 @@ class _Data(list):
 
 def _hasher(stores, conf):
     return locations.ImageLocations(None, None, None, stores, conf, None,
-                                    None, None)
+                                    None, None, None)
 
 
 def test_reads_are_tried_again_http_retries_times(conf):

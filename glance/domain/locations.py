@@ -298,20 +298,21 @@ class ImageLocations:
         kept = {location.url for location in locations}
         for location in image.locations:
             if location.url not in kept and self.stores.owns(location.url):
-                self._remove_data(location.url)
+                self._remove_data(location)
         self.acls.update(saved)
         return saved
 
-    def _remove_data(self, uri):
-        """Remove the data of a location no longer recorded; a store
-        refusing is logged (the data is then left, as by Glance)."""
+    def _remove_data(self, location):
+        """Remove the data of a location no longer recorded, through the
+        store it names; a store refusing is logged (the data is then
+        left, as by Glance)."""
         try:
-            self.stores.delete(uri)
+            self.stores.delete(location.url, location.metadata.get('store'))
         except exception.NotFound:
             pass
         except exception.GlanceException as error:
             LOG.warning('Could not remove the data of a removed location '
-                        '%s: %s', store.display_uri(uri), error)
+                        '%s: %s', store.display_uri(location.url), error)
 
     # -- Image API 2.17 ---------------------------------------------------
 

@@ -12,8 +12,10 @@ from glance.common import exception
 from glance.common import wsgi
 from glance.domain import image as image_mod
 from glance.domain import locations
+from glance import store
 
 CONF = config.CONF
+CONF.register_opts(store.multi_store_opts)
 
 BASE_FIELDS = ('id', 'name', 'status', 'visibility', 'protected', 'os_hidden',
                'owner', 'disk_format', 'container_format', 'size',
@@ -22,9 +24,9 @@ BASE_FIELDS = ('id', 'name', 'status', 'visibility', 'protected', 'os_hidden',
 TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
 
-def image_view(image, locations=()):
-    """The v2 JSON representation of an image; ``locations``: those the
-    caller may see (ImageLocations.visible)."""
+def image_view(image, shown_locations=()):
+    """The v2 JSON representation of an image; ``shown_locations``: those
+    the caller may see (ImageLocations.visible)."""
     view = dict(image.extra_properties)
     view.update({field: getattr(image, field) for field in BASE_FIELDS})
     view.update(
@@ -34,12 +36,15 @@ def image_view(image, locations=()):
         self='/v2/images/%s' % image.id,
         file='/v2/images/%s/file' % image.id,
         schema='/v2/schemas/image')
-    if CONF.show_image_direct_url and locations:
-        view['direct_url'] = locations[0].url
+    stores = store.store_ids(image.locations)
+    if CONF.enabled_backends and stores:
+        view['stores'] = ','.join(stores)
+    if CONF.show_image_direct_url and shown_locations:
+        view['direct_url'] = shown_locations[0].url
     if CONF.show_multiple_locations:
         view['locations'] = [{'url': location.url,
                               'metadata': location.metadata}
-                             for location in locations]
+                             for location in shown_locations]
     return view
 
 
@@ -94,6 +99,9 @@ class Controller:
         if CONF.enabled_import_methods:
             headers.append(('OpenStack-image-import-methods',
                             ','.join(CONF.enabled_import_methods)))
+        if CONF.enabled_backends:
+            headers.append(('OpenStack-image-store-ids',
+                            ','.join(CONF.enabled_backends)))
         return wsgi.json_response(self._view(req, image), status=201,
                                   headers=headers)
 

@@ -9,12 +9,14 @@ import time
 
 import pytest
 
+from tests.file_server import HOST
 from tests.file_server import serving
 from tests.unit.api.helpers import as_project
 from tests.unit.api.helpers import create
 from tests.unit.api.helpers import patch
 from tests.unit.api.helpers import show
 from tests.unit.api.helpers import upload
+from tests.unit.api.v2.test_stores import several_stores
 
 DATA = os.urandom(300 * 1024 + 7)
 OTHER = os.urandom(1000)
@@ -403,3 +405,25 @@ def test_every_location_counts_towards_the_storage_quota(make_clients, web):
     response = add(owner, image['id'], location(web.url('redirect/disk.img')))
     assert response.status_code == 413
     assert len(show(owner, image['id']).json()['locations']) == 1
+
+
+def test_with_several_stores_locations_name_their_store(make_api, tmp_path,
+                                                        web):
+    """As Glance's multi-store: metadata.store is the id of the store
+    reading the location, for both ways of adding one."""
+    conf = several_stores(tmp_path, DEFAULT={'show_multiple_locations': True},
+                          web={'http_allowed_internal_hosts': [HOST]})
+    api = make_api(flavor='trusted-auth', conf=conf)
+    owner = as_project(api, 'alpha')
+    image = create(owner, **FORMATS)
+    response = add(owner, image['id'], location(web.url('disk.img')))
+    assert response.json()['locations'] == [
+        {'url': web.url('disk.img'), 'metadata': {'store': 'web'}}]
+    assert response.json()['stores'] == 'web'
+    image = create(owner, **FORMATS)
+    service = as_project(api, 'alpha', roles='service')
+    assert post(service, image['id'],
+                web.url('other.img')).status_code == 202
+    assert service.get('/v2/images/%s/locations' % image['id']).json() == [
+        {'url': web.url('other.img'), 'metadata': {'store': 'web'}}]
+    wait_for_task(owner, image['id'])

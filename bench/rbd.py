@@ -10,12 +10,18 @@ the clients, not a disk) and glance-api with ``default_store = rbd`` as the
 restricted user ``client.glance``; both clients use that user and 8 MiB
 objects.  glance-api is driven by curl as in the other workloads, and
 computes the image's MD5 and SHA-512 while uploading, which the rbd CLI does
-not.  Prints a Markdown table of min/median/max per figure and the ratio of
-the medians.
+not.  Each glance-api round is followed by the rbd CLI's.  Prints a
+Markdown table of min/median/max per figure with the median CPU seconds per
+GiB (glance-api's processes; the rbd command), and the ratios: of the
+medians, and the median of the ratios of each round.  A third transfer,
+``rbd import`` from a pipe fed through glance-api's md5 and sha512
+hashing, is the reference for what the store driver adds to what every
+upload pays.
 """
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,32 +35,74 @@ sys.path.insert(0, servers.REPO)
 from tests import ceph_cluster  # noqa: E402
 
 MIB = transfer.MIB
+GIB = transfer.GIB
+KEYS = ('up', 'down', 'up cpu', 'down cpu', 'hashed up', 'hashed up cpu')
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def timed(argv, env, **kwargs):
-    started = time.perf_counter()
+    """(seconds, CPU seconds) of the command."""
+    cpu, started = children_cpu(), time.perf_counter()
     subprocess.run(argv, env=env, check=True, **kwargs)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, children_cpu() - cpu
 
 
 def native_round(cluster, payload, size, name):
-    """(upload MiB/s, download MiB/s) of the rbd CLI."""
+    """(upload MiB/s, download MiB/s, upload CPU s/GiB, download CPU s/GiB)
+    of the rbd CLI."""
     env = cluster.environ()
     rbd = ['rbd', '--id', cluster.user, '--no-progress']
-    up = timed(rbd + ['import', '--object-size', '8M', payload,
-                           cluster.pool + '/' + name], env)
-    down = timed(rbd + ['export', cluster.pool + '/' + name, '-'], env,
-                 stdout=subprocess.DEVNULL)
-    subprocess.run(rbd + ['rm', cluster.pool + '/' + name], env=env, check=True)
-    return size / MIB / up, size / MIB / down
+    up, up_cpu = timed(rbd + ['import', '--object-size', '8M', payload,
+                              cluster.pool + '/' + name], env)
+    down, down_cpu = timed(rbd + ['export', cluster.pool + '/' + name, '-'],
+                           env, stdout=subprocess.DEVNULL)
+    subprocess.run(rbd + ['rm', cluster.pool + '/' + name], env=env,
+                   check=True)
+    gib = size / GIB
+    return size / MIB / up, size / MIB / down, up_cpu / gib, down_cpu / gib
+
+
+def own_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def hashed_import(cluster, payload, size, name):
+    """(MiB/s, CPU s/GiB) of ``rbd import`` from a pipe this process feeds
+    through glance-api's hashing (transfer.Hashed): the rbd CLI paying
+    what every glance-api upload pays."""
+    env = cluster.environ()
+    rbd = ['rbd', '--id', cluster.user, '--no-progress']
+    cpu, started = children_cpu() + own_cpu(), time.perf_counter()
+    importer = subprocess.Popen(
+        rbd + ['import', '--object-size', '8M', '-',
+               cluster.pool + '/' + name], env=env, stdin=subprocess.PIPE)
+    with open(payload, 'rb') as f:
+        body = transfer.Hashed(f, size)
+        while chunk := body.read(8 * MIB):
+            importer.stdin.write(chunk)
+        body.finish()
+    importer.stdin.close()
+    if importer.wait():
+        raise RuntimeError('rbd import failed')
+    seconds = time.perf_counter() - started
+    cpu = children_cpu() + own_cpu() - cpu
+    subprocess.run(rbd + ['rm', cluster.pool + '/' + name], env=env,
+                   check=True)
+    return size / MIB / seconds, cpu / (size / GIB)
 
 
 def ours_round(server, payload, size):
-    """(upload MiB/s, download MiB/s) of glance-api."""
-    up, _cpu, image_id = transfer.upload(server, payload, chunked=False)
-    down, _cpu = transfer.download(server, image_id, size)
+    """(upload MiB/s, download MiB/s, upload CPU s/GiB, download CPU s/GiB)
+    of glance-api."""
+    up, up_cpu, image_id = transfer.upload(server, payload, chunked=False)
+    down, down_cpu = transfer.download(server, image_id, size)
     transfer.delete(server, image_id)
-    return up, down
+    return up, down, up_cpu, down_cpu
 
 
 def row(name, values):
@@ -83,33 +131,52 @@ def main():
             server.start()
             payload = transfer.make_payload(os.path.join(tmp, 'payload'),
                                             size)
-            figures = {key: [] for key in ('ours up', 'ours down',
-                                           'rbd up', 'rbd down')}
+            figures = {'%s %s' % (who, key): [] for who in ('ours', 'rbd')
+                       for key in KEYS}
+            ratios = {'up': [], 'down': [], 'hashed up': []}
             for run in range(args.runs):
+                ours = ours_round(server, payload, size)
                 native = native_round(cluster, payload, size,
                                       'bench-native-%d' % run)
-                ours = ours_round(server, payload, size)
-                for key, value in zip(('rbd up', 'rbd down', 'ours up',
-                                       'ours down'), native + ours):
-                    figures[key].append(value)
-                print('run %d: rbd import %.0f, export %.0f; glance-api '
-                      'upload %.0f, download %.0f MiB/s'
-                      % ((run + 1,) + native + ours), file=sys.stderr)
+                native += hashed_import(cluster, payload, size,
+                                        'bench-hashed-%d' % run)
+                for who, values in (('ours', ours), ('rbd', native)):
+                    for key, value in zip(KEYS, values):
+                        figures['%s %s' % (who, key)].append(value)
+                ratios['up'].append(ours[0] / native[0])
+                ratios['down'].append(ours[1] / native[1])
+                ratios['hashed up'].append(ours[0] / native[4])
+                print('run %d: glance-api upload %.0f, download %.0f MiB/s '
+                      '(%.2f, %.2f CPU s/GiB); rbd import %.0f, export %.0f '
+                      'MiB/s (%.2f, %.2f CPU s/GiB), import with hashing '
+                      '%.0f MiB/s (%.2f CPU s/GiB); load %.1f'
+                      % ((run + 1,) + ours + native +
+                         (os.getloadavg()[0],)), file=sys.stderr)
         finally:
             server.stop()
             cluster.stop()
-    median = {key: statistics.median(v) for key, v in figures.items()}
+    median = {key: statistics.median(v) for key, v in figures.items() if v}
     print('%d MiB image, %d runs, MiB/s (min / median / max)\n'
           % (args.size_mib, args.runs))
-    print('| transfer | min | median | max |\n|---|---|---|---|')
-    for key, label in (('ours up', 'glance-api upload (PUT .../file)'),
-                       ('rbd up', '`rbd import`'),
-                       ('ours down', 'glance-api download (GET .../file)'),
-                       ('rbd down', '`rbd export`')):
-        print(row(label, figures[key]))
-    print('\nupload ratio %.2fx, download ratio %.2fx (medians; target '
-          '>= 0.8x)' % (median['ours up'] / median['rbd up'],
-                        median['ours down'] / median['rbd down']))
+    print('| transfer | min | median | max (MiB/s) | CPU s/GiB (median) |\n'
+          '|---|---|---|---|---|')
+    for who, key, label in (
+            ('ours', 'up', 'glance-api upload (PUT .../file)'),
+            ('rbd', 'up', '`rbd import`'),
+            ('ours', 'down', 'glance-api download (GET .../file)'),
+            ('rbd', 'down', '`rbd export`'),
+            ('rbd', 'hashed up', '`rbd import` fed through md5 + sha512')):
+        print(row(label, figures['%s %s' % (who, key)]) + ' %.2f |' % (
+            median['%s %s cpu' % (who, key)]))
+    print('\nratios of the medians: upload %.2fx, download %.2fx, upload vs '
+          'import with hashing %.2fx; medians of the paired ratios: %.2fx, '
+          '%.2fx, %.2fx (target >= 0.8x)'
+          % (median['ours up'] / median['rbd up'],
+             median['ours down'] / median['rbd down'],
+             median['ours up'] / median['rbd hashed up'],
+             statistics.median(ratios['up']),
+             statistics.median(ratios['down']),
+             statistics.median(ratios['hashed up'])))
 
 
 if __name__ == '__main__':

@@ -12,15 +12,25 @@ random file of ``--size-mib`` MiB:
 * with the backend's own client, in the same run: python-swiftclient's
   ``put_object``/``get_object`` (1 MiB chunks), boto3's
   ``upload_fileobj``/``download_fileobj`` (its defaults: 8 MiB parts, 10
-  threads).
+  threads);
+* and uploaded again by that client reading the file through
+  glance-api's hashing (md5 and sha512, glance.common.hashing), which
+  every glance-api upload pays and the plain client does not: the
+  reference for what the store driver adds.
 
-Prints MiB/s of each and the ratio glance-api / native, and the peak RSS
-glance-api reached during its transfers (its memory must stay flat).
+Prints, per run, MiB/s of each and the ratio glance-api / native, the CPU
+seconds per GiB of glance-api (all its processes) and of the native client
+(this process, which runs nothing else meanwhile), the peak RSS glance-api
+reached during its transfers (its memory must stay flat) and the load
+average; then the medians over the runs.  Each glance-api transfer is
+followed by the native one, so a ratio pairs runs made under the same load.
 """
 
 import argparse
 import hashlib
 import os
+import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -30,23 +40,33 @@ import requests
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
+import servers  # noqa: E402
+import transfer  # noqa: E402
 from tests.functional.server import ApiServer  # noqa: E402
 from tests.functional.server import PeakRss  # noqa: E402
 from tests import swift_server as swift_server_mod  # noqa: E402
 
 MiB = 1024 * 1024
+GiB = 1024 * MiB
 HEADERS = {'X-Identity-Status': 'Confirmed', 'X-Project-Id': 'bench',
            'X-User-Id': 'bench', 'X-Roles': 'admin'}
 
 
-def timed(action):
-    start = time.monotonic()
+def own_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(action, cpu=own_cpu):
+    """(seconds, CPU seconds ``cpu()`` counted) of ``action()``."""
+    cpu_before, start = cpu(), time.monotonic()
     action()
-    return time.monotonic() - start
+    return time.monotonic() - start, cpu() - cpu_before
 
 
 def glance_transfer(api, path, size):
-    """(upload seconds, download seconds, md5 of the download)."""
+    """((upload seconds, CPU), (download seconds, CPU), md5 of the
+    download), CPU being glance-api's."""
     image = requests.post(api.url + '/v2/images', headers=HEADERS, json={
         'name': 'bench', 'disk_format': 'raw',
         'container_format': 'bare'}).json()
@@ -67,20 +87,28 @@ def glance_transfer(api, path, size):
             for chunk in response.iter_content(MiB):
                 digest.update(chunk)
 
-    up, down = timed(upload), timed(download)
+    pids = servers.process_tree(api.pid)
+
+    def api_cpu():
+        return servers.cpu_seconds(pids)
+
+    up, down = timed(upload, api_cpu), timed(download, api_cpu)
     requests.delete('%s/v2/images/%s' % (api.url, image['id']),
                     headers=HEADERS).raise_for_status()
     return up, down, digest.hexdigest()
 
 
-def swift_native(swift, path, size):
+def swift_native(swift, path, size, hash_it=False):
     client = swift.swift_client()
     client.put_container('native')
 
     def upload():
         with open(path, 'rb') as f:
-            client.put_object('native', 'image', f, content_length=size,
+            body = transfer.Hashed(f, size) if hash_it else f
+            client.put_object('native', 'image', body, content_length=size,
                               chunk_size=MiB)
+            if hash_it:
+                body.finish()
 
     def download():
         _headers, body = client.get_object('native', 'image',
@@ -88,12 +116,13 @@ def swift_native(swift, path, size):
         for _chunk in body:
             pass
 
-    up, down = timed(upload), timed(download)
+    up = timed(upload)
+    down = None if hash_it else timed(download)
     client.delete_object('native', 'image')
     return up, down
 
 
-def s3_native(swift, path, size):
+def s3_native(swift, path, size, hash_it=False):
     client = swift.s3_client()
     try:
         client.create_bucket(Bucket='native-s3')
@@ -102,15 +131,22 @@ def s3_native(swift, path, size):
 
     def upload():
         with open(path, 'rb') as f:
-            client.upload_fileobj(f, 'native-s3', 'image')
+            body = transfer.Hashed(f, size) if hash_it else f
+            client.upload_fileobj(body, 'native-s3', 'image')
+            if hash_it:
+                body.finish()
 
     def download():
         with open(os.devnull, 'wb') as f:
             client.download_fileobj('native-s3', 'image', f)
 
-    up, down = timed(upload), timed(download)
+    up = timed(upload)
+    down = None if hash_it else timed(download)
     client.delete_object(Bucket='native-s3', Key='image')
     return up, down
+
+
+NATIVES = {'swift': swift_native, 's3': s3_native}
 
 
 def store_conf(kind, swift, workdir):
@@ -132,12 +168,27 @@ def store_conf(kind, swift, workdir):
             's3_store_create_bucket_on_put': True}
 
 
+def cells(pairs, ratio=None):
+    """Table cells: MiB/s (native), the ratio (by default of these
+    figures), CPU s/GiB (native), of ``pairs``: ((glance seconds, CPU),
+    (native seconds, CPU)) per GiB."""
+    (seconds, cpu), (native_seconds, native_cpu) = pairs
+    if ratio is None:
+        ratio = native_seconds / seconds
+    return '%.0f (%.0f) | %.2f | %.2f (%.2f)' % (
+        1024 / seconds, 1024 / native_seconds, ratio, cpu, native_cpu)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--size-mib', type=int, default=1024)
     parser.add_argument('--runs', type=int, default=1)
+    parser.add_argument('--stores', default='swift,s3',
+                        help='comma-separated: swift, s3')
     args = parser.parse_args()
     size = args.size_mib * MiB
+    per_gib = GiB / size
+    natives = NATIVES
     with tempfile.TemporaryDirectory(prefix='glance-bench-stores-',
                                      dir=os.environ.get('TMPDIR')) as work:
         path = os.path.join(work, 'image')
@@ -148,32 +199,47 @@ def main():
             expected = hashlib.file_digest(f, 'md5').hexdigest()
         with swift_server_mod.SwiftServer(os.path.join(work, 'swift')) \
                 as swift:
-            print('| store | run | upload MiB/s (native) | ratio | download '
-                  'MiB/s (native) | ratio | glance-api RSS start -> peak '
-                  '(MiB) |')
-            print('|---|---|---|---|---|---|---|')
-            for kind, native in (('swift', swift_native),
-                                 ('s3', s3_native)):
+            print('| store | run | upload MiB/s (native) | ratio | CPU s/GiB '
+                  '(native) | download MiB/s (native) | ratio | CPU s/GiB '
+                  '(native) | upload vs native + hashing: MiB/s | ratio | '
+                  'CPU s/GiB | glance-api RSS start -> peak (MiB) | load |')
+            print('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+            for kind in args.stores.split(','):
                 api = ApiServer(os.path.join(work, 'api-' + kind),
                                 flavor='trusted-auth', conf={
                                     'glance_store': store_conf(kind, swift,
                                                                work)})
                 api.start()
+                rows = []
                 try:
                     for run in range(1, args.runs + 1):
                         with PeakRss(api.pid, interval=0.05) as rss:
                             up, down, md5 = glance_transfer(api, path, size)
                         assert md5 == expected, 'download differs'
-                        native_up, native_down = native(swift, path, size)
-                        rate = args.size_mib
-                        print('| %s | %d | %.0f (%.0f) | %.2f | %.0f (%.0f) '
-                              '| %.2f | %.0f -> %.0f |' % (
-                                  kind, run, rate / up, rate / native_up,
-                                  native_up / up, rate / down,
-                                  rate / native_down, native_down / down,
-                                  rss.start, rss.peak), flush=True)
+                        native_up, native_down = natives[kind](swift, path,
+                                                               size)
+                        hashed_up, _none = natives[kind](swift, path, size,
+                                                         hash_it=True)
+                        # Per GiB: seconds and CPU seconds scaled alike.
+                        row = [tuple(v * per_gib for v in pair) for pair in (
+                            up, native_up, down, native_down, up, hashed_up)]
+                        rows.append(row)
+                        print('| %s | %d | %s | %s | %s | %.0f -> %.0f | '
+                              '%.1f |' % (kind, run, cells(row[0:2]),
+                                          cells(row[2:4]), cells(row[4:6]),
+                                          rss.start, rss.peak,
+                                          os.getloadavg()[0]), flush=True)
                 finally:
                     api.stop()
+                # MiB/s and CPU: medians of each; ratios: of the pairs.
+                medians = [tuple(statistics.median(r[i][j] for r in rows)
+                                 for j in (0, 1)) for i in range(6)]
+                ratios = [statistics.median(r[i + 1][0] / r[i][0]
+                                            for r in rows) for i in (0, 2, 4)]
+                print('| %s | median | %s | %s | %s | | |' % (
+                    kind, cells(medians[0:2], ratios[0]),
+                    cells(medians[2:4], ratios[1]),
+                    cells(medians[4:6], ratios[2])), flush=True)
 
 
 if __name__ == '__main__':

@@ -55,9 +55,9 @@ SNAPSHOT = 'snap'
 # Seconds the start-up check waits for the cluster when
 # rados_connect_timeout leaves librados's 300.
 STARTUP_CHECK_TIMEOUT = 10
-# Object writes an upload keeps under way at once (each holding its object
-# in memory): one write at a time leaves the cluster idle while the next
-# object is received and hashed.
+# Object buffers an upload holds: the next object is read into one while
+# the others are written.  One write at a time leaves the cluster idle while
+# the next object is received and hashed.
 WRITES_IN_FLIGHT = 4
 # librbd's layering feature, which clones need (rbd.RBD_FEATURE_LAYERING),
 # without importing rbd here.
@@ -66,9 +66,8 @@ FEATURE_LAYERING = 1
 rbd_opts = [
     cfg.IntOpt('rbd_store_chunk_size', default=8, min=1,
                help='Size in MiB of the objects RBD images are split into, '
-                    'a power of two; an upload writes one object at a '
-                    'time, so it also bounds the memory each upload '
-                    'holds.'),
+                    'a power of two; an upload holds four objects in '
+                    'memory (one being read, three being written).'),
     cfg.StrOpt('rbd_store_pool', default='images',
                help='RADOS pool where new images are stored.'),
     cfg.StrOpt('rbd_store_user',
@@ -315,31 +314,38 @@ class RbdDriver(base.Driver):
             image = offload.call(self.rbd.Image, ioctx, name)
         except self.rbd.ImageNotFound:
             raise exception.UploadCancelled() from None
-        pending = collections.deque()
+        # Object buffers: one read into while the others are written; each
+        # is handed to librbd as it is (no copy into bytes) and read into
+        # again once its write is complete.
+        free, pending = [], collections.deque()
         try:
-            buffer = bytearray(self.chunk_size)
-            view = memoryview(buffer)
             capacity = offload.call(image.size)
             written = 0
             while True:
-                count = streams.fill(reader, view)
+                buffer = free.pop() if free else bytearray(self.chunk_size)
+                count = streams.fill(reader, memoryview(buffer))
                 if not count:
                     break
                 end = written + count
                 if end > capacity:
                     capacity = max(end, 2 * capacity)
                     offload.call(image.resize, capacity)
-                chunk = bytes(view[:count])
-                if not (self.thin and chunk == self._zeros[:count]):
-                    pending.append(offload.call(image.aio_write, chunk,
-                                                written, _ignore))
+                chunk = buffer if count == len(buffer) else \
+                    bytes(buffer[:count])
+                if self.thin and chunk == self._zeros[:count]:
+                    free.append(buffer)
+                else:
+                    pending.append((offload.call(
+                        image.aio_write, chunk, written, _ignore), buffer))
                     if len(pending) >= WRITES_IN_FLIGHT:
-                        _check_written(pending.popleft())
+                        completion, done = pending.popleft()
+                        _check_written(completion)
+                        free.append(done)
                 written = end
-                if count < len(view):
+                if count < len(buffer):
                     break
             while pending:
-                _check_written(pending.popleft())
+                _check_written(pending.popleft()[0])
             if capacity != written:
                 offload.call(image.resize, written)
             offload.call(image.flush)

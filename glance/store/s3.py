@@ -7,16 +7,20 @@ reads and deletes with its configured keys.  Locations written by
 OpenStack Glance, ``s3://<access key>:<secret key>@<host>/<bucket>/<key>``,
 are read with the keys they carry.
 
-An upload holds one part buffer (``s3_store_large_object_chunk_size``) in
-memory, never more: an image that fits in it goes up in one PUT, any other
-(and every image of unknown size) as a multipart upload of parts of that
-size, each sent as soon as it is full.  botocore must re-read a body to
-sign and checksum it over http, so a part cannot be streamed without its
-buffer.  A failed upload aborts its multipart upload, leaving nothing; one
-a dead process left is aborted by ``delete_partial``, ``purge`` and
-``clean_stale_partials``.  Reads stream in 1 MiB chunks.
+An upload holds at most PARTS_IN_FLIGHT part buffers
+(``s3_store_large_object_chunk_size`` each) in memory, never more: an
+image that fits in one goes up in one PUT, any other (and every image of
+unknown size) as a multipart upload of parts of that size, each sent as
+soon as it is full while the next is read into another buffer.  botocore
+must re-read a body to sign and checksum it over http, so a part cannot be
+streamed without its buffer.  A failed upload aborts its multipart upload,
+once no part of it is under way, leaving nothing; one a dead process left
+is aborted by ``delete_partial``, ``purge`` and ``clean_stale_partials``.
+Reads stream in 1 MiB chunks.
 """
 
+import collections
+from concurrent import futures
 import datetime
 import logging
 import urllib.parse
@@ -36,6 +40,10 @@ LOG = logging.getLogger(__name__)
 MiB = 1024 * 1024
 # Seconds an S3 connection may stay silent before the request fails.
 TIMEOUT = 60
+# Part buffers an upload holds: the next part is read into one while the
+# parts in the others are sent.  A single buffer leaves S3 idle while a part
+# is read, and the client sending the image idle while a part is sent.
+PARTS_IN_FLIGHT = 2
 
 s3_opts = [
     cfg.StrOpt('s3_store_host',
@@ -67,8 +75,8 @@ s3_opts = [
                     'upload; images of unknown size, and those larger than '
                     'one part, always are.'),
     cfg.IntOpt('s3_store_large_object_chunk_size', default=10, min=5,
-               help='Size in MiB of the parts of a multipart upload, and '
-                    'of the one buffer an upload holds in memory (S3 '
+               help='Size in MiB of the parts of a multipart upload; an '
+                    'upload holds two buffers of that size in memory (S3 '
                     'refuses parts under 5 MiB).  S3 '
                     'allows 10,000 parts: 10 MiB parts cap images at '
                     '97 GiB.'),
@@ -154,8 +162,8 @@ class _Call:
 
 
 class _BufferBody:
-    """A request body over the first ``size`` bytes of a buffer, without a
-    copy; seekable, as botocore needs to sign and checksum it."""
+    """A request body over a buffer, without a copy: reads are views of
+    it; seekable, as botocore needs to sign and checksum it."""
 
     def __init__(self, view):
         self._view = view
@@ -164,7 +172,7 @@ class _BufferBody:
     def read(self, size=-1):
         end = len(self._view) if size is None or size < 0 else \
             min(self._position + size, len(self._view))
-        piece = self._view[self._position:end].tobytes()
+        piece = self._view[self._position:end]
         self._position = end
         return piece
 
@@ -294,38 +302,58 @@ class S3Driver(base.Driver):
 
     def _multipart(self, client, image_id, reader, buffer, count):
         """Send the buffer's ``count`` bytes and the rest of ``reader`` as
-        parts of a multipart upload; abort it if anything fails."""
+        parts of a multipart upload, up to PARTS_IN_FLIGHT of them sent
+        while the next is read; abort it if anything fails, once no part
+        is under way."""
         with _Call('starting a multipart upload'):
             upload_id = client.create_multipart_upload(
                 Bucket=self.bucket, Key=image_id)['UploadId']
-        parts, written = [], 0
-        try:
-            while count or not parts:
-                with _Call('storing a part'):
-                    try:
-                        etag = client.upload_part(
-                            Bucket=self.bucket, Key=image_id,
-                            UploadId=upload_id, PartNumber=len(parts) + 1,
-                            Body=_BufferBody(buffer[:count]),
-                            ContentLength=count)['ETag']
-                    except botocore_exceptions.ClientError as e:
-                        if _code(e)[0] == 'NoSuchUpload':
-                            # delete_partial aborted it meanwhile.
-                            raise exception.UploadCancelled() from None
-                        raise
-                parts.append({'PartNumber': len(parts) + 1, 'ETag': etag})
-                written += count
-                if count < len(buffer):
-                    break
-                count = segments.fill(reader, buffer)
-            with _Call('completing a multipart upload'):
-                client.complete_multipart_upload(
-                    Bucket=self.bucket, Key=image_id, UploadId=upload_id,
-                    MultipartUpload={'Parts': parts})
-        except BaseException:
-            self._abort_quietly(client, image_id, upload_id)
-            raise
+        free, pending, parts, written = [], collections.deque(), [], 0
+        with futures.ThreadPoolExecutor(PARTS_IN_FLIGHT) as senders:
+            try:
+                while True:
+                    number = len(parts) + len(pending) + 1
+                    pending.append((buffer, senders.submit(
+                        self._upload_part, client, image_id, upload_id,
+                        number, buffer[:count])))
+                    written += count
+                    if count < len(buffer):
+                        break
+                    if len(pending) > PARTS_IN_FLIGHT - 1:
+                        done, sent = pending.popleft()
+                        parts.append(sent.result())
+                        free.append(done)
+                    buffer = free.pop() if free else \
+                        memoryview(bytearray(self.part_size))
+                    count = segments.fill(reader, buffer)
+                    if not count:
+                        break
+                while pending:
+                    parts.append(pending.popleft()[1].result())
+                with _Call('completing a multipart upload'):
+                    client.complete_multipart_upload(
+                        Bucket=self.bucket, Key=image_id,
+                        UploadId=upload_id, MultipartUpload={'Parts': parts})
+            except BaseException:
+                futures.wait([sent for _buffer, sent in pending])
+                self._abort_quietly(client, image_id, upload_id)
+                raise
         return written
+
+    def _upload_part(self, client, key, upload_id, number, view):
+        """Send part ``number``; its entry in the completion request."""
+        with _Call('storing a part'):
+            try:
+                etag = client.upload_part(
+                    Bucket=self.bucket, Key=key, UploadId=upload_id,
+                    PartNumber=number, Body=_BufferBody(view),
+                    ContentLength=len(view))['ETag']
+            except botocore_exceptions.ClientError as e:
+                if _code(e)[0] == 'NoSuchUpload':
+                    # delete_partial aborted it meanwhile.
+                    raise exception.UploadCancelled() from None
+                raise
+        return {'PartNumber': number, 'ETag': etag}
 
     def _abort_quietly(self, client, key, upload_id):
         try:

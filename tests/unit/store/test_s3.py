@@ -8,10 +8,12 @@ import hashlib
 import io
 import logging
 import os
+import threading
 import time
 import urllib.parse
 import uuid
 
+from botocore import exceptions as botocore_exceptions
 import pytest
 
 from glance.common import exception
@@ -237,3 +239,72 @@ def test_bucket_url_format(make_driver, style, url):
 def test_malformed_locations(driver, uri):
     with pytest.raises(exception.BadStoreUri):
         driver.get(uri)
+
+
+class _PartsClient:
+    """An S3 client that takes its time over each part, recording how many
+    parts are sent at once and from which buffers; part ``fail_part`` is
+    refused (HTTP 500)."""
+
+    def __init__(self, fail_part=None):
+        self.fail_part = fail_part
+        self.lock = threading.Lock()
+        self.sending = self.most_at_once = 0
+        self.buffers = set()
+        self.completed = self.sending_at_abort = None
+
+    def head_bucket(self, **_kwargs):
+        return {}
+
+    def head_object(self, **_kwargs):
+        raise botocore_exceptions.ClientError(
+            {'Error': {'Code': '404'}}, 'HeadObject')
+
+    def create_multipart_upload(self, **_kwargs):
+        return {'UploadId': 'upload'}
+
+    def upload_part(self, Body, PartNumber, **_kwargs):
+        with self.lock:
+            self.sending += 1
+            self.most_at_once = max(self.most_at_once, self.sending)
+            self.buffers.add(id(Body.read(0).obj))
+        time.sleep(0.05)
+        with self.lock:
+            self.sending -= 1
+        if PartNumber == self.fail_part:
+            raise botocore_exceptions.ClientError(
+                {'Error': {'Code': 'InternalError'},
+                 'ResponseMetadata': {'HTTPStatusCode': 500}}, 'UploadPart')
+        return {'ETag': '"etag-%d"' % PartNumber}
+
+    def complete_multipart_upload(self, MultipartUpload, **_kwargs):
+        self.completed = MultipartUpload['Parts']
+
+    def abort_multipart_upload(self, **_kwargs):
+        with self.lock:
+            self.sending_at_abort = self.sending
+
+
+def test_parts_are_sent_while_the_next_is_read(driver, monkeypatch):
+    """Two parts under way at most, from two buffers reused, completed in
+    order."""
+    parts = _PartsClient()
+    monkeypatch.setattr(driver, 'client', lambda *args: parts)
+    stored = driver.add(str(uuid.uuid4()), helpers.Unsized(
+        os.urandom(5 * PART + 1)))
+    assert stored.size == 5 * PART + 1
+    assert parts.most_at_once == s3.PARTS_IN_FLIGHT == 2
+    assert len(parts.buffers) == 2
+    assert parts.completed == [{'PartNumber': n, 'ETag': '"etag-%d"' % n}
+                               for n in range(1, 7)]
+
+
+def test_a_refused_part_aborts_once_no_part_is_under_way(driver,
+                                                         monkeypatch):
+    parts = _PartsClient(fail_part=2)
+    monkeypatch.setattr(driver, 'client', lambda *args: parts)
+    with pytest.raises(exception.StoreUnavailable, match='storing a part'):
+        driver.add(str(uuid.uuid4()), io.BytesIO(os.urandom(4 * PART)),
+                   4 * PART)
+    assert parts.sending_at_abort == 0
+    assert parts.completed is None

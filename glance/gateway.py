@@ -14,6 +14,7 @@ from glance.domain import access as access_mod
 from glance.domain import caching as caching_mod
 from glance.domain import data as data_mod
 from glance.domain import imports as imports_mod
+from glance.domain import limits as limits_mod
 from glance.domain import maintenance as maintenance_mod
 from glance.domain import members as members_mod
 from glance.domain import metadata as metadata_mod
@@ -93,7 +94,7 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
         conf, authorizer)
     quotas = quotas_mod.Quotas(conf)
     data = data_mod.ImageData(access, repo, stores, conf, protections,
-                              quotas)
+                              quotas, limits_mod.UnifiedLimits(repo, conf))
     images = metadata_mod.ImageMetadata(access, repo, data, conf,
                                         protections, quotas)
     runner = tasks_mod.TaskRunner(repo, conf)

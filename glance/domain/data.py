@@ -11,7 +11,9 @@ until maintenance (glance.domain.maintenance) removes it.
 Data counts towards the caller's user_storage_quota (glance.domain.quotas):
 an upload may stream only what is left of it, and the move that activates
 the image checks the quota again, in the repository, against concurrent
-uploads of the same owner.
+uploads of the same owner.  With Keystone's unified limits instead
+(glance.domain.limits), an upload starts only below image_size_total and,
+once its image is saving, within image_count_uploading.
 """
 
 import logging
@@ -23,6 +25,7 @@ from glance.common import streams
 from glance.domain import formats
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
+from glance.domain import limits as limits_mod
 from glance import store
 
 LOG = logging.getLogger(__name__)
@@ -33,7 +36,8 @@ UPLOAD_HEARTBEAT_SECONDS = 30
 
 class ImageData:
 
-    def __init__(self, access, repo, stores, conf, protections, quotas):
+    def __init__(self, access, repo, stores, conf, protections, quotas,
+                 limits):
         formats.register_opts(conf)
         self.access = access
         self.repo = repo
@@ -41,6 +45,7 @@ class ImageData:
         self.conf = conf
         self.protections = protections
         self.quotas = quotas
+        self.limits = limits
 
     def transition(self, image_id, from_status, to_status,
                    storage_quota=None, **values):
@@ -72,7 +77,7 @@ class ImageData:
         """
         image = self._queued(context, image_id, 'upload_image')
         driver = self.stores.driver_for_upload(store_name)
-        self.transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
+        self._start_saving(context, image.id)
         return self.protections.shown(context, self._save(
             context, image.id, driver, source, size, checksum,
             disk_format=image.disk_format))
@@ -88,7 +93,7 @@ class ImageData:
         image = self._queued(context, image_id, 'upload_image')
         self.check_source(context, source_uri, copy=True)
         driver = self.stores.driver_for_upload(store_name)
-        self.transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
+        self._start_saving(context, image.id)
         try:
             data = _read_source(self.stores.get, source_uri)
         except BaseException:
@@ -98,6 +103,18 @@ class ImageData:
             return self.protections.shown(context, self._save(
                 context, image.id, driver, _DataReader(data), data.size,
                 checksum, disk_format=image.disk_format))
+
+    def _start_saving(self, context, image_id):
+        """queued -> saving for an upload, within the unified limits: the
+        owner below image_size_total, and its uploads, this one counted,
+        within image_count_uploading (else back to queued)."""
+        self.limits.check(context, limits_mod.IMAGE_SIZE_TOTAL)
+        self.transition(image_id, lifecycle.QUEUED, lifecycle.SAVING)
+        try:
+            self.limits.check(context, limits_mod.IMAGE_COUNT_UPLOADING)
+        except BaseException:
+            self._abandon_upload(image_id)
+            raise
 
     def set_location(self, context, image_id, uri, size=None, checksum=None):
         """Activate a queued image whose data stays at ``uri``.

@@ -27,6 +27,7 @@ from oslo_config import cfg
 from glance.common import exception
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
+from glance.domain import limits
 from glance.domain import task as task_mod
 
 LOG = logging.getLogger(__name__)
@@ -89,9 +90,15 @@ class ImageImport:
             raise exception.Conflict(
                 'Image status must be queued to stage data, not %s.'
                 % image.status)
+        self.data.limits.check(context, limits.IMAGE_STAGE_TOTAL)
         self.data.transition(image.id, lifecycle.QUEUED, lifecycle.UPLOADING)
         try:
-            self.data.stage(image.id, source, size, lifecycle.UPLOADING)
+            self.data.limits.check(context, limits.IMAGE_COUNT_UPLOADING)
+            _, staged_size, _, _, _ = self.data.stage(
+                image.id, source, size, lifecycle.UPLOADING)
+            # The staged size shows, and counts towards image_stage_total.
+            self.data.transition(image.id, lifecycle.UPLOADING,
+                                 lifecycle.UPLOADING, size=staged_size)
         except BaseException:
             self.data.transition_quietly(image.id, lifecycle.UPLOADING,
                                          lifecycle.QUEUED)
@@ -110,6 +117,7 @@ class ImageImport:
                 param='method', value=method,
                 extra='import methods enabled here: %s'
                       % ', '.join(self.methods()))
+        self.data.limits.check(context, limits.IMAGE_SIZE_TOTAL)
         if method == COPY_IMAGE:
             return self._copy(context, image_id, stores, all_stores)
         if method == GLANCE_DOWNLOAD:
@@ -252,6 +260,7 @@ class ImageImport:
         targets = task.input.get('backend') or []
         try:
             request = task.input['import_req']['method']
+            self._check_limits(context, request['name'], image_id)
             if request['name'] == WEB_DOWNLOAD:
                 self.data.download_to_stage(image_id, request['uri'],
                                             self.web_filter.check)
@@ -265,6 +274,20 @@ class ImageImport:
         self.stores.staging.purge(image_id)
         self._quietly_save(image_id, _props(**{IMPORTING_TO: ''}))
         return {'image_id': image_id}
+
+    def _check_limits(self, context, method, image_id):
+        """The unified limits an import task checks before its work, as
+        Glance's: a glance-direct import adds its staged data to
+        image_size_total; the other methods use the staging area, of
+        image_stage_total and image_count_uploading."""
+        size = self.repo.get(image_id).size or 0
+        if method == GLANCE_DIRECT:
+            self.data.limits.check(context, limits.IMAGE_SIZE_TOTAL,
+                                   delta=size // limits.MiB)
+        else:
+            self.data.limits.check(context, limits.IMAGE_STAGE_TOTAL,
+                                   delta=size // limits.MiB)
+            self.data.limits.check(context, limits.IMAGE_COUNT_UPLOADING)
 
     def _run_plugins(self, image, roles):
         """Run the plugins in order, each seeing what the previous ones

@@ -16,6 +16,7 @@ from glance.common import ids
 from glance.domain import formats
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
+from glance.domain import limits
 from glance.domain import visibility
 
 FORMAT_ATTRIBUTES = ('disk_format', 'container_format')
@@ -161,6 +162,7 @@ class ImageMetadata:
         self._authorize_visibility(context, image, image.visibility)
         self._check_formats(image)
         self.quotas.check_new_image(image)
+        self.data.limits.check(context, limits.IMAGE_COUNT_TOTAL, delta=1)
         self.repo.add(image)
         return self.protections.shown(context, self.repo.get(image.id))
 

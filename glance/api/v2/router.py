@@ -10,6 +10,7 @@ from glance.api.v2 import images
 from glance.api.v2.metadefs import routes as metadefs_routes
 from glance.api.v2 import schemas
 from glance.api.v2 import tasks
+from glance.api.v2 import usage
 from glance.common import wsgi
 
 
@@ -43,6 +44,8 @@ def build(services):
     router.add('/images/{image_id}/import', importer,
                {'POST': 'import_image'})
     router.add('/info/import', importer, {'GET': 'info'})
+    router.add('/info/usage', usage.Controller(services.data.limits),
+               {'GET': 'usage'})
     task_routes = tasks.Controller(services.tasks, services.imports)
     router.add('/tasks', task_routes, {'GET': 'index', 'POST': 'create'})
     router.add('/tasks/{task_id}', task_routes, {'GET': 'show'})

@@ -40,8 +40,12 @@ MiB = 1024 ** 2
 
 def _oslo_enforcer(usage_callback):
     """oslo.limit's Enforcer, imported on first use: a deployment without
-    unified limits never loads the Keystone client."""
+    unified limits never loads the Keystone client.  oslo.limit reads its
+    options from the global configuration, as Glance's does."""
+    from oslo_config import cfg
     from oslo_limit import limit
+    from oslo_limit import opts
+    opts.register_opts(cfg.CONF)
     return limit.Enforcer(usage_callback)
 
 
@@ -49,7 +53,6 @@ class UnifiedLimits:
     """The checks and the usage report; each a no-op when disabled."""
 
     def __init__(self, repo, conf, enforcer=_oslo_enforcer):
-        conf.register_opts(OPTS)
         self.repo = repo
         self.conf = conf
         self._enforcer = enforcer

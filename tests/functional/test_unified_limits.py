@@ -2,11 +2,12 @@
 (tests/keystone_server.py): glance-api reads the limits registered for the
 image service with its service user through oslo.limit, refuses with 413
 naming the limit, honours a project's override, and reports the figures at
-/v2/info/usage; in both data_api modes."""
+/v2/info/usage.  In the sql data_api mode: the registry mode counts through
+the same SQL (tests/unit/registry/test_repository_contract.py) and is
+tested in process with the same checks (tests/unit/api/v2/test_usage.py)."""
 
 import pytest
 
-from tests.functional.server import DATA_APIS
 from tests.functional.test_keystone import Caller
 from tests.functional.test_keystone import keystone_api_server
 
@@ -16,11 +17,11 @@ LIMITS = {'image_size_total': 1, 'image_stage_total': 1,
           'image_count_total': 2, 'image_count_uploading': 1}
 
 
-@pytest.fixture(scope='module', params=sorted(DATA_APIS))
-def glance(request, keystone, tmp_path_factory):
+@pytest.fixture(scope='module')
+def glance(keystone, tmp_path_factory):
     keystone.set_limits(LIMITS, {'beta': {'image_count_total': 3}})
     server = keystone_api_server(
-        keystone, tmp_path_factory.mktemp('glance-limits'), request.param,
+        keystone, tmp_path_factory.mktemp('glance-limits'),
         conf={'DEFAULT': {'use_keystone_limits': True},
               'oslo_limit': keystone.oslo_limit_options()})
     yield server

@@ -109,12 +109,11 @@ class ImageData:
         owner below image_size_total, and its uploads, this one counted,
         within image_count_uploading (else back to queued)."""
         self.limits.check(context, limits_mod.IMAGE_SIZE_TOTAL)
-        self.transition(image_id, lifecycle.QUEUED, lifecycle.SAVING)
-        try:
-            self.limits.check(context, limits_mod.IMAGE_COUNT_UPLOADING)
-        except BaseException:
-            self._abandon_upload(image_id)
-            raise
+        self.limits.claim(
+            context, limits_mod.IMAGE_COUNT_UPLOADING,
+            lambda: self.transition(image_id, lifecycle.QUEUED,
+                                    lifecycle.SAVING),
+            lambda _: self._abandon_upload(image_id), delta=0)
 
     def set_location(self, context, image_id, uri, size=None, checksum=None):
         """Activate a queued image whose data stays at ``uri``.

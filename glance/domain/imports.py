@@ -91,9 +91,13 @@ class ImageImport:
                 'Image status must be queued to stage data, not %s.'
                 % image.status)
         self.data.limits.check(context, limits.IMAGE_STAGE_TOTAL)
-        self.data.transition(image.id, lifecycle.QUEUED, lifecycle.UPLOADING)
+        self.data.limits.claim(
+            context, limits.IMAGE_COUNT_UPLOADING,
+            lambda: self.data.transition(image.id, lifecycle.QUEUED,
+                                         lifecycle.UPLOADING),
+            lambda _: self.data.transition_quietly(
+                image.id, lifecycle.UPLOADING, lifecycle.QUEUED), delta=0)
         try:
-            self.data.limits.check(context, limits.IMAGE_COUNT_UPLOADING)
             _, staged_size, _, _, _ = self.data.stage(
                 image.id, source, size, lifecycle.UPLOADING)
             # The staged size shows, and counts towards image_stage_total.

@@ -14,10 +14,12 @@ usage this module counts through the repository (OwnerUsage):
 
 Each limit is checked where Glance checks it, with Glance's deltas:
 creating an image asks for one more image; an upload, a stage or an import
-is refused when the project is already at or over its size limits; an
-upload or a stage is counted as uploading once the image has moved to
-saving (uploading), and refused if that leaves more than the limit, so of
-concurrent uploads that together pass it, none slips through.  A refusal
+is refused when the project is already over its size limits; an upload or
+a stage is counted as uploading once the image has moved to saving
+(uploading), and refused if that leaves more than the limit.  Counts are
+checked again once the act is done (``claim``), so of concurrent requests
+that together pass a count limit none slips through; the size limits, as
+in Glance, bound when an upload may start, not what it adds.  A refusal
 is LimitExceeded (413) with oslo.limit's message naming the limit, the
 usage and the delta.  Limits are read from Keystone on each check.
 """
@@ -70,25 +72,51 @@ class UnifiedLimits:
                 IMAGE_COUNT_UPLOADING: held.uploading}
 
     def _new_enforcer(self):
-        return self._enforcer(lambda project_id, names: {
-            name: value for name, value in self.usage(project_id).items()
-            if name in names})
-
-    def check(self, context, resource, delta=0):
-        """Raise LimitExceeded if the caller's owner, with ``delta`` more
-        of ``resource``, would be over its limit."""
-        if not self.enabled:
-            return
+        """An Enforcer counting usage here; it reaches Keystone (and
+        reads the limits anew) each time."""
         from oslo_limit import exception as limit_errors
         try:
-            self._new_enforcer().enforce(context.owner, {resource: delta})
-        except limit_errors.ProjectOverLimit as error:
-            raise exception.LimitExceeded(str(error)) from None
+            return self._enforcer(lambda project_id, names: {
+                name: value for name, value in self.usage(project_id).items()
+                if name in names})
         except limit_errors.SessionInitError as error:
             # A server-side configuration error: a 500, logged.
             LOG.error('Cannot reach Keystone for the unified limits; '
                       'check [oslo_limit]: %s', error)
             raise
+
+    def check(self, context, resource, delta=0):
+        """Raise LimitExceeded if the caller's owner, with ``delta`` more
+        of ``resource``, would be over its limit."""
+        if self.enabled:
+            self._enforce(self._new_enforcer(), context, resource, delta)
+
+    def claim(self, context, resource, act, undo, delta=1):
+        """``act()`` if the owner may have ``delta`` more of ``resource``
+        (Glance's check), then count again with it done: if concurrent
+        claims took the owner over the limit, ``undo(result)`` and raise
+        LimitExceeded.  Of claims that together pass the limit, the last
+        to count sees all of them, so none slips through.  The second count
+        reuses the limits the first read from Keystone."""
+        if not self.enabled:
+            return act()
+        enforcer = self._new_enforcer()
+        self._enforce(enforcer, context, resource, delta)
+        result = act()
+        try:
+            self._enforce(enforcer, context, resource, 0)
+        except exception.LimitExceeded:
+            undo(result)
+            raise
+        return result
+
+    @staticmethod
+    def _enforce(enforcer, context, resource, delta):
+        from oslo_limit import exception as limit_errors
+        try:
+            enforcer.enforce(context.owner, {resource: delta})
+        except limit_errors.ProjectOverLimit as error:
+            raise exception.LimitExceeded(str(error)) from None
 
     def report(self, context):
         """GET /v2/info/usage: the limit and usage of each resource for the

@@ -162,8 +162,9 @@ class ImageMetadata:
         self._authorize_visibility(context, image, image.visibility)
         self._check_formats(image)
         self.quotas.check_new_image(image)
-        self.data.limits.check(context, limits.IMAGE_COUNT_TOTAL, delta=1)
-        self.repo.add(image)
+        self.data.limits.claim(context, limits.IMAGE_COUNT_TOTAL,
+                               lambda: self.repo.add(image),
+                               lambda _: self.data.discard(image))
         return self.protections.shown(context, self.repo.get(image.id))
 
     def update(self, context, image_id, changes):

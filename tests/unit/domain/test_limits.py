@@ -15,6 +15,7 @@ from oslo_limit import opts as limit_opts
 
 from glance.common import exception
 from glance.domain import limits
+from tests.unit.db.test_repository import race
 from tests.unit.domain.conftest import ALICE, OWNER, queued
 
 MiB = 1024 ** 2
@@ -128,3 +129,14 @@ def test_an_unreachable_keystone_is_a_logged_server_error(
             pytest.raises(limit_errors.SessionInitError):
         unified.check(OWNER, limits.IMAGE_COUNT_TOTAL)
     assert '[oslo_limit]' in caplog.text
+
+
+def test_concurrent_creates_never_keep_more_images_than_the_limit(
+        services, keystone):
+    keystone.registered['image_count_total'] = 3
+    errors = race(8, lambda number: queued(services))
+    kept = services.data.limits.usage('owner')['image_count_total']
+    assert 1 <= kept <= 3
+    assert len(errors) == 8 - kept
+    assert all(isinstance(error, exception.LimitExceeded)
+               for error in errors), errors

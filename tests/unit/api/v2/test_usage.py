@@ -9,6 +9,10 @@ from tests.unit.api.helpers import as_project
 from tests.unit.api.helpers import create
 from tests.unit.api.helpers import upload
 from tests.unit.api.helpers import v1_post
+from tests.unit.api.v2.test_image_import import stage
+from tests.unit.api.v2.test_image_import import start_import
+from tests.unit.api.v2.test_image_import import wait_for
+from tests.unit.api.v2.test_image_import import wait_for_task
 from tests.unit.domain.test_limits import FakeKeystone
 from tests.unit.domain.test_limits import REGISTERED
 
@@ -47,3 +51,14 @@ def test_limits_refuse_with_413_naming_them_and_usage_shows_them(alice):
         'image_stage_total': {'limit': 1, 'usage': 0},
         'image_count_total': {'limit': 3, 'usage': 3},
         'image_count_uploading': {'limit': 1, 'usage': 0}}}
+
+
+def test_a_glance_direct_import_adds_its_staged_size(alice):
+    image = create(alice, disk_format='raw', container_format='bare')
+    assert stage(alice, image['id'], b's' * 1024 ** 2 * 2).status_code == 204
+    assert start_import(alice, image['id']).status_code == 202
+    task = wait_for_task(alice, image['id'])
+    assert task['status'] == 'failure'
+    assert 'image_size_total is over limit of 1 due to current usage 0 ' \
+           'and delta 2' in task['message']
+    assert wait_for(alice, image['id'])['status'] == 'queued'

@@ -50,8 +50,13 @@ class ImageData:
     def transition(self, image_id, from_status, to_status,
                    storage_quota=None, **values):
         """Every status change: legal per the table, atomic in the repo,
-        within image_location_quota and ``storage_quota``."""
+        within image_location_quota and ``storage_quota``.  A staged image
+        going back to queued loses the size of the staged data it no longer
+        has (recorded for image_stage_total)."""
         lifecycle.check_transition(from_status, to_status)
+        if to_status == lifecycle.QUEUED and from_status in (
+                lifecycle.UPLOADING, lifecycle.IMPORTING):
+            values.setdefault('size', None)
         unknown = set(values) - set(image_mod.DATA_ATTRIBUTES) - {
             'locations', 'deleted'}
         if unknown:

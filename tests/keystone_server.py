@@ -24,7 +24,8 @@ glance in the catalog (public, RegionOne).  ``authtoken_options()`` are the
 ``[keystone_authtoken]`` options glance-api and glance-registry need.
 ``set_limits(registered, projects)`` registers unified limits for the image
 service in RegionOne and overrides them per project;
-``oslo_limit_options()`` are the ``[oslo_limit]`` options that read them.
+``oslo_limit_options(endpoint_id)`` are the ``[oslo_limit]`` options that
+read them.
 When Keystone cannot be installed or started, ``unavailable`` says why and
 the fixtures skip.
 """
@@ -277,12 +278,14 @@ class KeystoneServer:
 
     def register_image_endpoint(self, url):
         """Make ``url`` glance's public endpoint in the catalog (replacing
-        any earlier one): clients authenticating after this find it."""
+        any earlier one): clients authenticating after this find it.
+        Returns the endpoint's id."""
         ks = self.client()
         service = self._image_service()
         for endpoint in ks.endpoints.list(service=service):
             ks.endpoints.delete(endpoint)
-        ks.endpoints.create(service, url, interface='public', region=REGION)
+        return ks.endpoints.create(service, url, interface='public',
+                                   region=REGION).id
 
     def set_limits(self, registered, projects=None):
         """Register the image service's unified limits (``{resource:
@@ -307,15 +310,14 @@ class KeystoneServer:
                 ks.limits.create(self.ids[project], service, name, value,
                                  region=REGION)
 
-    def oslo_limit_options(self):
-        """``[oslo_limit]`` of glance-api reading the limits of the image
-        service's public endpoint in RegionOne as the glance user."""
+    def oslo_limit_options(self, endpoint_id):
+        """``[oslo_limit]`` of glance-api reading the limits of its
+        endpoint (an id register_image_endpoint returned) as the glance
+        user."""
         return {'auth_url': self.url, 'auth_type': 'password',
                 'username': 'glance', 'password': PASSWORD,
                 'user_domain_id': 'default', 'system_scope': 'all',
-                'endpoint_service_type': 'image',
-                'endpoint_region_name': REGION,
-                'endpoint_interface': 'public'}
+                'endpoint_id': endpoint_id}
 
     def authtoken_options(self):
         """``[keystone_authtoken]`` of a service validating tokens here."""

@@ -113,12 +113,12 @@ class ImageData:
         """queued -> saving for an upload, within the unified limits: the
         owner below image_size_total, and its uploads, this one counted,
         within image_count_uploading (else back to queued)."""
-        self.limits.check(context, limits_mod.IMAGE_SIZE_TOTAL)
         self.limits.claim(
-            context, limits_mod.IMAGE_COUNT_UPLOADING,
+            context, {limits_mod.IMAGE_SIZE_TOTAL: 0,
+                      limits_mod.IMAGE_COUNT_UPLOADING: 0},
             lambda: self.transition(image_id, lifecycle.QUEUED,
                                     lifecycle.SAVING),
-            lambda _: self._abandon_upload(image_id), delta=0)
+            lambda _: self._abandon_upload(image_id))
 
     def set_location(self, context, image_id, uri, size=None, checksum=None):
         """Activate a queued image whose data stays at ``uri``.

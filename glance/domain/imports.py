@@ -90,13 +90,13 @@ class ImageImport:
             raise exception.Conflict(
                 'Image status must be queued to stage data, not %s.'
                 % image.status)
-        self.data.limits.check(context, limits.IMAGE_STAGE_TOTAL)
         self.data.limits.claim(
-            context, limits.IMAGE_COUNT_UPLOADING,
+            context, {limits.IMAGE_STAGE_TOTAL: 0,
+                      limits.IMAGE_COUNT_UPLOADING: 0},
             lambda: self.data.transition(image.id, lifecycle.QUEUED,
                                          lifecycle.UPLOADING),
             lambda _: self.data.transition_quietly(
-                image.id, lifecycle.UPLOADING, lifecycle.QUEUED), delta=0)
+                image.id, lifecycle.UPLOADING, lifecycle.QUEUED))
         try:
             _, staged_size, _, _, _ = self.data.stage(
                 image.id, source, size, lifecycle.UPLOADING)
@@ -121,7 +121,7 @@ class ImageImport:
                 param='method', value=method,
                 extra='import methods enabled here: %s'
                       % ', '.join(self.methods()))
-        self.data.limits.check(context, limits.IMAGE_SIZE_TOTAL)
+        self.data.limits.check(context, {limits.IMAGE_SIZE_TOTAL: 0})
         if method == COPY_IMAGE:
             return self._copy(context, image_id, stores, all_stores)
         if method == GLANCE_DOWNLOAD:
@@ -284,14 +284,13 @@ class ImageImport:
         Glance's: a glance-direct import adds its staged data to
         image_size_total; the other methods use the staging area, of
         image_stage_total and image_count_uploading."""
-        size = self.repo.get(image_id).size or 0
+        size = (self.repo.get(image_id).size or 0) // limits.MiB
         if method == GLANCE_DIRECT:
-            self.data.limits.check(context, limits.IMAGE_SIZE_TOTAL,
-                                   delta=size // limits.MiB)
+            deltas = {limits.IMAGE_SIZE_TOTAL: size}
         else:
-            self.data.limits.check(context, limits.IMAGE_STAGE_TOTAL,
-                                   delta=size // limits.MiB)
-            self.data.limits.check(context, limits.IMAGE_COUNT_UPLOADING)
+            deltas = {limits.IMAGE_STAGE_TOTAL: size,
+                      limits.IMAGE_COUNT_UPLOADING: 0}
+        self.data.limits.check(context, deltas)
 
     def _run_plugins(self, image, roles):
         """Run the plugins in order, each seeing what the previous ones

@@ -85,36 +85,36 @@ class UnifiedLimits:
                       'check [oslo_limit]: %s', error)
             raise
 
-    def check(self, context, resource, delta=0):
-        """Raise LimitExceeded if the caller's owner, with ``delta`` more
-        of ``resource``, would be over its limit."""
+    def check(self, context, deltas):
+        """Raise LimitExceeded if the caller's owner, with ``deltas``
+        (``{resource: amount}``) more, would be over a limit."""
         if self.enabled:
-            self._enforce(self._new_enforcer(), context, resource, delta)
+            self._enforce(self._new_enforcer(), context, deltas)
 
-    def claim(self, context, resource, act, undo, delta=1):
-        """``act()`` if the owner may have ``delta`` more of ``resource``
-        (Glance's check), then count again with it done: if concurrent
-        claims took the owner over the limit, ``undo(result)`` and raise
-        LimitExceeded.  Of claims that together pass the limit, the last
-        to count sees all of them, so none slips through.  The second count
-        reuses the limits the first read from Keystone."""
+    def claim(self, context, deltas, act, undo):
+        """``act()`` if the owner may have ``deltas`` more (Glance's
+        check), then count the same resources again with it done: if
+        concurrent claims took the owner over a limit, ``undo(result)``
+        and raise LimitExceeded.  Of claims that together pass a limit,
+        the last to count sees all of them, so none slips through.  The
+        second count reuses the limits the first read from Keystone."""
         if not self.enabled:
             return act()
         enforcer = self._new_enforcer()
-        self._enforce(enforcer, context, resource, delta)
+        self._enforce(enforcer, context, deltas)
         result = act()
         try:
-            self._enforce(enforcer, context, resource, 0)
+            self._enforce(enforcer, context, dict.fromkeys(deltas, 0))
         except exception.LimitExceeded:
             undo(result)
             raise
         return result
 
     @staticmethod
-    def _enforce(enforcer, context, resource, delta):
+    def _enforce(enforcer, context, deltas):
         from oslo_limit import exception as limit_errors
         try:
-            enforcer.enforce(context.owner, {resource: delta})
+            enforcer.enforce(context.owner, deltas)
         except limit_errors.ProjectOverLimit as error:
             raise exception.LimitExceeded(str(error)) from None
 

@@ -162,7 +162,7 @@ class ImageMetadata:
         self._authorize_visibility(context, image, image.visibility)
         self._check_formats(image)
         self.quotas.check_new_image(image)
-        self.data.limits.claim(context, limits.IMAGE_COUNT_TOTAL,
+        self.data.limits.claim(context, {limits.IMAGE_COUNT_TOTAL: 1},
                                lambda: self.repo.add(image),
                                lambda _: self.data.discard(image))
         return self.protections.shown(context, self.repo.get(image.id))

@@ -8,8 +8,8 @@ tested in process with the same checks (tests/unit/api/v2/test_usage.py)."""
 
 import pytest
 
+from tests.functional.server import ApiServer
 from tests.functional.test_keystone import Caller
-from tests.functional.test_keystone import keystone_api_server
 
 MiB = 1024 ** 2
 OCTET = {'Content-Type': 'application/octet-stream'}
@@ -19,11 +19,17 @@ LIMITS = {'image_size_total': 1, 'image_stage_total': 1,
 
 @pytest.fixture(scope='module')
 def glance(keystone, tmp_path_factory):
+    """glance-api reading the limits of its endpoint by id, as Glance's
+    install guide has it (finding it by service type takes more calls)."""
     keystone.set_limits(LIMITS, {'beta': {'image_count_total': 3}})
-    server = keystone_api_server(
-        keystone, tmp_path_factory.mktemp('glance-limits'),
-        conf={'DEFAULT': {'use_keystone_limits': True},
-              'oslo_limit': keystone.oslo_limit_options()})
+    server = ApiServer(tmp_path_factory.mktemp('glance-limits'),
+                       flavor='keystone', conf={
+                           'keystone_authtoken': keystone.authtoken_options(),
+                           'DEFAULT': {'use_keystone_limits': True}})
+    endpoint_id = keystone.register_image_endpoint(server.url)
+    server.update_conf({'oslo_limit': keystone.oslo_limit_options(
+        endpoint_id)})
+    server.start()
     yield server
     server.stop()
 

@@ -198,7 +198,9 @@ class OurServer(Server):
                              'log_file': self.path('glance-api.log')},
                             **self.own_options()),
             'database': {'connection': 'sqlite:///' + self.database},
-            'glance_store': dict(filesystem_store_datadir=self.datadir,
+            # The backends of http locations listen on loopback.
+            'glance_store': dict({'filesystem_store_datadir': self.datadir,
+                                  'http_allowed_internal_hosts': '127.0.0.1'},
                                  **self.glance_store),
             'paste_deploy': {
                 'config_file': os.path.join(REPO, 'etc',

@@ -39,6 +39,7 @@ from glance.common import config
 from glance.db import migration
 from glance.db import session
 from glance import opts as glance_opts
+from tests import file_server
 from tests import threaded_server
 from tests.functional.server import DATA_APIS
 from tests.functional.server import REGISTRY_FLAVORS
@@ -167,7 +168,10 @@ class InProcessApi(WSGIClient):
             self._set({
                 'DEFAULT': {'data_api': DATA_APIS[data_api]},
                 'database': {'connection': 'sqlite:///' + database},
-                'glance_store': {'filesystem_store_datadir': self.datadir},
+                'glance_store': {
+                    'filesystem_store_datadir': self.datadir,
+                    # The tests' web servers listen on loopback.
+                    'http_allowed_internal_hosts': [file_server.HOST]},
             })
             self._set({'DEFAULT': {'node_staging_uri': 'file://' +
                                    os.path.join(str(directory), 'staging')}})

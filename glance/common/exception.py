@@ -215,6 +215,12 @@ class ProtectedMetadefDelete(Forbidden):
                'its %(what)s cannot be deleted.')
 
 
+class SourceRefused(Invalid):
+    """An http location or copy-from source on an address the http store
+    may not read from."""
+    message = 'Image data may not be read from %(uri)s: %(reason)s'
+
+
 class ImportRefused(Invalid):
     """A web-download source the import filters do not allow."""
     message = 'Import from %(uri)s is not allowed: %(reason)s'

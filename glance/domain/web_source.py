@@ -11,13 +11,13 @@ check runs on the URL given and again on every redirect, and the address
 checked is the one connected to.
 """
 
-import ipaddress
 import socket
 import urllib.parse
 
 from oslo_config import cfg
 from oslo_config import types
 
+from glance.common import addresses
 from glance.common import exception
 from glance import store
 
@@ -61,10 +61,6 @@ def _refused(uri, reason):
                                    reason=reason)
 
 
-def _public(address):
-    return ipaddress.ip_address(address.split('%')[0]).is_global
-
-
 class WebSourceFilter:
 
     def __init__(self, conf, resolve=socket.getaddrinfo):
@@ -95,17 +91,16 @@ class WebSourceFilter:
         if not _admitted(port, opts.allowed_ports, opts.disallowed_ports):
             raise _refused(uri, 'the port %d is not allowed' % port)
         try:
-            addresses = [info[4][0] for info in self._resolve(
-                host, port, type=socket.SOCK_STREAM)]
+            found = addresses.resolve(host, port, self._resolve)
         except (OSError, UnicodeError) as error:
             raise _refused(uri, 'the host %s cannot be resolved (%s)'
                            % (host, error)) from None
         if host not in opts.allowed_hosts:
-            for address in addresses:
-                if not _public(address):
-                    raise _refused(
-                        uri, 'the host %s has the address %s, which is not '
-                             'public (loopback, link-local, private or '
-                             'reserved); name it in allowed_hosts to allow '
-                             'it' % (host, address))
-        return addresses[0]
+            address = addresses.first_refused(found, addresses.is_public)
+            if address is not None:
+                raise _refused(
+                    uri, 'the host %s has the address %s, which is not '
+                         'public (loopback, link-local, private or '
+                         'reserved); name it in allowed_hosts to allow it'
+                    % (host, address))
+        return found[0]

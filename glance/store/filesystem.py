@@ -1,9 +1,20 @@
 """Filesystem store: each image is one file, ``<datadir>/<image_id>``.
 
 Locations are ``file://<datadir>/<image_id>``.  A location is only honoured
-if it resolves (symlinks and ``..`` included) to a file directly inside the
+if it resolves (symlinks and ``..`` included) to a file directly inside a
 datadir named by an image id, so a crafted location cannot read or delete
 other files.
+
+There is one datadir (``filesystem_store_datadir``) or several with
+priorities (``filesystem_store_datadirs``, as glance_store): a new image
+goes to the highest priority directory with room for it (of equal
+priorities, the one with the most free space); reads and deletions find
+images in any.  A datadir the service cannot write to is left out of
+writes, with a warning; with none writable the store is read-only.
+
+With ``filesystem_thin_provisioning``, write buffers holding only zeros
+are not written but skipped, leaving holes: a sparse raw image takes the
+space of its data.  Size and checksums are those of the whole stream.
 
 Uploads are written to ``.<image_id>.<random>.partial`` in the datadir,
 fsynced, then published with link() and the temporary name unlinked, and
@@ -30,6 +41,7 @@ import logging
 import os
 import stat
 import time
+import typing
 
 from oslo_config import cfg
 
@@ -47,7 +59,24 @@ filesystem_opts = [
                help='Directory where the filesystem store keeps image '
                     'files.  Created at startup if missing; it must allow '
                     'hard links.  Locations recorded for images name it, '
-                    'so moving it needs the locations updated.'),
+                    'so moving it needs the locations updated.  Set it '
+                    'empty to use filesystem_store_datadirs instead.'),
+    cfg.MultiStrOpt('filesystem_store_datadirs',
+                    help='Directories where the filesystem store keeps '
+                         'image files, one per occurrence of the option, '
+                         'written path:priority (priority 0 when left out): '
+                         'a new image goes to the directory of the highest '
+                         'priority that has room for it, of equal '
+                         'priorities the one with the most free space; '
+                         'images are read and deleted in any of them.  '
+                         'Exclusive with filesystem_store_datadir, which '
+                         'must then be set empty.'),
+    cfg.BoolOpt('filesystem_thin_provisioning', default=False,
+                help='Leave holes for the parts of an upload that hold only '
+                     'zeros (in 4 MiB pieces) instead of writing them, so '
+                     'that a sparse raw image takes the space of its data.  '
+                     'The filesystem must support sparse files; image size '
+                     'and checksum are unchanged.'),
     cfg.IntOpt('filesystem_store_file_perm', default=0,
                help='Permission bits of new image files, written as octal '
                     'digits (e.g. 640), so that another service (e.g. '
@@ -145,6 +174,52 @@ def _remove_quietly(path):
         LOG.warning('Could not remove %s: %s', path, e)
 
 
+class Datadir(typing.NamedTuple):
+    """A directory the store keeps image files in."""
+    path: str
+    real_path: str
+    priority: int
+
+
+def _parse_datadir(value, option):
+    """(path, priority) from ``path[:priority]``."""
+    if ':' not in value:
+        return value, 0
+    path, _colon, priority = value.rpartition(':')
+    try:
+        return path, int(priority)
+    except ValueError:
+        raise exception.ConfigError(
+            '%s: the priority of %r is not a whole number' % (option, value))
+
+
+def _make_datadirs(entries, option):
+    """The Datadirs of (path, priority) pairs, created if missing, highest
+    priority first (then in the order given); ConfigError naming
+    ``option``."""
+    datadirs = []
+    for path, priority in entries:
+        if not path or not os.path.isabs(path):
+            raise exception.ConfigError(
+                '%s must be an absolute path, not %r' % (option, path))
+        path = os.path.normpath(path)
+        if path in (datadir.path for datadir in datadirs):
+            raise exception.ConfigError('%s names %s twice' % (option, path))
+        try:
+            os.makedirs(path, exist_ok=True)
+        except OSError as e:
+            raise exception.ConfigError(
+                'Cannot create %s %s: %s' % (option, path, e))
+        datadirs.append(Datadir(path, os.path.realpath(path), priority))
+    datadirs.sort(key=lambda datadir: -datadir.priority)
+    return datadirs
+
+
+def _free_space(path):
+    stats = os.statvfs(path)
+    return stats.f_bavail * stats.f_frsize
+
+
 def _file_mode(value):
     """The mode ``filesystem_store_file_perm`` asks for, or None."""
     if value <= 0:
@@ -165,46 +240,81 @@ def _file_mode(value):
 
 
 class FilesystemDriver(base.Driver):
-    """Images as files in one local (or NFS-mounted) directory."""
+    """Images as files in local (or NFS-mounted) directories."""
 
     name = 'file'
     schemes = ('file', 'filesystem')
     capabilities = base.READ_WRITE
     options = filesystem_opts
+    # Whether a store none of whose directories can be written starts
+    # read-only (else it fails to start).
+    may_be_read_only = True
 
-    def configured_datadir(self):
-        """The directory this driver keeps its files in, and the option
-        naming it (for messages)."""
-        return (self.conf[base.GROUP].filesystem_store_datadir,
-                'filesystem_store_datadir')
+    def configured_datadirs(self):
+        """The directories to keep files in, as (path, priority) pairs,
+        and the option naming them (for messages)."""
+        opts = self.conf[base.GROUP]
+        if not opts.filesystem_store_datadirs:
+            return ([(opts.filesystem_store_datadir, 0)],
+                    'filesystem_store_datadir')
+        option = 'filesystem_store_datadirs'
+        if opts.filesystem_store_datadir:
+            raise exception.ConfigError(
+                'Set filesystem_store_datadir or filesystem_store_datadirs, '
+                'not both: set filesystem_store_datadir empty to use several '
+                'directories')
+        return ([_parse_datadir(value, option)
+                 for value in opts.filesystem_store_datadirs], option)
 
     def configure(self):
         opts = self.conf[base.GROUP]
-        datadir, option = self.configured_datadir()
-        if not datadir or not os.path.isabs(datadir):
-            raise exception.ConfigError(
-                '%s must be an absolute path, not %r' % (option, datadir))
         self.file_mode = _file_mode(opts.filesystem_store_file_perm)
         self.read_chunk_size = opts.filesystem_store_chunk_size
         self.direct_writes = opts.filesystem_store_direct_writes
-        try:
-            os.makedirs(datadir, exist_ok=True)
-        except OSError as e:
+        self.thin_provisioning = opts.filesystem_thin_provisioning
+        entries, option = self.configured_datadirs()
+        datadirs = _make_datadirs(entries, option)
+        self.datadirs = tuple(datadirs)
+        self.datadir = datadirs[0].path
+        self._real_datadirs = frozenset(d.real_path for d in datadirs)
+        writable, unwritable = [], []
+        for datadir in datadirs:
+            problem = self._write_problem(datadir.path, option)
+            if problem is None:
+                writable.append(datadir)
+            else:
+                unwritable.append('%s (%s)' % (datadir.path, problem))
+            self._open_datadir_to_file_readers(datadir.path)
+        self._writable = tuple(writable)
+        self.capabilities = type(self).capabilities
+        if not unwritable:
+            return
+        if self._writable:
+            LOG.warning('The %s store cannot write to %s: new images go to '
+                        'its other directories.', self.name,
+                        ', '.join(unwritable))
+        elif self.may_be_read_only:
+            # DELETE stays: deleting an image still tries to remove its
+            # file (and says why it cannot), rather than leave it unseen.
+            self.capabilities = self.capabilities - {base.WRITE}
+            LOG.warning('The %s store is read-only: it cannot write to %s. '
+                        'Images already there are served.', self.name,
+                        ', '.join(unwritable))
+        else:
             raise exception.ConfigError(
-                'Cannot create %s %s: %s' % (option, datadir, e))
-        self.datadir = os.path.normpath(datadir)
-        self._real_datadir = os.path.realpath(datadir)
-        self._check_links_work()
-        self._open_datadir_to_file_readers()
+                '%s cannot be written to: %s' % (option,
+                                                 ', '.join(unwritable)))
 
     def add(self, image_id, reader, size=None):
         base.check_image_id(image_id)
-        final = os.path.join(self.datadir, image_id)
-        if os.path.lexists(final):
-            raise _duplicate(image_id)
-        if size:
-            self._check_free_space(size)
-        partial = os.path.join(self.datadir, base.partial_name(image_id))
+        if not self._writable:
+            raise exception.StorageWriteDenied()
+        for datadir in self.datadirs:
+            if os.path.lexists(os.path.join(datadir.path, image_id)):
+                raise _duplicate(image_id)
+        datadir = self._datadir_for(size)
+        final = os.path.join(datadir, image_id)
+        partial = os.path.join(datadir, base.partial_name(image_id))
         fd = _disk(os.open, partial,
                    os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         published = False
@@ -227,7 +337,7 @@ class FilesystemDriver(base.Driver):
                 _disk(os.unlink, partial)
             except FileNotFoundError:
                 pass  # delete_partial came first: the image is published.
-            _disk(_fsync_directory, self.datadir)
+            _disk(_fsync_directory, datadir)
         except BaseException:
             _remove_quietly(partial)
             if published:
@@ -250,7 +360,7 @@ class FilesystemDriver(base.Driver):
         path = self._path_from_uri(uri)
         if not _remove(path):
             raise _not_found()
-        self._sync_deletions()
+        self._sync_deletions(os.path.dirname(path))
 
     def delete_partial(self, image_id):
         """The names of the partial files of ``image_id`` removed."""
@@ -267,11 +377,12 @@ class FilesystemDriver(base.Driver):
     def purge(self, image_id):
         """The names removed: ``image_id``'s partial files and file."""
         removed = self.delete_partial(image_id)
-        if _remove(os.path.join(self.datadir, image_id)):
-            LOG.info('Removed the file of image %s', image_id)
-            removed.append(image_id)
-        if removed:
-            self._sync_deletions()
+        for datadir in self.datadirs:
+            if _remove(os.path.join(datadir.path, image_id)):
+                LOG.info('Removed the file of image %s from %s', image_id,
+                         datadir.path)
+                removed.append(image_id)
+                self._sync_deletions(datadir.path)
         return removed
 
     def clean_stale_partials(self, older_than_seconds):
@@ -289,49 +400,49 @@ class FilesystemDriver(base.Driver):
             except OSError:
                 return False  # Gone meanwhile, or left for the next time.
 
-        try:
-            removed, _failures = self._remove_partials(stale)
-        except exception.StoreDeleteFailed:
-            return []
+        removed, _failures = self._remove_partials(stale)
         if removed:
-            LOG.info('Removed %d stale partial files from %s: %s',
-                     len(removed), self.datadir, ', '.join(removed))
+            LOG.info('Removed %d stale partial files of the %s store: %s',
+                     len(removed), self.name, ', '.join(removed))
         return removed
 
     def _remove_partials(self, wanted):
         """Remove the partial files for which ``wanted(owner, entry)``.
 
         Returns the names removed and a StoreDeleteFailed for each file
-        that could not be, having tried them all; raises StoreDeleteFailed
-        if the datadir cannot be listed.  The scan runs in a native thread
-        under eventlet: the datadir may hold many files.
+        that could not be removed or datadir that could not be listed,
+        having tried them all.  The scan runs in a native thread under
+        eventlet: a datadir may hold many files.
         """
-        def scan():
+        def scan(path):
             partials = []
-            with os.scandir(self.datadir) as entries:
+            with os.scandir(path) as entries:
                 for entry in entries:
                     match = base.PARTIAL_NAME.fullmatch(entry.name)
                     if match:
                         partials.append((match['owner'], entry))
             return partials
 
-        try:
-            partials = offload.call(scan)
-        except OSError as e:
-            LOG.warning('Could not list %s: %s', self.datadir, e)
-            raise _delete_failed(e) from e
         removed, failures = [], []
-        for owner, entry in partials:
+        for datadir in self.datadirs:
             try:
-                if wanted(owner, entry) and _remove(entry.path):
-                    removed.append(entry.name)
-            except exception.StoreDeleteFailed as e:
-                failures.append(e)
+                partials = offload.call(scan, datadir.path)
+            except OSError as e:
+                LOG.warning('Could not list %s: %s', datadir.path, e)
+                failures.append(_delete_failed(e))
+                continue
+            for owner, entry in partials:
+                try:
+                    if wanted(owner, entry) and _remove(entry.path):
+                        removed.append(entry.name)
+                except exception.StoreDeleteFailed as e:
+                    failures.append(e)
         return removed, failures
 
-    def _sync_deletions(self):
+    @staticmethod
+    def _sync_deletions(path):
         try:
-            offload.call(_fsync_directory, self.datadir)
+            offload.call(_fsync_directory, path)
         except OSError as e:
             raise _delete_failed(e) from e
 
@@ -342,21 +453,36 @@ class FilesystemDriver(base.Driver):
         while True:
             count = writer.fill_from(reader)
             if not count:
-                return written
-            _disk(writer.write_buffer)
+                break
+            if not (self.thin_provisioning and writer.skip_zeros()):
+                _disk(writer.write_buffer)
             written += count
             if os.fstat(fd).st_nlink == 0:
                 # delete_partial removed the file: the image is gone, or
                 # its upload was given up for stalled.
                 raise exception.UploadCancelled()
+        if self.thin_provisioning:
+            # Zeros skipped at the end leave the file short of its size.
+            _disk(os.ftruncate, fd, written)
+        return written
 
-    def _check_free_space(self, size):
-        stats = os.statvfs(self.datadir)
-        available = stats.f_bavail * stats.f_frsize
-        if available < size:
-            raise exception.StorageFull(
-                'The image needs %d bytes; the filesystem store has %d free.'
-                % (size, available))
+    def _datadir_for(self, size):
+        """The writable datadir of the highest priority with room for
+        ``size`` bytes (if known); of equal priorities, the one with the
+        most free space.  StorageFull if none has room."""
+        best = {}
+        for datadir in self._writable:
+            free = _free_space(datadir.path)
+            if datadir.priority not in best or \
+                    free > best[datadir.priority][1]:
+                best[datadir.priority] = (datadir.path, free)
+        for priority in sorted(best, reverse=True):
+            path, free = best[priority]
+            if not size or free >= size:
+                return path
+        raise exception.StorageFull(
+            'The image needs %d bytes; the filesystem store has %d free.'
+            % (size, max(free for _path, free in best.values())))
 
     def _path_from_uri(self, uri):
         """The file a location names, if it is one this store may touch."""
@@ -368,7 +494,7 @@ class FilesystemDriver(base.Driver):
             raise exception.BadStoreUri(
                 'A filesystem store location needs an absolute path.')
         path = os.path.realpath(path)
-        if os.path.dirname(path) != self._real_datadir:
+        if os.path.dirname(path) not in self._real_datadirs:
             raise exception.Forbidden(
                 'The location is outside the filesystem store.')
         if not ids.is_uuid(os.path.basename(path)):
@@ -376,24 +502,35 @@ class FilesystemDriver(base.Driver):
                 'A filesystem store location ends in an image id.')
         return path
 
-    def _check_links_work(self):
-        """Fail at startup, not on the first upload, if add() cannot work."""
-        probe = os.path.join(self.datadir, base.partial_name('probe'))
-        link = os.path.join(self.datadir, base.partial_name('probe-link'))
+    @staticmethod
+    def _write_problem(path, option):
+        """Why files cannot be created in ``path``, None if they can;
+        ConfigError if they cannot be hard-linked, which add() needs."""
+        probe = os.path.join(path, base.partial_name('probe'))
+        link = os.path.join(path, base.partial_name('probe-link'))
         try:
             os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
                              0o600))
+        except OSError as e:
+            if e.errno in _DENIED_ERRNOS:
+                return e.strerror
+            raise exception.ConfigError(
+                '%s %s is unusable: cannot create files there (%s)'
+                % (option, path, e))
+        try:
             os.link(probe, link)
         except OSError as e:
             raise exception.ConfigError(
-                'filesystem_store_datadir %s is unusable: cannot create and '
-                'hard-link files there (%s)' % (self.datadir, e))
+                '%s %s is unusable: cannot hard-link files there (%s)'
+                % (option, path, e))
+        else:
+            _remove_quietly(link)
         finally:
             _remove_quietly(probe)
-            _remove_quietly(link)
+        return None
 
-    def _open_datadir_to_file_readers(self):
-        """Give the datadir the execute bits the file mode's readers need."""
+    def _open_datadir_to_file_readers(self, path):
+        """Give ``path`` the execute bits the file mode's readers need."""
         if self.file_mode is None:
             return
         wanted = 0
@@ -402,10 +539,9 @@ class FilesystemDriver(base.Driver):
         if self.file_mode & stat.S_IRWXO:
             wanted |= stat.S_IXOTH
         try:
-            mode = stat.S_IMODE(os.stat(self.datadir).st_mode)
+            mode = stat.S_IMODE(os.stat(path).st_mode)
             if mode & wanted != wanted:
-                os.chmod(self.datadir, mode | wanted)
+                os.chmod(path, mode | wanted)
         except OSError as e:
             LOG.warning('Could not give %s the execute permission that '
-                        'filesystem_store_file_perm needs: %s',
-                        self.datadir, e)
+                        'filesystem_store_file_perm needs: %s', path, e)

@@ -37,17 +37,18 @@ class StagingArea(filesystem.FilesystemDriver):
     name = 'staging'
     schemes = ()
     options = filesystem.filesystem_opts
+    may_be_read_only = False
 
     def __init__(self, conf):
         conf.register_opts(staging_opts)
         super().__init__(conf)
 
-    def configured_datadir(self):
+    def configured_datadirs(self):
         uri = self.conf.node_staging_uri
         if not uri.startswith(SCHEME):
             raise exception.ConfigError(
                 'node_staging_uri must be a file:// URI, not %r' % uri)
-        return uri[len(SCHEME):], 'node_staging_uri'
+        return [(uri[len(SCHEME):], 0)], 'node_staging_uri'
 
     def path(self, image_id):
         if not ids.is_uuid(image_id):

@@ -30,6 +30,8 @@ import threading
 import time
 from signal import SIGKILL, SIGTERM
 
+from tests import file_server
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 # The console scripts of the virtualenv running the tests.
@@ -325,7 +327,9 @@ class ApiServer(GlanceServer):
         # No maintenance rounds unless a test asks for them: a round's
         # child would pass for a worker, and change what a test watches.
         own = {'glance_store': {
-            'filesystem_store_datadir': self._path('images')},
+            'filesystem_store_datadir': self._path('images'),
+            # The tests' web servers listen on loopback.
+            'http_allowed_internal_hosts': file_server.HOST},
             'DEFAULT': {'maintenance_interval': 0,
                         'node_staging_uri': 'file://' + self._path(
                             'staging')}}

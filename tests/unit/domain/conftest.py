@@ -10,6 +10,8 @@ from glance.db import session
 from glance.domain import policy
 from glance import gateway
 from glance import store
+from glance.store import http
+from tests import file_server
 from tests.unit.store import helpers
 
 # Keystone's implied roles: a member is a reader too, an admin both.
@@ -39,6 +41,9 @@ def conf(datadir):
     conf = helpers.fresh_conf()
     conf.register_opts(config.image_opts)
     helpers.set_datadir(conf, datadir)
+    conf.register_opts(http.http_opts, group='glance_store')
+    conf.set_override('http_allowed_internal_hosts', [file_server.HOST],
+                      group='glance_store')
     return conf
 
 

@@ -16,6 +16,7 @@ from glance.common import exception
 from glance.common import hashing
 from glance.store import base
 from glance.store import filesystem
+from glance.store import staging
 from tests.unit.store import helpers
 
 MiB = 1024 * 1024
@@ -531,3 +532,200 @@ def test_the_store_imports_no_layer_above_it():
 def test_memory_stays_flat_for_a_large_upload(tmp_path):
     growth_mib = helpers.run_python(MEMORY_SCRIPT, tmp_path)
     assert int(growth_mib) < 48
+
+
+# -- several datadirs, thin provisioning, read-only directories ----------
+
+
+def several(conf, tmp_path, *specs, **settings):
+    """A driver on the datadirs ``specs`` ("name:priority" under
+    tmp_path), filesystem_store_datadir set empty, and ``settings``."""
+    helpers.set_datadir(conf, '')
+    settings['filesystem_store_datadirs'] = [str(tmp_path / spec)
+                                             for spec in specs]
+    for name, value in settings.items():
+        conf.set_override(name, value, group='glance_store')
+    driver = filesystem.FilesystemDriver(conf)
+    driver.configure()
+    return driver
+
+
+def test_new_images_go_to_the_highest_priority(conf, tmp_path):
+    driver = several(conf, tmp_path, 'low:10', 'high:200', 'none')
+    assert [d.path for d in driver.datadirs] == [
+        str(tmp_path / name) for name in ('high', 'low', 'none')]
+    data = os.urandom(WRITE + 3)
+    stored, _digests = store(driver, data)
+    assert stored.uri == 'file://%s/%s' % (tmp_path / 'high',
+                                           os.path.basename(stored.uri))
+    assert stored_bytes(driver, stored.uri) == data
+
+
+def test_images_are_read_and_deleted_in_any_datadir(conf, tmp_path):
+    first = several(conf, tmp_path, 'a:1', 'b:2')
+    stored, _digests = store(first, b'in b')
+    driver = several(conf, tmp_path, 'a:3', 'b:2')
+    assert stored_bytes(driver, stored.uri) == b'in b'
+    assert driver.get_size(stored.uri) == 4
+    with pytest.raises(exception.Duplicate):
+        store(driver, b'again', os.path.basename(stored.uri))
+    driver.delete(stored.uri)
+    assert os.listdir(tmp_path / 'a') == os.listdir(tmp_path / 'b') == []
+
+
+def test_a_datadir_without_room_is_passed_over(conf, tmp_path, monkeypatch):
+    driver = several(conf, tmp_path, 'small:9', 'big1:5', 'big2:5')
+    free = {'small': 100, 'big1': 10 ** 6, 'big2': 10 ** 7}
+    monkeypatch.setattr(filesystem, '_free_space',
+                        lambda path: free[os.path.basename(path)])
+    assert os.path.dirname(store(driver, b'x' * 99)[0].uri) == \
+        'file://%s' % (tmp_path / 'small')
+    # Of equal priorities, the one with the most free space.
+    assert os.path.dirname(store(driver, b'x' * 101)[0].uri) == \
+        'file://%s' % (tmp_path / 'big2')
+    with pytest.raises(exception.StorageFull, match='10000000 free'):
+        driver.add(new_id(), io.BytesIO(b''), size=10 ** 8)
+
+
+def test_partials_and_purge_cover_every_datadir(conf, tmp_path):
+    driver = several(conf, tmp_path, 'a:1', 'b:2')
+    image_id = new_id()
+    for name in ('a', 'b'):
+        (tmp_path / name / base.partial_name(image_id)).write_bytes(b'x')
+    (tmp_path / 'a' / image_id).write_bytes(b'old')
+    assert len(driver.purge(image_id)) == 3
+    assert os.listdir(tmp_path / 'a') == os.listdir(tmp_path / 'b') == []
+    stale = tmp_path / 'a' / base.partial_name(new_id())
+    stale.write_bytes(b'x')
+    os.utime(stale, (0, 0))
+    assert driver.clean_stale_partials(60) == [stale.name]
+
+
+@pytest.mark.parametrize('datadirs, match', [
+    (['/a:1', '/b:x'], 'priority'), (['/a:1', '/a:2'], 'twice'),
+    (['relative:1'], 'absolute')])
+def test_bad_datadirs(conf, datadirs, match):
+    helpers.set_datadir(conf, '')
+    conf.set_override('filesystem_store_datadirs', datadirs,
+                      group='glance_store')
+    with pytest.raises(exception.ConfigError, match=match):
+        filesystem.FilesystemDriver(conf).configure()
+
+
+def test_datadir_and_datadirs_are_exclusive(conf, driver, tmp_path):
+    conf.set_override('filesystem_store_datadirs', [str(tmp_path / 'x')],
+                      group='glance_store')
+    with pytest.raises(exception.ConfigError, match='not both'):
+        driver.configure()
+
+
+def sparse_image():
+    """Zeros, data, zeros over whole write buffers, and a zero tail."""
+    return (bytes(2 * WRITE) + os.urandom(WRITE) + bytes(WRITE)
+            + os.urandom(100) + bytes(WRITE + 7))
+
+
+@pytest.mark.parametrize('direct', [True, False])
+def test_thin_provisioning_leaves_holes(conf, driver, direct):
+    conf.set_override('filesystem_store_direct_writes', direct,
+                      group='glance_store')
+    data = sparse_image()
+    thick, thick_digests = store(driver, data)
+    conf.set_override('filesystem_thin_provisioning', True,
+                      group='glance_store')
+    driver.configure()
+    thin, thin_digests = store(driver, data)
+    assert thin.size == thick.size == len(data)
+    assert thin_digests == thick_digests
+    assert stored_bytes(driver, thin.uri) == data
+
+    def used(stored):
+        return os.stat(stored.uri[len('file://'):]).st_blocks * 512
+
+    if used(thick) < len(data):
+        pytest.skip('this filesystem compresses or dedupes zeros')
+    # Only the two pieces of data, in whole 4 MiB buffers at most.
+    assert used(thin) <= 2 * WRITE + 2 * 4096
+
+
+def test_thin_provisioning_of_only_zeros(conf, driver):
+    conf.set_override('filesystem_thin_provisioning', True,
+                      group='glance_store')
+    driver.configure()
+    stored, _digests = store(driver, bytes(2 * WRITE))
+    path = stored.uri[len('file://'):]
+    assert os.stat(path).st_size == 2 * WRITE
+    assert os.stat(path).st_blocks == 0
+
+
+def unwritable(monkeypatch, *paths):
+    """Make ``paths`` refuse new files: by their mode, or, for root (whom
+    modes do not stop), by failing os.open there with EACCES."""
+    if os.geteuid() != 0:
+        for path in paths:
+            os.chmod(path, 0o555)
+        return
+    real_open = os.open
+
+    def refusing_open(path, flags, *args, **kwargs):
+        if flags & os.O_CREAT and os.path.dirname(str(path)) in map(
+                str, paths):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        return real_open(path, flags, *args, **kwargs)
+    monkeypatch.setattr(os, 'open', refusing_open)
+
+
+def test_an_unwritable_datadir_makes_the_store_read_only(
+        conf, driver, datadir, monkeypatch, caplog):
+    stored, _digests = store(driver, b'kept')
+    unwritable(monkeypatch, datadir)
+    with caplog.at_level('WARNING'):
+        driver.configure()
+    assert driver.capabilities == base.READ_WRITE - {base.WRITE}
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1
+    assert 'file store is read-only: it cannot write to %s (' % datadir \
+        in warnings[0]
+    assert stored_bytes(driver, stored.uri) == b'kept'
+    with pytest.raises(exception.StorageWriteDenied):
+        store(driver, b'new')
+    monkeypatch.undo()
+    os.chmod(datadir, 0o755)
+
+
+def test_writes_pass_over_an_unwritable_datadir(conf, tmp_path, monkeypatch,
+                                                caplog):
+    for name in ('a', 'b'):
+        (tmp_path / name).mkdir()
+    unwritable(monkeypatch, tmp_path / 'b')
+    with caplog.at_level('WARNING'):
+        driver = several(conf, tmp_path, 'a:1', 'b:2')
+    assert base.WRITE in driver.capabilities
+    assert 'cannot write to %s' % (tmp_path / 'b') in caplog.text
+    assert os.path.dirname(store(driver, b'x')[0].uri) == \
+        'file://%s' % (tmp_path / 'a')
+    monkeypatch.undo()
+    os.chmod(tmp_path / 'b', 0o755)
+
+
+def test_an_unwritable_staging_area_fails_the_start(conf, tmp_path,
+                                                     monkeypatch):
+    helpers.set_datadir(conf, tmp_path / 'images')
+    (tmp_path / 'staging').mkdir()
+    unwritable(monkeypatch, tmp_path / 'staging')
+    with pytest.raises(exception.ConfigError, match='node_staging_uri'):
+        staging.StagingArea(conf).configure()
+    monkeypatch.undo()
+    os.chmod(tmp_path / 'staging', 0o755)
+
+
+def test_file_perm_in_every_datadir(conf, tmp_path):
+    for name in ('a', 'b'):
+        (tmp_path / name).mkdir(mode=0o700)
+    driver = several(conf, tmp_path, 'a:1', 'b:2',
+                     filesystem_store_file_perm=644)
+    for name in ('a', 'b'):
+        assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o711
+    stored, _digests = store(driver, b'data')
+    assert stat.S_IMODE(os.stat(stored.uri[len('file://'):]).st_mode) == \
+        0o644

@@ -20,6 +20,7 @@ from glance.domain import members as members_mod
 from glance.domain import metadata as metadata_mod
 from glance.domain import policy
 from glance.domain import protections as protections_mod
+from glance.domain import store_acls as store_acls_mod
 from glance.domain import quotas as quotas_mod
 from glance.domain.metadefs import service as metadefs_mod
 from glance.domain import tasks as tasks_mod
@@ -93,8 +94,10 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
     protections = protections_mod.PropertyProtections.from_conf(
         conf, authorizer)
     quotas = quotas_mod.Quotas(conf)
+    acls = store_acls_mod.StoreAcls(repo, stores)
     data = data_mod.ImageData(access, repo, stores, conf, protections,
-                              quotas, limits_mod.UnifiedLimits(repo, conf))
+                              quotas, acls,
+                              limits_mod.UnifiedLimits(repo, conf))
     images = metadata_mod.ImageMetadata(access, repo, data, conf,
                                         protections, quotas)
     runner = tasks_mod.TaskRunner(repo, conf)
@@ -107,7 +110,7 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
         conf)) if conf.image_cache_dir else None
     return Services(
         images=images,
-        members=members_mod.ImageMembers(access, repo, quotas),
+        members=members_mod.ImageMembers(access, repo, quotas, acls),
         data=data,
         imports=imports,
         tasks=tasks_mod.Tasks(access, repo),

@@ -13,6 +13,7 @@ from tests import ceph_cluster as ceph_cluster_module
 from tests.databases import database_url, databases  # noqa: F401
 from tests.databases import shared_databases, sqlite_engine  # noqa: F401
 from tests.disk_images import real_images  # noqa: F401
+from tests import keystone_server
 from tests.keystone_server import KeystoneServer
 
 
@@ -42,6 +43,20 @@ def swift_server(tmp_path_factory):
     with swift_server_mod.SwiftServer(tmp_path_factory.mktemp('swift')) \
             as server:
         yield server
+
+
+@pytest.fixture(scope='session')
+def keystone_swift(swift_server, keystone):
+    """``swift_server`` with its Keystone-backed proxy started
+    (``keystone_proxy_url``) and in ``keystone``'s catalog as the
+    object-store service (public, per project: AUTH_<project id>)."""
+    swift_server.start_keystone_proxy(keystone.authtoken_options())
+    admin = keystone.client()
+    service = admin.services.create('swift', type='object-store')
+    admin.endpoints.create(
+        service, swift_server.keystone_proxy_url + '/v1/AUTH_$(project_id)s',
+        interface='public', region=keystone_server.REGION)
+    return swift_server
 
 
 @pytest.fixture(scope='session')

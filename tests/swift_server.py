@@ -4,12 +4,17 @@
         swift.auth_url      # tempauth, auth v1: swift.user / swift.key
         swift.s3_endpoint   # the s3api middleware: access key swift.user,
                             # secret swift.key, region S3_REGION
+        swift.start_keystone_proxy(keystone.authtoken_options())
+        swift.keystone_proxy_url  # a second proxy on the same servers:
+                                  # Keystone tokens (authtoken), accounts
+                                  # AUTH_<project id> (keystoneauth)
 
-Swift runs from the ``swift`` package of PyPI, installed once in a
-virtualenv of its own (``venv_dir()``, kept between test runs; eventlet and
-Swift's other dependencies stay out of the test venv): a proxy (tempauth,
-s3api, slo...) and one account, container and object server, one replica
-on one device, rings built here, everything under the given directory.
+Swift runs from the ``swift`` package of PyPI (and keystonemiddleware,
+for the Keystone proxy), installed once in a virtualenv of its own
+(``venv_dir()``, kept between test runs; eventlet and Swift's other
+dependencies stay out of the test venv): a proxy (tempauth, s3api,
+slo...) and one account, container and object server, one replica on one
+device, rings built here, everything under the given directory.
 ``python -m tests.swift_server --install`` installs it ahead (CI does).
 
 Servers run with ``workers = 0`` (the pid spawned is the server) and die
@@ -19,6 +24,7 @@ with the process that spawned them, even after a crashed test run.
 import contextlib
 import ctypes
 import fcntl
+import getpass
 import os
 import shutil
 import signal
@@ -28,6 +34,9 @@ import time
 import urllib.request
 
 SWIFT_VERSION = '2.38.3'
+# What the proxy's authtoken filter (Keystone auth) needs, installed in the
+# same virtualenv; a marker per version upgrades venvs made before it.
+KEYSTONEMIDDLEWARE = 'keystonemiddleware==13.0.1'
 USER = 'test:tester'
 KEY = 'testing'
 # A second account, for multi-tenant tests.
@@ -61,19 +70,24 @@ def install():
     os.makedirs(os.path.dirname(venv), exist_ok=True)
     with open(venv + '.lock', 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if os.path.exists(marker):
-            return bin_dir
-        shutil.rmtree(venv, ignore_errors=True)
-        steps = ([sys.executable, '-m', 'venv', venv],
-                 [os.path.join(bin_dir, 'pip'), 'install', '--quiet',
-                  'swift==' + SWIFT_VERSION])
+        steps = []
+        if not os.path.exists(marker):
+            shutil.rmtree(venv, ignore_errors=True)
+            steps = [[sys.executable, '-m', 'venv', venv],
+                     [os.path.join(bin_dir, 'pip'), 'install', '--quiet',
+                      'swift==' + SWIFT_VERSION]]
+        middleware_marker = os.path.join(venv, '.' + KEYSTONEMIDDLEWARE)
+        if not os.path.exists(middleware_marker):
+            steps.append([os.path.join(bin_dir, 'pip'), 'install', '--quiet',
+                          KEYSTONEMIDDLEWARE])
         for step in steps:
             result = subprocess.run(step, capture_output=True, text=True,
                                     timeout=600)
             if result.returncode:
                 raise RuntimeError('%s failed:\n%s%s' % (
                     ' '.join(step), result.stdout, result.stderr))
-        open(marker, 'w').close()
+        for path in (marker, middleware_marker):
+            open(path, 'a').close()
     return bin_dir
 
 
@@ -111,6 +125,8 @@ use = egg:swift#healthcheck
 use = egg:swift#{name}
 """
 
+# A proxy: the pipeline around ``{auth}``, the filters that authenticate
+# and authorize, configured in ``{sections}``.
 PROXY_CONF = """\
 [DEFAULT]
 bind_ip = 127.0.0.1
@@ -121,12 +137,19 @@ swift_dir = {etc}
 log_level = WARNING
 
 [pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging listing_formats bulk s3api tempauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
+pipeline = catch_errors gatekeeper healthcheck proxy-logging listing_formats {auth} copy slo dlo versioned_writes symlink proxy-logging proxy-server
 
 [app:proxy-server]
 use = egg:swift#proxy
 account_autocreate = true
 
+{sections}
+{filters}
+"""
+
+# The main proxy: tempauth, and s3api in front of it.
+TEMPAUTH = 'bulk s3api tempauth'
+TEMPAUTH_SECTIONS = """\
 [filter:tempauth]
 use = egg:swift#tempauth
 user_{account}_{username} = {key} .admin
@@ -138,9 +161,23 @@ active_fernet_key_id = k1
 use = egg:swift#s3api
 location = {region}
 min_segment_size = {min_part}
-
-{filters}
 """
+
+# A second proxy on the same backend servers, authenticating with Keystone
+# tokens (authtoken) and authorizing with keystoneauth: accounts are
+# AUTH_<project id>, their operators hold one of OPERATOR_ROLES.
+KEYSTONE = 'authtoken keystoneauth'
+KEYSTONE_SECTIONS = """\
+[filter:authtoken]
+paste.filter_factory = keystonemiddleware.auth_token:filter_factory
+delay_auth_decision = true
+{authtoken}
+
+[filter:keystoneauth]
+use = egg:swift#keystoneauth
+operator_roles = {operator_roles}
+"""
+OPERATOR_ROLES = ('admin', 'member')
 
 # Pipeline names of the proxy's plain filters; the entry point of each has
 # "_" where the name has "-".
@@ -184,6 +221,7 @@ class SwiftServer:
         self.logs = os.path.join(self.directory, 'log')
         self.ports = {name: _free_port() for name in SERVERS}
         self.processes = {}
+        self.keystone_port = None
 
     @property
     def proxy_url(self):
@@ -214,19 +252,42 @@ class SwiftServer:
         self._write_configs(bin_dir)
         try:
             for name in SERVERS:
-                with open(os.path.join(self.logs, name + '.log'), 'ab') as log:
-                    self.processes[name] = subprocess.Popen(
-                        [os.path.join(bin_dir, 'swift-%s-server' % name),
-                         os.path.join(self.etc, name + '-server.conf'), '-v'],
-                        stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                        env=dict(os.environ, PYTHONWARNINGS='ignore'),
-                        preexec_fn=_die_with_parent)
-            self._wait_healthy()
+                self._spawn(bin_dir, name, name)
+            self._wait_healthy(self.ports)
             self._probe()
         except BaseException:
             self.stop()
             raise
         return self
+
+    @property
+    def keystone_proxy_url(self):
+        return 'http://127.0.0.1:%d' % self.keystone_port
+
+    def start_keystone_proxy(self, authtoken_options):
+        """Start the Keystone-backed proxy (KEYSTONE_PROXY_CONF), its
+        authtoken filter configured with ``authtoken_options``; it stops
+        with the cluster.  Only tests of Keystone auth pay for it."""
+        bin_dir = install()
+        self.keystone_port = _free_port()
+        options = '\n'.join('%s = %s' % item
+                            for item in authtoken_options.items())
+        self._write_proxy_conf('proxy-keystone', self.keystone_port,
+                               KEYSTONE, KEYSTONE_SECTIONS.format(
+                                   authtoken=options,
+                                   operator_roles=', '.join(OPERATOR_ROLES)))
+        self._spawn(bin_dir, 'proxy-keystone', 'proxy')
+        self._wait_healthy({'proxy-keystone': self.keystone_port})
+        return self
+
+    def _spawn(self, bin_dir, name, server):
+        with open(os.path.join(self.logs, name + '.log'), 'ab') as log:
+            self.processes[name] = subprocess.Popen(
+                [os.path.join(bin_dir, 'swift-%s-server' % server),
+                 os.path.join(self.etc, name + '-server.conf'), '-v'],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                env=dict(os.environ, PYTHONWARNINGS='ignore'),
+                preexec_fn=_die_with_parent)
 
     def stop(self):
         for process in self.processes.values():
@@ -242,7 +303,7 @@ class SwiftServer:
 
     def read_logs(self):
         texts = []
-        for name in SERVERS:
+        for name in self.processes:
             with contextlib.suppress(OSError), \
                     open(os.path.join(self.logs, name + '.log')) as f:
                 texts.append('--- %s\n%s' % (name, f.read()[-4000:]))
@@ -274,7 +335,6 @@ class SwiftServer:
                     response.headers['X-Auth-Token'])
 
     def _write_configs(self, bin_dir):
-        import getpass
         user = getpass.getuser()
         with open(os.path.join(self.etc, 'swift.conf'), 'w') as f:
             f.write(SWIFT_CONF)
@@ -286,17 +346,13 @@ class SwiftServer:
                     devices=os.path.join(self.directory, 'srv'), name=name))
         account, username = USER.split(':')
         other_account, other_username = OTHER_USER.split(':')
-        filters = '\n'.join(
-            '[filter:%s]\nuse = egg:swift#%s\n' % (f, f.replace('-', '_'))
-            for f in PROXY_FILTERS)
-        with open(os.path.join(self.etc, 'proxy-server.conf'), 'w') as f:
-            f.write(PROXY_CONF.format(
-                port=self.ports['proxy'], user=user, etc=self.etc,
-                account=account, username=username, key=KEY,
-                other_account=other_account, other_username=other_username,
-                other_key=OTHER_KEY, fernet_key=_fernet_key(),
-                region=S3_REGION, min_part=S3_MIN_PART_SIZE,
-                filters=filters))
+        tempauth = TEMPAUTH_SECTIONS.format(
+            account=account, username=username, key=KEY,
+            other_account=other_account, other_username=other_username,
+            other_key=OTHER_KEY, fernet_key=_fernet_key(),
+            region=S3_REGION, min_part=S3_MIN_PART_SIZE)
+        self._write_proxy_conf('proxy', self.ports['proxy'], TEMPAUTH,
+                               tempauth)
         result = subprocess.run(
             [os.path.join(bin_dir, 'python'), '-c', BUILD_RINGS, self.etc] +
             [str(self.ports[name]) for name in SERVERS[:3]],
@@ -304,10 +360,16 @@ class SwiftServer:
         if result.returncode:
             raise RuntimeError('building the rings failed:\n' + result.stderr)
 
-    def _wait_healthy(self):
+    def _write_proxy_conf(self, name, port, auth, sections):
+        with open(os.path.join(self.etc, name + '-server.conf'), 'w') as f:
+            f.write(PROXY_CONF.format(
+                port=port, user=getpass.getuser(), etc=self.etc, auth=auth,
+                sections=sections, filters=_filter_sections()))
+
+    def _wait_healthy(self, ports):
         give_up_at = time.monotonic() + START_TIMEOUT
-        for name in SERVERS:
-            url = 'http://127.0.0.1:%d/healthcheck' % self.ports[name]
+        for name, port in ports.items():
+            url = 'http://127.0.0.1:%d/healthcheck' % port
             while True:
                 if self.processes[name].poll() is not None:
                     raise RuntimeError('swift-%s-server exited\n%s'
@@ -332,6 +394,12 @@ class SwiftServer:
                 storage_url + '/probe', method=method,
                 headers={'X-Auth-Token': token})
             urllib.request.urlopen(request, timeout=10).close()
+
+
+def _filter_sections():
+    return '\n'.join(
+        '[filter:%s]\nuse = egg:swift#%s\n' % (f, f.replace('-', '_'))
+        for f in PROXY_FILTERS)
 
 
 def _fernet_key():

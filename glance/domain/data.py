@@ -37,8 +37,9 @@ UPLOAD_HEARTBEAT_SECONDS = 30
 class ImageData:
 
     def __init__(self, access, repo, stores, conf, protections, quotas,
-                 limits):
+                 acls, limits):
         formats.register_opts(conf)
+        self.acls = acls
         self.access = access
         self.repo = repo
         self.stores = stores
@@ -140,10 +141,12 @@ class ImageData:
             raise exception.ImageSizeLimitExceeded(
                 'The image size of %d bytes exceeds the limit of %d bytes.'
                 % (size, self.conf.image_size_cap))
-        return self.protections.shown(context, self.transition(
+        image = self.transition(
             image.id, lifecycle.QUEUED, lifecycle.ACTIVE, size=size,
             checksum=checksum, locations=[image_mod.Location(uri)],
-            storage_quota=self.quotas.storage(context)))
+            storage_quota=self.quotas.storage(context))
+        self.acls.update(image)
+        return self.protections.shown(context, image)
 
     def stage(self, image_id, source, size, status):
         """Stream ``source`` into the staging area for an image in
@@ -263,7 +266,7 @@ class ImageData:
             stored, size, md5, os_hash, virtual_size = self._write(
                 image_id, status, driver, source, size, checksum, size_cap,
                 disk_format)
-            return self.transition(
+            image = self.transition(
                 image_id, status, lifecycle.ACTIVE,
                 size=size, virtual_size=virtual_size, checksum=md5,
                 os_hash_algo=self.conf.hashing_algorithm,
@@ -281,6 +284,8 @@ class ImageData:
                     image_size=size if size is not None else 'unknown',
                     remaining=quota_left) from None
             raise
+        self.acls.update(image)
+        return image
 
     def _size_cap(self, storage_quota, image_id):
         """The most bytes an upload may stream: image_size_cap, or what is

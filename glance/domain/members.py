@@ -26,10 +26,11 @@ def _require_shared(image):
 
 class ImageMembers:
 
-    def __init__(self, access, repo, quotas):
+    def __init__(self, access, repo, quotas, acls):
         self.access = access
         self.repo = repo
         self.quotas = quotas
+        self.acls = acls
 
     def _can_share(self, context, image):
         return not context.read_only and context.owner is not None and any(
@@ -77,10 +78,12 @@ class ImageMembers:
             raise exception.Duplicate(
                 'Member %s is already a member of image %s.'
                 % (member_id, image.id))
-        return self.repo.save_member(
+        saved = self.repo.save_member(
             image_mod.Member(image_id=image.id, member_id=member_id,
                              can_share=can_share),
             max_members=self.quotas.members)
+        self.acls.update(image)
+        return saved
 
     def put(self, context, image_id, member_id, can_share=None):
         """Share an image with ``member_id``, or update its membership.
@@ -96,7 +99,10 @@ class ImageMembers:
             member = image_mod.Member(image_id=image.id, member_id=member_id)
         if can_share is not None:
             member.can_share = bool(can_share)
-        return self.repo.save_member(member, max_members=self.quotas.members)
+        saved = self.repo.save_member(member,
+                                      max_members=self.quotas.members)
+        self.acls.update(image)
+        return saved
 
     def replace(self, context, image_id, memberships):
         """Make the members exactly ``memberships``: (member_id, can_share).
@@ -116,10 +122,12 @@ class ImageMembers:
                                             can_share=bool(can_share)))
         self.repo.replace_members(image.id, members,
                                   max_members=self.quotas.members)
+        self.acls.update(image)
 
     def remove(self, context, image_id, member_id):
         image = self._shareable(context, image_id, 'delete_member')
         self.repo.remove_member(image.id, member_id)
+        self.acls.update(image)
 
     def set_status(self, context, image_id, member_id, status):
         """A member accepts or rejects an image shared with it; an

@@ -172,6 +172,7 @@ class ImageMetadata:
         image = self.access.image(context, image_id, 'modify_image',
                                   change='modify')
         require_status = None
+        visibility = image.visibility
         for change in changes:
             if change.name == 'tags':
                 if change.op == 'remove':
@@ -184,8 +185,10 @@ class ImageMetadata:
                     require_status = lifecycle.QUEUED
             else:
                 self._change_property(context, image, change)
-        return self.protections.shown(
-            context, self._save(image, require_status))
+        saved = self._save(image, require_status)
+        if saved.visibility != visibility:
+            self.data.acls.update(saved)
+        return self.protections.shown(context, saved)
 
     def _save(self, image, require_status=None):
         self._check_formats(image)

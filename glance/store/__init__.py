@@ -250,6 +250,14 @@ class StoreRegistry:
     def check_deletable(self, uri):
         return self.driver_for_uri(uri).check_deletable(uri)
 
+    def keeps_acls(self, uri):
+        """Whether the store of ``uri`` decides with ACLs who reads it."""
+        driver = self._by_scheme.get(uri.partition('://')[0].lower())
+        return driver is not None and driver.keeps_acls
+
+    def set_acls(self, uri, public=False, read_tenants=()):
+        return self.driver_for_uri(uri).set_acls(uri, public, read_tenants)
+
     def purge(self, image_id):
         """Driver.purge in every writable store and the staging area; the
         names removed.

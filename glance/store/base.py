@@ -161,6 +161,8 @@ class Driver(abc.ABC):
     options = ()
     # How many bytes add() reads from its reader for each write.
     write_chunk_size = WRITE_CHUNK_SIZE
+    # Whether set_acls() decides who reads the data (see there).
+    keeps_acls = False
 
     def __init__(self, conf):
         self.conf = conf
@@ -224,6 +226,15 @@ class Driver(abc.ABC):
         uses the data at ``uri`` (clones of it), so that delete() would
         refuse: asked before an image is marked deleted.  exception.NotFound
         and StoreUnavailable as delete().  The default has no such users.
+        """
+
+    def set_acls(self, uri, public=False, read_tenants=()):
+        """Let the callers who may read the image read the data at ``uri``
+        with their own credentials: every authenticated caller when
+        ``public``, else the projects ``read_tenants``.  For stores that
+        keep data in the owner's account (swift's multi-tenant mode), which
+        set ``keeps_acls``; the default has nothing to do.
+        StoreUnavailable if the storage fails.
         """
 
     def delete_partial(self, image_id):

@@ -23,7 +23,12 @@ streamed PUT, then the manifest ``<image id>``.  A manifest or object is
 only ever created (``If-None-Match: *``), never replaced, so two uploads
 of one image cannot overwrite each other, and it appears whole or not at
 all.  A failed upload removes its segments; a process that died leaves
-them to ``delete_partial``, ``purge`` and ``clean_stale_partials``.
+them to ``delete_partial``, ``purge`` and ``clean_stale_partials``, which
+finds them by the marker (``.<image id>.<upload token>.partial``) that
+stands while an upload writes.
+
+In multi-tenant mode the container's ACLs (``set_acls``) let the image's
+readers read it with their own tokens.
 
 Reads stream in chunks of 1 MiB; a read that breaks is resumed from the
 byte it reached, up to ``swift_store_retry_get_count`` times.  Deleting a
@@ -36,7 +41,6 @@ import datetime
 import http.client
 import json
 import logging
-import secrets
 import urllib.parse
 
 from oslo_config import cfg
@@ -303,6 +307,7 @@ class SwiftDriver(base.Driver):
         self.large_object_size = opts.swift_store_large_object_size * MiB
         self.segment_size = opts.swift_store_large_object_chunk_size * MiB
         self.multi_tenant = opts.swift_store_multi_tenant
+        self.keeps_acls = self.multi_tenant
         self.admin_tenants = opts.swift_store_admin_tenants
         self.retry_get_count = opts.swift_store_retry_get_count
         self.endpoint = opts.swift_store_endpoint
@@ -376,18 +381,24 @@ class SwiftDriver(base.Driver):
             self._auth_cache[key] = (connection.url, connection.token)
 
     def _tenant_storage_url(self, context):
+        """The caller's Swift endpoint in its catalog: in the v2 form
+        keystonemiddleware passes on (``publicURL``... keys), or in v3's
+        (an ``interface`` and a ``url`` per endpoint)."""
         if self.endpoint:
             return self.endpoint
+        endpoint_type = self._catalog_filter['endpoint_type']
+        interface = endpoint_type[:-len('URL')]
+        region = self._catalog_filter['region_name']
         for service in context.service_catalog or ():
             if service.get('type') != self._catalog_filter['service_type']:
                 continue
-            interface = self._catalog_filter['endpoint_type'].replace(
-                'URL', '')
             for endpoint in service.get('endpoints', ()):
-                region = self._catalog_filter['region_name']
                 if region and endpoint.get('region') != region:
                     continue
-                if endpoint.get('interface', interface) == interface:
+                if endpoint.get(endpoint_type):
+                    return endpoint[endpoint_type]
+                if endpoint.get('interface') == interface and \
+                        endpoint.get('url'):
                     return endpoint['url']
         raise exception.StoreUnavailable(
             reason='no %s endpoint of type %s in the service catalog of '
@@ -468,12 +479,28 @@ class SwiftDriver(base.Driver):
                     reason='the swift container %r does not exist; create '
                            'it or set swift_store_create_container_on_put'
                            % container) from None
-        headers = {}
-        if self.multi_tenant and self.admin_tenants:
-            acl = ','.join('%s:*' % t for t in self.admin_tenants)
-            headers = {'X-Container-Read': acl, 'X-Container-Write': acl}
+        headers = self._acls(False, ()) if self.multi_tenant else {}
         self._call(connection, 'creating the container', 'put_container',
                    container, headers=headers)
+
+    def _acls(self, public, read_tenants):
+        """Container ACLs of a multi-tenant image: every authenticated
+        caller reads a public one (as glance_store, ``*:*``), else its
+        ``read_tenants``; swift_store_admin_tenants read and write all."""
+        readers = ['*'] if public else [*read_tenants, *self.admin_tenants]
+        return {'X-Container-Read': ','.join('%s:*' % t for t in readers),
+                'X-Container-Write': ','.join(
+                    '%s:*' % t for t in self.admin_tenants)}
+
+    def set_acls(self, uri, public=False, read_tenants=()):
+        """Let the callers who may read the image read its container (a
+        container per image: multi-tenant locations only)."""
+        location = Location.parse(uri)
+        if not self.multi_tenant or location.storage_url is None:
+            return
+        self._call(self._connection(location), 'setting the container ACLs',
+                   'post_container', location.container,
+                   headers=self._acls(public, read_tenants))
 
     def _put_object(self, connection, container, name, reader, size):
         """One streamed PUT of ``size`` bytes, which must be all of them."""
@@ -501,10 +528,17 @@ class SwiftDriver(base.Driver):
 
     def _put_large_object(self, connection, container, image_id, reader):
         """Segments, then the manifest; the segments go if anything fails.
+
+        A marker with a partial name (``.<image id>.<token>.partial``)
+        stands while the upload writes, so that maintenance finds the
+        uploads a dead process left with one short listing.
         """
-        prefix = '%s/%s/' % (image_id, secrets.token_hex(8))
+        marker = base.partial_name(image_id)
+        prefix = '%s/%s/' % (image_id, _marker_token(marker))
         segments = segments_mod.Segments(reader, self.segment_size)
         manifest = []
+        self._call(connection, 'starting the upload', 'put_object',
+                   container, marker, b'')
         try:
             if not segments.more():
                 return self._put_object(connection, container, image_id,
@@ -521,6 +555,8 @@ class SwiftDriver(base.Driver):
         except BaseException:
             self._remove_segments(connection, container, prefix)
             raise
+        finally:
+            self._delete_quietly(connection, container, marker)
         return segments.total
 
     def _put_manifest(self, connection, container, image_id, manifest):
@@ -540,25 +576,29 @@ class SwiftDriver(base.Driver):
                 raise exception.UploadCancelled() from None
             raise
 
-    def _remove_segments(self, connection, container, prefix, keep=()):
-        """Delete the objects named ``prefix``..., except the upload tokens
-        in ``keep``; the names removed.  Logged, never raised."""
-        removed = []
+    def _remove_segments(self, connection, container, prefix):
+        """Delete the objects named ``prefix``...; the names removed.
+        Logged, never raised."""
+        listing = self._list_quietly(connection, container, prefix) or ()
+        return self._delete_all_quietly(
+            connection, container, [item['name'] for item in listing])
+
+    def _list_quietly(self, connection, container, prefix):
+        """The objects named ``prefix``... (a listing of that prefix only);
+        None, logged, if Swift fails."""
         try:
-            _headers, listing = self._call(
-                connection, 'listing segments', 'get_container', container,
-                prefix=prefix, full_listing=True)
-        except (exception.NotFound, exception.StoreUnavailable) as e:
-            if not isinstance(e, exception.NotFound):
-                LOG.warning('Could not list the segments %s* in %s: %s',
-                            prefix, container, e)
-            return removed
-        for item in listing:
-            if _upload_token(item['name']) in keep:
-                continue
-            if self._delete_quietly(connection, container, item['name']):
-                removed.append(item['name'])
-        return removed
+            return self._call(connection, 'listing objects', 'get_container',
+                              container, prefix=prefix, full_listing=True)[1]
+        except exception.NotFound:
+            return []
+        except exception.StoreUnavailable as e:
+            LOG.warning('Could not list the objects %s* in %s: %s', prefix,
+                        container, e)
+            return None
+
+    def _delete_all_quietly(self, connection, container, names):
+        return [name for name in names
+                if self._delete_quietly(connection, container, name)]
 
     def _delete_quietly(self, connection, container, name):
         try:
@@ -632,7 +672,16 @@ class SwiftDriver(base.Driver):
             self._call(connection, 'removing the image', 'delete_object',
                        container, name,
                        query_string='multipart-manifest=delete')
-            return
+            # Swift answers 200 to this even when it refused to delete
+            # (403 for a caller who may only read): see whether it did.
+            try:
+                self._call(connection, 'checking the removal',
+                           'head_object', container, name)
+            except exception.NotFound:
+                return
+            raise exception.StoreUnavailable(
+                reason='Swift kept the large object %s/%s (it refused to '
+                       'delete it or its segments)' % (container, name))
         self._call(connection, 'removing the image', 'delete_object',
                    container, name)
         dlo = headers.get('x-object-manifest')
@@ -694,16 +743,22 @@ class SwiftDriver(base.Driver):
             if keep_published:
                 keep = self._published_tokens(connection, container,
                                               image_id)
-            _headers, listing = self._call(
+            listings = [self._call(
                 connection, 'listing segments', 'get_container', container,
-                prefix=image_id + '/', full_listing=True)
+                prefix=prefix, full_listing=True)[1]
+                for prefix in (image_id + '/', '.%s.' % image_id)]
         except exception.NotFound:
             return []
         except exception.StoreUnavailable as e:
             raise exception.StoreDeleteFailed(reason=e.msg) from e
         removed, failures = [], []
-        names = [item['name'] for item in listing
+        segments, markers = listings
+        names = [item['name'] for item in segments
                  if _upload_token(item['name']) not in keep]
+        # The markers of its uploads: unfinished, or of a process that died
+        # before removing its own.
+        names += [item['name'] for item in markers
+                  if _marker_upload(item['name'])]
         if not keep_published:
             names.append(image_id)
         for name in names:
@@ -724,46 +779,57 @@ class SwiftDriver(base.Driver):
 
     def clean_stale_partials(self, older_than_seconds):
         """Remove the segments of uploads that wrote none for
-        ``older_than_seconds`` and that no manifest names."""
+        ``older_than_seconds`` and that no manifest names.
+
+        Only uploads whose partial-name marker stands are candidates: one
+        listing of the partial-name prefix finds them, rather than a
+        listing of the whole container, then one listing of each one's
+        segments.
+        """
         if base.WRITE not in self.capabilities or self.multi_tenant:
             return []
         cutoff = datetime.datetime.now(datetime.timezone.utc).replace(
             tzinfo=None) - datetime.timedelta(seconds=older_than_seconds)
-        try:
-            connection = self._connection()
-            _headers, listing = self._call(
-                connection, 'listing segments', 'get_container',
-                self.container, full_listing=True)
-        except (exception.NotFound, exception.StoreUnavailable) as e:
-            if not isinstance(e, exception.NotFound):
-                LOG.warning('Could not list swift container %s for stale '
-                            'segments: %s', self.container, e)
-            return []
-        uploads = {}
-        for item in listing:
-            token = _upload_token(item['name'])
-            if token is None:
-                continue
-            newest = uploads.get(token)
-            modified = datetime.datetime.fromisoformat(item['last_modified'])
-            uploads[token] = max(newest or modified, modified)
+        connection = self._connection()
         removed = []
-        for token, modified in uploads.items():
-            image_id = token.partition('/')[0]
-            if modified >= cutoff:
+        markers = self._list_quietly(connection, self.container, '.') or ()
+        for marker in markers:
+            upload = _marker_upload(marker['name'])
+            if upload is None:
+                continue
+            segments = self._list_quietly(connection, self.container,
+                                          upload + '/')
+            if segments is None or max(
+                    datetime.datetime.fromisoformat(item['last_modified'])
+                    for item in [marker, *segments]) >= cutoff:
                 continue
             try:
-                published = self._published_tokens(connection,
-                                                   self.container, image_id)
+                published = self._published_tokens(
+                    connection, self.container, upload.partition('/')[0])
             except exception.StoreUnavailable:
                 continue
-            if token not in published:
-                removed.extend(self._remove_segments(
-                    connection, self.container, token + '/'))
+            names = [] if upload in published else [
+                item['name'] for item in segments]
+            removed += self._delete_all_quietly(
+                connection, self.container, names + [marker['name']])
         if removed:
-            LOG.info('Removed %d stale segments from swift container %s',
-                     len(removed), self.container)
+            LOG.info('Removed %d stale segments and markers from swift '
+                     'container %s', len(removed), self.container)
         return removed
+
+
+def _marker_token(marker):
+    """The random part of a partial name, ``.<owner>.<token>.partial``."""
+    return marker.split('.')[2]
+
+
+def _marker_upload(name):
+    """``<image id>/<token>`` of an upload's marker, None for other names.
+    """
+    match = base.PARTIAL_NAME.fullmatch(name)
+    if match is None or not ids.is_uuid(match['owner']):
+        return None
+    return '%s/%s' % (match['owner'], _marker_token(name))
 
 
 def _upload_token(name):

@@ -1,5 +1,5 @@
-"""Building a filesystem driver on a fresh ConfigOpts, in-process or not;
-reading what drivers stored, and streams to store."""
+"""Building a filesystem or swift driver on a fresh ConfigOpts, in-process
+or not; reading what drivers stored, and streams to store."""
 
 import io
 import os
@@ -12,6 +12,7 @@ from glance.common import exception
 
 from glance.store import filesystem
 from glance.store import staging
+from glance.store import swift
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
@@ -51,6 +52,18 @@ def configured(driver_class, **settings):
         conf.set_override(name, value, group='glance_store')
     driver.configure()
     return driver
+
+
+def swift_driver(references, container, **options):
+    """A SwiftDriver with the glance-swift.conf ``references`` writing to
+    ``container`` (created if need be): large objects from 1 MiB, in
+    segments of 1 MiB, so that a few MiB make several."""
+    settings = {'swift_store_config_file': str(references),
+                'swift_store_container': container,
+                'swift_store_create_container_on_put': True,
+                'swift_store_large_object_size': 1,
+                'swift_store_large_object_chunk_size': 1}
+    return configured(swift.SwiftDriver, **dict(settings, **options))
 
 
 def run_python(script, *args, timeout=300):

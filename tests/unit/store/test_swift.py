@@ -8,6 +8,7 @@ import hashlib
 import io
 import logging
 import os
+import re
 import uuid
 
 import pytest
@@ -41,18 +42,12 @@ def container():
 
 @pytest.fixture
 def make_driver(tmp_path, swift_server, container):
-    """``make_driver(auth_url=None, **options)``: a configured SwiftDriver
-    on the test's container, 1 MiB large objects and segments."""
+    """``make_driver(auth_url=None, **options)``: helpers.swift_driver on
+    the test's container with the tempauth reference."""
     def make(auth_url=None, **options):
         references = write_references(tmp_path / 'glance-swift.conf',
                                       auth_url or swift_server.auth_url)
-        settings = {'swift_store_config_file': str(references),
-                    'swift_store_container': container,
-                    'swift_store_create_container_on_put': True,
-                    'swift_store_large_object_size': 1,
-                    'swift_store_large_object_chunk_size': 1}
-        return helpers.configured(swift.SwiftDriver,
-                                  **dict(settings, **options))
+        return helpers.swift_driver(references, container, **options)
     return make
 
 
@@ -140,6 +135,24 @@ def test_failed_upload_leaves_nothing(driver, client, container):
     assert names_in(client, container) == []
 
 
+def test_an_upload_stands_marked_while_it_writes(driver, client, container):
+    image_id = str(uuid.uuid4())
+    seen = []
+
+    class Watched(helpers.Unsized):
+        def readinto(self, buffer):
+            if self._data.tell() >= MiB and not seen:
+                seen.extend(names_in(client, container))
+            return super().readinto(buffer)
+
+    driver.add(image_id, Watched(os.urandom(2 * MiB)))
+    markers = [name for name in seen if name.startswith('.')]
+    assert len(markers) == 1
+    assert re.fullmatch(r'\.%s\.[0-9a-f]+\.partial' % image_id, markers[0])
+    assert not any(name.startswith('.')
+                   for name in names_in(client, container))
+
+
 def test_failed_upload_of_known_size_leaves_nothing(driver, client,
                                                      container):
     for fail_after in (500, 1000):  # Midway, and on the read past the end.
@@ -168,11 +181,15 @@ def test_missing_container_is_created_only_when_asked(make_driver, client,
     assert helpers.read_all(driver, stored.uri) == b'data'
 
 
-def put_orphan_segments(client, container, image_id, token='deadbeef'):
-    names = ['%s/%s/%08d' % (image_id, token, n) for n in (1, 2)]
+def put_orphan_segments(client, container, image_id, token='deadbeef',
+                        count=2):
+    """What an upload whose process died leaves: its marker and
+    segments."""
+    names = ['.%s.%s.partial' % (image_id, token)] + [
+        '%s/%s/%08d' % (image_id, token, n) for n in range(1, count + 1)]
     for name in names:
         client.put_object(container, name, b'left by a dead upload')
-    return names
+    return sorted(names)
 
 
 def test_partial_data_is_removed_and_published_data_kept(driver, client,
@@ -193,10 +210,20 @@ def test_stale_segments_are_cleaned(driver, client, container):
     image_id = str(uuid.uuid4())
     driver.add(image_id, io.BytesIO(os.urandom(2 * MiB)), None)
     published = names_in(client, container)
+    assert not any(name.startswith('.') for name in published)
     orphans = put_orphan_segments(client, container, str(uuid.uuid4()))
+    # Died before its first segment: only the marker.
+    orphans += put_orphan_segments(client, container, str(uuid.uuid4()),
+                                   count=0)
+    # Died between publishing the manifest and removing the marker.
+    token = published[1].split('/')[1]
+    orphans += put_orphan_segments(client, container, image_id, token,
+                                   count=0)
     assert driver.clean_stale_partials(3600) == []
-    assert sorted(driver.clean_stale_partials(0)) == orphans
+    assert sorted(driver.clean_stale_partials(0)) == sorted(orphans)
     assert names_in(client, container) == published
+    assert len(helpers.read_all(driver, 'swift+config://ref1/%s/%s'
+                                % (container, image_id))) == 2 * MiB
 
 
 def test_a_broken_read_resumes(make_driver, swift_server):

@@ -6,10 +6,12 @@ SQL code through glance-registry.  The values are Glance's.  Only the
 chosen one is imported: glance-api in registry mode loads no SQL code.
 """
 
+import contextlib
 import dataclasses
 
 from oslo_config import cfg
 
+from glance import context
 from glance.domain import access as access_mod
 from glance.domain import caching as caching_mod
 from glance.domain import data as data_mod
@@ -127,8 +129,22 @@ def services(conf=CONF):
                  policy.Authorizer(conf), conf, metadef_repository(conf))
 
 
+@contextlib.contextmanager
+def as_the_service(conf=CONF):
+    """Work done for no caller (maintenance, the cache's cron tools) calls
+    glance-registry as the service itself: the identity of
+    glance.registry.service_identity, an administrator's."""
+    if conf.data_api != REGISTRY_API:
+        yield
+        return
+    from glance.registry import service_identity
+    with context.bound(service_identity.service_context(conf)):
+        yield
+
+
 def run_maintenance():
     """One round of glance.domain.maintenance with the configured services:
     what glance-api's server runs every maintenance_interval seconds, and
     ``glance-manage maintenance`` once."""
-    services().maintenance.run()
+    with as_the_service():
+        services().maintenance.run()

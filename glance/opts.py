@@ -26,6 +26,7 @@ from glance import import_plugins
 from glance.import_plugins import image_conversion
 from glance.import_plugins import inject_image_metadata
 from glance.registry import client as registry_client
+from glance.registry import service_identity
 from glance import store
 from glance.store import filesystem
 from glance.store import http
@@ -39,6 +40,7 @@ def list_api_opts():
     return [
         (None, config.listing_opts + config.image_opts +
          config.context_opts + gateway.OPTS + registry_client.OPTS +
+         service_identity.OPTS +
          server.OPTS + server.MAINTENANCE_OPTS + maintenance.OPTS +
          protections.OPTS + log.OPTS + image_body.OPTS +
          staging.staging_opts + imports.OPTS + image_cache.OPTS),

@@ -99,7 +99,25 @@ class ChunkedInput:
         return data
 
 
-class WSGIClient:
+def _verb(method):
+    def call(self, path, *args, **kwargs):
+        return self.request(method, path, *args, **kwargs)
+    call.__name__ = method.lower()
+    return call
+
+
+class Verbs:
+    """``get/head/post/put/patch/delete(path, ...)``: the subclass's
+    ``request(method, path, ...)``, as requests names them."""
+    get = _verb('GET')
+    head = _verb('HEAD')
+    post = _verb('POST')
+    put = _verb('PUT')
+    patch = _verb('PATCH')
+    delete = _verb('DELETE')
+
+
+class WSGIClient(Verbs):
     """A requests-like client of a WSGI app, without sockets; ``headers``
     go with every request."""
 
@@ -132,13 +150,6 @@ class WSGIClient:
         for name, value in headers.items():
             req.headers[name] = value
         return Response(req.get_response(self.app))
-
-    get = functools.partialmethod(request, 'GET')
-    head = functools.partialmethod(request, 'HEAD')
-    post = functools.partialmethod(request, 'POST')
-    put = functools.partialmethod(request, 'PUT')
-    patch = functools.partialmethod(request, 'PATCH')
-    delete = functools.partialmethod(request, 'DELETE')
 
 
 def _register_every_option():

@@ -60,7 +60,8 @@ def run(program, work, argv=None):
                 LOG.info('%s: the previous run is still going; this one '
                          'does nothing', program)
                 return 0
-            done = work(caching)
+            with gateway.as_the_service():
+                done = work(caching)
             LOG.info('%s: %d image(s): %s', program, len(done),
                      ', '.join(done) or '-')
         return 0

@@ -39,16 +39,20 @@ def partial_files(server):
             if name.endswith('.partial')]
 
 
+def database(server):
+    """The database holding ``server``'s images: its registry's, if any."""
+    return os.path.join((server.registry or server).data_dir,
+                        'glance.sqlite')
+
+
 def stored_status(server, image_id):
-    with sqlite3.connect(os.path.join(server.data_dir,
-                                      'glance.sqlite')) as db:
+    with sqlite3.connect(database(server)) as db:
         return db.execute('SELECT status FROM images WHERE id = ?',
                           (image_id,)).fetchone()[0]
 
 
 def age(server, image_id):
-    with sqlite3.connect(os.path.join(server.data_dir,
-                                      'glance.sqlite')) as db:
+    with sqlite3.connect(database(server)) as db:
         db.execute("UPDATE images SET updated_at = datetime(updated_at, "
                    "'-%d seconds') WHERE id = ?" % AGE, (image_id,))
     for name in partial_files(server):
@@ -57,22 +61,24 @@ def age(server, image_id):
         os.utime(path, (past, past))
 
 
-def start_upload(server, image_id, sent):
+def start_upload(server, image_id, sent, token=None):
     """A socket sending an upload of 100 MB, of which ``sent`` bytes so far.
     """
     upload = socket.create_connection(('127.0.0.1', server.port))
     upload.sendall(('PUT /v2/images/%s/file HTTP/1.1\r\nHost: x\r\n'
                     'Content-Type: application/octet-stream\r\n'
-                    'Content-Length: 100000000\r\n\r\n'
-                    % image_id).encode())
+                    '%sContent-Length: 100000000\r\n\r\n'
+                    % (image_id, 'X-Auth-Token: %s\r\n' % token
+                       if token else '')).encode())
     upload.sendall(b'x' * sent)
     return upload
 
 
-def kill_worker_mid_upload(server):
+def kill_worker_mid_upload(server, token=None):
     """An image whose upload was streaming when its worker got SIGKILL."""
-    image = requests.post(server.url + '/v2/images', json=FORMATS).json()
-    upload = start_upload(server, image['id'], 4 * 1024 * 1024)
+    image = requests.post(server.url + '/v2/images', json=FORMATS, headers={
+        'X-Auth-Token': token} if token else {}).json()
+    upload = start_upload(server, image['id'], 4 * 1024 * 1024, token)
     eventually(lambda: partial_files(server) and
                stored_status(server, image['id']) == 'saving')
     for worker in child_pids(server.pid):

@@ -341,3 +341,24 @@ def _has_user_xattrs(directory):
         return False
     finally:
         probe.unlink()
+
+
+def test_cron_tools_reach_an_authenticating_registry_as_the_service(
+        make_api_server, tmp_path):
+    """The cron tools serve no caller: through a trusted-auth registry they
+    send the service's own identity (doc/registry.md), so the cleaner
+    finds the image of an entry and keeps it."""
+    api = make_api_server(flavor='trusted-auth+caching', data_api='registry',
+                          conf=cache_conf(tmp_path))
+    image_id = requests.post(api.url + '/v2/images', headers=ADMIN, json={
+        'disk_format': 'raw', 'container_format': 'bare'}).json()['id']
+    assert requests.put(api.url + '/v2/images/%s/file' % image_id,
+                        data=b'cached', headers=dict(ADMIN, **{
+                            'Content-Type': 'application/octet-stream'})
+                        ).status_code == 204
+    assert download(api, image_id).content == b'cached'
+    entry = tmp_path / 'cache' / image_id
+    eventually(entry.exists)
+    result = run_tool('glance-cache-cleaner', api)
+    assert (result.returncode, result.stderr) == (0, '')
+    assert entry.exists()

@@ -1,7 +1,7 @@
 """glance-api's keystone flavor against a real Keystone
 (tests/keystone_server.py): tokens, 401s, service tokens, anonymous
 access, the clients finding glance in the catalog, and a representative
-part of the tenant matrix (tests/unit/api/v2/test_tenant_matrix.py has all
+part of the tenant matrix (tests/functional/test_tenant_matrix.py has all
 of it) in both data_api modes, glance-registry validating the same
 tokens."""
 
@@ -16,19 +16,23 @@ from tests.functional.server import ApiServer
 from tests.functional.server import BIN_DIR
 from tests.functional.server import DATA_APIS
 from tests.functional.server import environ
+from tests.functional import test_crash_recovery as crash
 from tests.functional.test_registry import eventually
 from tests.keystone_server import PASSWORD
 from tests.keystone_server import REGION
+from tests.wsgi_client import Verbs
 
 
-def keystone_api_server(keystone, directory, data_api='sql', conf=None):
-    """A started glance-api of the keystone flavor validating tokens with
-    ``keystone`` (its registry too), registered in the catalog."""
+def keystone_api_server(keystone, directory, data_api='sql', conf=None,
+                        registry_conf=None, flavor='keystone', workers=0):
+    """A started glance-api of a keystone flavor validating tokens with
+    ``keystone`` (its registry too, configured with ``registry_conf`` as
+    well), registered in the catalog."""
     authtoken = {'keystone_authtoken': keystone.authtoken_options()}
-    server = ApiServer(directory, flavor='keystone', data_api=data_api,
-                       conf=dict(authtoken, **(conf or {})))
+    server = ApiServer(directory, flavor=flavor, data_api=data_api,
+                       workers=workers, conf=dict(authtoken, **(conf or {})))
     if server.registry is not None:
-        server.registry.update_conf(authtoken)
+        server.registry.update_conf(dict(authtoken, **(registry_conf or {})))
     server.start()
     keystone.register_image_endpoint(server.url)
     return server
@@ -42,17 +46,22 @@ def glance(request, keystone, tmp_path_factory):
     server.stop()
 
 
-class Caller:
-    """HTTP calls to glance with the token of one Keystone user."""
+class Caller(Verbs):
+    """HTTP calls to glance with the token of one Keystone user, over one
+    kept-alive connection: ``caller(method, path, ...)``, or
+    ``caller.get(path, ...)`` and the like, as requests answers them."""
 
     def __init__(self, glance, token):
         self.url = glance.url
         self.headers = {'X-Auth-Token': token} if token else {}
+        self.session = requests.Session()
 
-    def __call__(self, method, path, **kwargs):
-        headers = dict(self.headers, **kwargs.pop('headers', {}))
-        return requests.request(method, self.url + path, headers=headers,
-                                timeout=30, **kwargs)
+    def request(self, method, path, **kwargs):
+        headers = dict(self.headers, **kwargs.pop('headers', None) or {})
+        return self.session.request(method, self.url + path,
+                                    headers=headers, timeout=30, **kwargs)
+
+    __call__ = request
 
 
 @pytest.fixture(scope='module')
@@ -245,3 +254,26 @@ def test_openstack_image_commands(glance, keystone, tmp_path):
     openstack('image', 'save', '--file', str(saved), image_id)
     assert saved.read_bytes() == b'cli bits'
     openstack('image', 'delete', image_id)
+
+
+def test_maintenance_reaches_a_keystone_registry_as_the_service(
+        keystone, tmp_path):
+    """In registry mode, maintenance has no caller to take a token from:
+    it authenticates as glance-api's service user (auth_strategy =
+    keystone, admin_user ...), and a stalled upload is recovered."""
+    server = keystone_api_server(
+        keystone, tmp_path / 'glance', data_api='registry', workers=1,
+        conf={'DEFAULT': {
+            'maintenance_interval': 1, 'auth_strategy': 'keystone',
+            'admin_user': 'glance', 'admin_password': PASSWORD,
+            'admin_tenant_name': 'service', 'auth_url': keystone.url}})
+    try:
+        image = crash.kill_worker_mid_upload(
+            server, keystone.token('alpha-member'))
+        crash.age(server, image['id'])
+        eventually(lambda: crash.stored_status(server, image['id']) ==
+                   'queued')
+        assert crash.partial_files(server) == []
+        assert 'not done' not in server.read_log()
+    finally:
+        server.stop()

@@ -24,6 +24,7 @@ from glance.domain import policy
 from glance.domain import protections as protections_mod
 from glance.domain import store_acls as store_acls_mod
 from glance.domain import quotas as quotas_mod
+from glance.domain import stores as stores_mod
 from glance.domain.metadefs import service as metadefs_mod
 from glance.domain import tasks as tasks_mod
 from glance.domain import web_source
@@ -57,6 +58,7 @@ class Services:
     imports: imports_mod.ImageImport
     tasks: tasks_mod.Tasks
     maintenance: maintenance_mod.Maintenance
+    stores: stores_mod.StoresInfo
     metadefs: metadefs_mod.Metadefs | None = None
     # The image cache, when image_cache_dir is set.
     cache: caching_mod.ImageCaching | None = None
@@ -118,6 +120,7 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
         tasks=tasks_mod.Tasks(access, repo),
         maintenance=maintenance_mod.Maintenance(repo, stores, data, conf,
                                                 imports, runner),
+        stores=stores_mod.StoresInfo(access, stores, conf),
         metadefs=None if metadef_repo is None
         else metadefs_mod.Metadefs(metadef_repo, authorizer),
         cache=cache)

@@ -43,7 +43,8 @@ def list_api_opts():
          service_identity.OPTS +
          server.OPTS + server.MAINTENANCE_OPTS + maintenance.OPTS +
          protections.OPTS + log.OPTS + image_body.OPTS +
-         staging.staging_opts + imports.OPTS + image_cache.OPTS),
+         staging.staging_opts + imports.OPTS + image_cache.OPTS +
+         store.multi_store_opts),
         ('database', session.database_opts),
         ('glance_store', store.store_opts + filesystem.filesystem_opts +
          http.http_opts + swift.swift_opts + s3.s3_opts + rbd.rbd_opts),

@@ -39,6 +39,7 @@ from glance.common import config
 from glance.db import migration
 from glance.db import session
 from glance import opts as glance_opts
+from glance import store
 from tests import file_server
 from tests import threaded_server
 from tests.functional.server import DATA_APIS
@@ -159,6 +160,15 @@ def _register_every_option():
         CONF.register_opts(options, group=group)
 
 
+def _register_store_section(group):
+    """Register the options of the section of a store of enabled_backends
+    (set before it), which the app would register only when built."""
+    store_type = (CONF.enabled_backends or {}).get(group)
+    if store_type is not None:
+        CONF.register_opts(store.backend_opts + store.driver_class(
+            store_type).options, group=group)
+
+
 class InProcessApi(WSGIClient):
     """glance-api's pipeline in this process (see the module doc)."""
 
@@ -200,6 +210,7 @@ class InProcessApi(WSGIClient):
     def _set(self, conf):
         for group, values in conf.items():
             group = None if group == 'DEFAULT' else group
+            _register_store_section(group)
             for name, value in values.items():
                 CONF.set_override(name, value, group=group)
                 self._overridden.append((name, group))

@@ -3,7 +3,8 @@
 Every API version served, the newest marked CURRENT, each linking to its
 root.  As in Glance, ``/versions`` (asked for explicitly) answers 200 OK,
 any other path that selects no version 300 Multiple Choices.  v2.14 and
-v2.16 (the cache API) are listed only while ``image_cache_dir`` is set.
+v2.16 (the cache API) are listed only while ``image_cache_dir`` is set,
+v2.8 and v2.10 to v2.13 (multi-store) only while ``enabled_backends`` is.
 v1.1 and v1.0 are listed while ``enable_v1_api`` is on, SUPPORTED beside
 v2 (v1.1 CURRENT alone).
 """
@@ -14,13 +15,17 @@ import webob.dec
 
 from glance.common import config
 from glance import image_cache  # noqa: F401 (image_cache_dir)
+from glance import store
 
 CONF = config.CONF
+CONF.register_opts(store.multi_store_opts)
 
 V2_MINORS = range(16, -1, -1)
 # Minor versions that add the cache API (/v2/cache): served, and listed,
 # only when image_cache_dir is set, as in Glance.
 V2_CACHE_MINORS = (14, 16)
+# Minor versions Glance lists only with several stores (enabled_backends).
+V2_MULTI_STORE_MINORS = (8, 10, 11, 12, 13)
 
 
 def served_versions():
@@ -28,7 +33,9 @@ def served_versions():
     versions = []
     if CONF.enable_v2_api:
         minors = [minor for minor in V2_MINORS
-                  if CONF.image_cache_dir or minor not in V2_CACHE_MINORS]
+                  if (CONF.image_cache_dir or minor not in V2_CACHE_MINORS)
+                  and (CONF.enabled_backends
+                       or minor not in V2_MULTI_STORE_MINORS)]
         versions += [('v2.%d' % minor, 'CURRENT' if minor == minors[0]
                       else 'SUPPORTED') for minor in minors]
     if CONF.enable_v1_api:

@@ -8,6 +8,11 @@ removed before an image is marked deleted, so nothing is left behind in a
 store: an image whose data could not be removed waits in pending_delete
 until maintenance (glance.domain.maintenance) removes it.
 
+With several stores (enabled_backends) each location records its store
+(``metadata.store``); an image may have its data in several stores
+(``copy``), a download reads from the first that answers, and one store's
+copy may go (``remove_from_store``).
+
 Data counts towards the caller's user_storage_quota (glance.domain.quotas):
 an upload may stream only what is left of it, and the move that activates
 the image checks the quota again, in the repository, against concurrent
@@ -16,6 +21,7 @@ uploads of the same owner.  With Keystone's unified limits instead
 once its image is saving, within image_count_uploading.
 """
 
+import contextlib
 import logging
 import time
 
@@ -71,7 +77,7 @@ class ImageData:
     # -- in ---------------------------------------------------------------
 
     def upload(self, context, image_id, source, size=None, checksum=None,
-               store_name=None):
+               store_name=None, store_id=None):
         """Store image data streamed from ``source`` and activate the image.
 
         Exactly one of several concurrent uploads wins the queued -> saving
@@ -79,10 +85,14 @@ class ImageData:
         and ``checksum`` the md5 the data must have: a mismatch removes the
         data, kills the image and raises ChecksumMismatch.  Any other
         failure leaves no data stored and returns the image to queued.
-        ``store_name`` picks a writable store other than the default one.
+        ``store_name`` picks a writable store other than the default one;
+        ``store_id`` one of several (enabled_backends), ignored with a
+        single store as Glance ignores X-Image-Meta-Store then.
         """
         image = self._queued(context, image_id, 'upload_image')
-        driver = self.stores.driver_for_upload(store_name)
+        driver = self.stores.driver_for_upload(
+            store_id if self.stores.multiple and store_id is not None
+            else store_name)
         self._start_saving(context, image.id)
         return self.protections.shown(context, self._save(
             context, image.id, driver, source, size, checksum,
@@ -143,7 +153,7 @@ class ImageData:
                 % (size, self.conf.image_size_cap))
         image = self.transition(
             image.id, lifecycle.QUEUED, lifecycle.ACTIVE, size=size,
-            checksum=checksum, locations=[image_mod.Location(uri)],
+            checksum=checksum, locations=[self.location(uri)],
             storage_quota=self.quotas.storage(context))
         self.acls.update(image)
         return self.protections.shown(context, image)
@@ -166,16 +176,66 @@ class ImageData:
             return self.stage(image_id, _DataReader(data), data.size,
                               lifecycle.IMPORTING)
 
-    def import_staged(self, context, image_id, store_name=None):
-        """Store the staged data of an image in importing and activate it,
-        within ``context``'s storage quota; a failure returns it to queued.
-        The staged data stays."""
-        driver = self.stores.driver_for_upload(store_name)
+    def import_staged(self, context, image_id, store_ids=(None,),
+                      required=True, on_stored=None):
+        """Store the staged data of an image in importing into the stores
+        ``store_ids`` (None: the default store) and activate it, within
+        ``context``'s storage quota; a failure returns it to queued.  A
+        store that fails is left out if not ``required`` (unless all do);
+        ``on_stored(store_id)`` after each store written.  Returns the ids
+        of the stores left out.  The staged data stays."""
+        drivers = [self.stores.driver_for_upload(store_id)
+                   for store_id in store_ids]
         disk_format = self.repo.get(image_id).disk_format
+        _image, failed = self._save_to(
+            context, image_id,
+            [(driver, lambda: self._staged(image_id)) for driver in drivers],
+            None, lifecycle.IMPORTING, disk_format, required,
+            on_stored and (lambda driver: on_stored(driver.store_id)))
+        return [driver.store_id for driver in failed]
+
+    @contextlib.contextmanager
+    def _staged(self, image_id):
         with self.stores.staging.open(image_id) as staged:
-            return self._save(context, image_id, driver, _DataReader(staged),
-                              staged.size, None, status=lifecycle.IMPORTING,
-                              disk_format=disk_format)
+            yield _DataReader(staged), staged.size
+
+    def copy(self, image_id, store_id):
+        """Copy the data of an active image into the store ``store_id``
+        (copy-image), streamed from one of its locations and checked
+        against its checksum, and record the new location.  Raises
+        Conflict if the image left active meanwhile; the copied data is
+        then removed, as after any failure."""
+        image = self.repo.get(image_id)
+        driver = self.stores.driver_for_upload(store_id)
+        if store_id in store.store_ids(image.locations):
+            raise exception.Conflict("Image is already present at store '%s'"
+                                     % store_id)
+        # What a copy whose process died left published but unrecorded.
+        driver.purge(image.id)
+        with self.read(image) as data:
+            stored = self._write(image.id, lifecycle.ACTIVE, driver,
+                                 _DataReader(data), image.size,
+                                 checksum=image.checksum)[0]
+        try:
+            current = self.repo.get(image_id)
+            image = self.transition(
+                image_id, lifecycle.ACTIVE, lifecycle.ACTIVE,
+                locations=current.locations + [
+                    self.location(stored.uri, driver)])
+        except BaseException:
+            self._remove_quietly(stored.uri, driver)
+            raise
+        self.acls.update(image)
+        return image
+
+    def location(self, uri, driver=None):
+        """The Location of data at ``uri`` (stored by ``driver``, if known),
+        naming its store when several are enabled."""
+        store_id = driver.store_id if driver is not None \
+            else self.stores.store_id_for(uri)
+        if not self.stores.multiple or store_id is None:
+            return image_mod.Location(uri)
+        return image_mod.Location(uri, metadata={'store': store_id})
 
     def check_source(self, context, uri, copy):
         """Refuse an external source the caller may not use.
@@ -249,7 +309,7 @@ class ImageData:
             if reader is not None:
                 reader.abort()
             if stored is not None:
-                self._remove_quietly(stored.uri)
+                self._remove_quietly(stored.uri, driver)
             raise
         return stored, size, md5, os_hash, virtual_size
 
@@ -259,23 +319,53 @@ class ImageData:
         (saving, or importing) and activate it, within the caller's storage
         quota, its data inspected as ``disk_format``; a failure returns it
         to queued (killed for a checksum mismatch)."""
-        stored = quota_left = None
+        image, _failed = self._save_to(
+            context, image_id,
+            [(driver, lambda: contextlib.nullcontext((source, size)))],
+            checksum, status, disk_format)
+        return image
+
+    def _save_to(self, context, image_id, targets, checksum, status,
+                 disk_format, required=True, on_stored=None):
+        """``_save`` into several stores: ``targets`` are (driver, open)
+        pairs, ``open()`` a context manager giving (stream, size) to read
+        for that driver.  The image becomes active, with a location in each
+        store written, once all are written.  A store that fails is left
+        out if not ``required`` (unless all fail); ``on_stored(driver)``
+        after each one written.  Returns the image and the drivers left
+        out."""
+        written, failed = [], []
+        size = quota_left = None
         storage_quota = self.quotas.storage(context)
         try:
             size_cap, quota_left = self._size_cap(storage_quota, image_id)
-            stored, size, md5, os_hash, virtual_size = self._write(
-                image_id, status, driver, source, size, checksum, size_cap,
-                disk_format)
+            for driver, open_source in targets:
+                try:
+                    with open_source() as (source, size):
+                        written.append((driver, self._write(
+                            image_id, status, driver, source, size, checksum,
+                            size_cap, disk_format)))
+                except Exception as error:
+                    if required or len(failed) + 1 == len(targets):
+                        raise
+                    LOG.warning('Image %s not stored in store %s: %s',
+                                image_id, driver.store_id, error)
+                    failed.append(driver)
+                    continue
+                if on_stored is not None:
+                    on_stored(driver)
+            _stored, size, md5, os_hash, virtual_size = written[0][1]
             image = self.transition(
                 image_id, status, lifecycle.ACTIVE,
                 size=size, virtual_size=virtual_size, checksum=md5,
                 os_hash_algo=self.conf.hashing_algorithm,
                 os_hash_value=os_hash,
-                locations=[image_mod.Location(stored.uri)],
+                locations=[self.location(result[0].uri, driver)
+                           for driver, result in written],
                 storage_quota=storage_quota)
         except BaseException as error:
-            if stored is not None:
-                self._remove_quietly(stored.uri)
+            for driver, result in written:
+                self._remove_quietly(result[0].uri, driver)
             self._abandon_upload(image_id, kill=isinstance(
                 error, exception.ChecksumMismatch), status=status)
             if isinstance(error, exception.ImageSizeLimitExceeded) and \
@@ -285,7 +375,7 @@ class ImageData:
                     remaining=quota_left) from None
             raise
         self.acls.update(image)
-        return image
+        return image, failed
 
     def _size_cap(self, storage_quota, image_id):
         """The most bytes an upload may stream: image_size_cap, or what is
@@ -300,9 +390,10 @@ class ImageData:
             return cap, None
         return left, left
 
-    def _remove_quietly(self, uri):
+    def _remove_quietly(self, uri, driver):
+        """Remove what ``driver`` stored at ``uri`` for a failed write."""
         try:
-            self.stores.delete(uri)
+            self.stores.delete(uri, driver.store_id)
         except Exception:
             LOG.exception('Could not remove the data of a failed upload at '
                           '%s; it goes when its image is deleted', uri)
@@ -348,9 +439,34 @@ class ImageData:
         return shown, (source or self.read)(image, offset, length)
 
     def read(self, image, offset=0, length=None):
-        """ImageData of ``image``'s bytes from its store, no check made:
-        for callers that made the access check (``download``)."""
-        return self.stores.get(image.locations[0].url, offset, length)
+        """ImageData of ``image``'s bytes, no check made: for callers that
+        made the access check (``download``).
+
+        The locations are tried in turn (stores of higher ``weight``
+        first): one that cannot be opened (store down, data missing) is
+        logged and the next tried, so a read fails only when none answers,
+        with the first location's error.
+        """
+        failures = []
+        for location in self._by_weight(image.locations):
+            try:
+                driver = self.stores.driver_for_location(location)
+                return driver.get(location.url, offset, length)
+            except (exception.NotFound, exception.StoreUnavailable,
+                    exception.UnknownScheme) as error:
+                LOG.warning('Image %s: its data at %s cannot be read (%s)%s',
+                            image.id, store.display_uri(location.url), error,
+                            '; trying its next location'
+                            if len(failures) + 1 < len(image.locations)
+                            else '')
+                failures.append(error)
+        raise failures[0]
+
+    def _by_weight(self, locations):
+        if not self.stores.multiple:
+            return locations
+        return sorted(locations, key=lambda location: -self.stores.weight(
+            location.metadata.get('store')))
 
     # -- removal ----------------------------------------------------------
 
@@ -366,7 +482,7 @@ class ImageData:
         is in use outside this service (an RBD snapshot with clones)."""
         for location in image.locations:
             if self.stores.owns(location.url):
-                self._check_deletable(location.url)
+                self._check_deletable(location)
         image = self.transition(image.id, image.status,
                                 lifecycle.PENDING_DELETE, deleted=True)
         return self.remove_pending(image)
@@ -377,7 +493,7 @@ class ImageData:
         try:
             for location in image.locations:
                 if self.stores.owns(location.url):
-                    self._remove_data(location.url)
+                    self._remove_data(location)
             self.stores.purge(image.id)
         except (exception.StoreUnavailable, exception.InUseByStore) as error:
             LOG.warning('Data of image %s not removed yet (%s); it stays '
@@ -387,19 +503,57 @@ class ImageData:
                                 lifecycle.DELETED)
         return True
 
-    def _check_deletable(self, uri):
-        """InUseByStore if the data at ``uri`` may not go.  A store that
-        cannot tell now (unreachable) is asked again when the data is
+    def remove_from_store(self, context, store_id, image_id):
+        """Remove an active image's data from one store of several (``DELETE
+        /v2/stores/{store_id}/{image_id}``), as Glance: the data goes, then
+        its location.  Never the last location: the image would have no
+        data.  NotFound with a single store."""
+        if not self.stores.multiple:
+            raise exception.NotFound('Multi backend is not supported at this '
+                                     'site.')
+        try:
+            self.stores.driver_for_store(store_id)
+        except exception.UnknownScheme:
+            raise exception.Conflict(
+                'The selected store %s is not available on this node.'
+                % store_id) from None
+        image = self.access.image(context, image_id, 'get_image_location')
+        self.access.authorize(context, 'delete_image_location', image)
+        if image.status != lifecycle.ACTIVE:
+            raise exception.Conflict(
+                "It's not allowed to remove image data from store if image "
+                "status is not 'active'")
+        if len(image.locations) == 1:
+            raise exception.Forbidden(
+                'Cannot delete image data from the only store containing '
+                'it. Consider deleting the image instead.')
+        location = next((location for location in image.locations
+                         if location.metadata.get('store') == store_id), None)
+        if location is None:
+            raise exception.NotFound('Image %s is not stored in store %s.'
+                                     % (image_id, store_id))
+        self.stores.check_deletable(location.url,
+                                    location.metadata.get('store'))
+        self._remove_data(location)
+        self.transition(image.id, lifecycle.ACTIVE, lifecycle.ACTIVE,
+                        locations=[other for other in image.locations
+                                   if other is not location])
+
+    def _check_deletable(self, location):
+        """InUseByStore if the data at ``location`` may not go.  A store
+        that cannot tell now (unreachable) is asked again when the data is
         removed, by maintenance if need be."""
         try:
-            self.stores.check_deletable(uri)
+            self.stores.check_deletable(location.url,
+                                        location.metadata.get('store'))
         except (exception.NotFound, exception.StoreUnavailable) as error:
             LOG.info('Could not ask whether the data at %s is in use: %s',
-                     store.display_uri(uri), error)
+                     store.display_uri(location.url), error)
 
-    def _remove_data(self, uri):
+    def _remove_data(self, location):
+        """Remove the data at ``location``, from the store it names."""
         try:
-            self.stores.delete(uri)
+            self.stores.delete(location.url, location.metadata.get('store'))
         except exception.NotFound:
             pass
 

@@ -29,6 +29,7 @@ from glance.domain import image as image_mod
 from glance.domain import lifecycle
 from glance.domain import limits
 from glance.domain import task as task_mod
+from glance import store as store_mod
 
 LOG = logging.getLogger(__name__)
 
@@ -114,16 +115,31 @@ class ImageImport:
     # -- import ------------------------------------------------------------
 
     def start(self, context, image_id, method, uri=None, stores=None,
-              all_stores=False):
-        """Start importing an image; the task that will do it."""
+              all_stores=False, all_stores_must_succeed=True,
+              header_store=None):
+        """Start importing an image; the task that will do it (None if a
+        copy-image finds nothing to copy).
+
+        With several stores the targets are ``stores``, every writable
+        store (``all_stores``), or the one ``header_store`` names
+        (X-Image-Meta-Store), by default the default store; an import into
+        several fails as a whole if one fails, unless
+        ``all_stores_must_succeed`` is False.
+        """
         if method not in self.methods():
             raise exception.InvalidParameterValue(
                 param='method', value=method,
                 extra='import methods enabled here: %s'
                       % ', '.join(self.methods()))
+        if not all_stores_must_succeed and not self.stores.multiple:
+            raise exception.BadRequest(
+                'All_stores_must_succeed can only be set with '
+                'enabled_backends %s' % uri)
+        options = {'all_stores_must_succeed': all_stores_must_succeed}
         self.data.limits.check(context, {limits.IMAGE_SIZE_TOTAL: 0})
         if method == COPY_IMAGE:
-            return self._copy(context, image_id, stores, all_stores)
+            return self._copy(context, image_id, stores, all_stores,
+                              header_store, options)
         if method == GLANCE_DOWNLOAD:
             raise exception.Invalid(
                 'glance-download needs another region of the Image service '
@@ -148,9 +164,10 @@ class ImageImport:
         request = {'method': {'name': method}}
         if uri:
             request['method']['uri'] = uri
-        targets = self._targets(stores, all_stores)
-        return self._begin(context, image, task_mod.API_IMAGE_IMPORT, {
-            'image_id': image.id, 'import_req': request, 'backend': targets})
+        targets = self._targets(stores, all_stores, header_store)
+        return self._begin(context, image, task_mod.API_IMAGE_IMPORT, dict(
+            options, image_id=image.id, import_req=request,
+            backend=targets))
 
     def create_task(self, context, body):
         """Glance's legacy tasks API: an "import" task creates an image
@@ -188,17 +205,20 @@ class ImageImport:
         return self._begin(context, image, task_mod.IMPORT, dict(
             task_input, image_id=image.id,
             import_req={'method': {'name': WEB_DOWNLOAD, 'uri': uri}},
-            backend=[self.stores.default_driver().name]))
+            backend=self._targets(None, False, None)))
 
     def _begin(self, context, image, task_type, task_input):
-        """Record the task, move the image to importing, run the task."""
+        """Record the task, move the image to importing (but for a copy of
+        an active image), run the task."""
         task = task_mod.Task(
             type=task_type, owner=context.owner, image_id=image.id,
             request_id=context.request_id, user_id=context.user_id,
             input=dict(task_input, roles=list(context.roles)))
         self.repo.add_task(task)
         try:
-            self.data.transition(image.id, image.status, lifecycle.IMPORTING)
+            if image.status != lifecycle.ACTIVE:
+                self.data.transition(image.id, image.status,
+                                     lifecycle.IMPORTING)
         except BaseException as error:
             self.runner.finish(task.id, task_mod.FAILURE,
                                from_status=task_mod.PENDING,
@@ -228,14 +248,36 @@ class ImageImport:
                 'The staged data of image %s is not on this node; stage it '
                 'again.' % image.id)
 
-    def _targets(self, names, all_stores):
-        """The stores to import into, by name: one, as this deployment has
-        one writable store per image."""
+    def _targets(self, names, all_stores, header_store):
+        """The stores to import into: with one store, its name (the only
+        store an image is imported into); with several, their ids, from the
+        request as Glance reads it (unknown ids: Conflict, as Glance)."""
+        if not self.stores.multiple:
+            return self._single_target(names, all_stores)
+        if all_stores:
+            if names is not None or header_store is not None:
+                raise exception.BadRequest(
+                    "All_stores parameter can't be used with "
+                    "x-image-meta-store header or stores parameter")
+            return self.stores.writable_store_ids()
+        if names is None:
+            names = [header_store or self.stores.default_driver().store_id]
+        elif header_store is not None:
+            raise exception.BadRequest(
+                "Stores parameter and x-image-meta-store header can't be "
+                "both specified")
+        _check_names(names)
+        for name in names:
+            try:
+                self.stores.driver_for_store(name)
+            except exception.UnknownScheme as error:
+                raise exception.Conflict(str(error)) from None
+        return list(dict.fromkeys(names))
+
+    def _single_target(self, names, all_stores):
         if all_stores or not names:
             return [self.stores.default_driver().name]
-        if not isinstance(names, list) or not all(
-                isinstance(name, str) for name in names):
-            raise exception.BadRequest('"stores" must be a list of names.')
+        _check_names(names)
         drivers = {self.stores.driver_for_upload(name) for name in names}
         if len(drivers) > 1:
             raise exception.InvalidParameterValue(
@@ -243,40 +285,97 @@ class ImageImport:
                 extra='an image is imported into one store here')
         return [drivers.pop().name]
 
-    def _copy(self, context, image_id, stores, all_stores):
+    def _copy(self, context, image_id, stores, all_stores, header_store,
+              options):
         """copy-image: the data of an active image into stores that lack
-        it; with one writable store, there is never one."""
+        it (policy ``copy_image``).  With one writable store there is never
+        one: Conflict."""
         self.access.authorize(context, 'copy_image')
         image = self.access.image(context, image_id, 'get_image')
         if image.status != lifecycle.ACTIVE:
             raise exception.Conflict(
                 'Images with status active can only be copied, not %s.'
                 % image.status)
-        targets = self._targets(stores, all_stores)
-        raise exception.Conflict(
-            'Image %s is already present in every store it may be copied '
-            'to (%s).' % (image.id, ', '.join(targets)))
+        targets = self._targets(stores, all_stores, header_store)
+        if not self.stores.multiple:
+            raise exception.Conflict(
+                'Image %s is already present in every store it may be '
+                'copied to (%s).' % (image.id, ', '.join(targets)))
+        if image.extra_properties.get(IMPORTING_TO):
+            raise exception.Conflict(
+                "New operation on image '%s' is not permitted as prior "
+                "operation is still in progress" % image.id)
+        present = store_mod.store_ids(image.locations)
+        if all_stores:
+            targets = [target for target in targets if target not in present]
+            if not targets:
+                LOG.info('Image %s is in every store already: nothing to '
+                         'copy', image.id)
+                return None
+        for target in targets:
+            if target in present:
+                raise exception.BadRequest(
+                    "Image is already present at store '%s'" % target)
+        return self._begin(context, image, task_mod.API_IMAGE_IMPORT, dict(
+            options, image_id=image.id,
+            import_req={'method': {'name': COPY_IMAGE}}, backend=targets))
 
     # -- the task ----------------------------------------------------------
 
     def _work(self, context, task):
         image_id = task.image_id
         targets = task.input.get('backend') or []
+        required = task.input.get('all_stores_must_succeed', True)
+        request = task.input['import_req']['method']
+        progress = _Progress(self, image_id, targets)
+        if request['name'] == COPY_IMAGE:
+            try:
+                self._check_limits(context, COPY_IMAGE, image_id)
+            except exception.LimitExceeded:
+                # The image stays active, no longer importing (as Glance).
+                progress.finish([])
+                raise
+            return self._copy_work(image_id, progress, required)
         try:
-            request = task.input['import_req']['method']
             self._check_limits(context, request['name'], image_id)
             if request['name'] == WEB_DOWNLOAD:
                 self.data.download_to_stage(image_id, request['uri'],
                                             self.web_filter.check)
             image = self.repo.get(image_id)
             self._run_plugins(image, task.input.get('roles', ()))
-            self.data.import_staged(context, image_id,
-                                    targets[0] if targets else None)
+            failed = self.data.import_staged(
+                context, image_id,
+                targets if self.stores.multiple else targets[:1] or [None],
+                required, progress.stored)
         except BaseException:
             self.recover(image_id, targets)
             raise
         self.stores.staging.purge(image_id)
-        self._quietly_save(image_id, _props(**{IMPORTING_TO: ''}))
+        progress.finish(failed)
+        return {'image_id': image_id}
+
+    def _copy_work(self, image_id, progress, required):
+        """copy-image's task: each store in turn; one that fails is named
+        in os_glance_failed_import, and fails the task if ``required``
+        (the copies made stay: they are whole)."""
+        failed = []
+        for target in progress.targets:
+            try:
+                self.data.copy(image_id, target)
+            except Exception as error:
+                LOG.warning('Image %s not copied to store %s: %s',
+                            image_id, target, error)
+                failed.append(target)
+                if required:
+                    progress.finish(failed + progress.left(target))
+                    raise
+                continue
+            progress.stored(target)
+        progress.finish(failed)
+        if failed and len(failed) == len(progress.targets):
+            raise exception.StoreUnavailable(
+                reason='the image could be copied to none of %s'
+                       % ', '.join(failed))
         return {'image_id': image_id}
 
     def _check_limits(self, context, method, image_id):
@@ -312,7 +411,7 @@ class ImageImport:
         """
         self.data.transition_quietly(image_id, lifecycle.IMPORTING,
                                      lifecycle.QUEUED)
-        self._quietly_save(image_id, _props(**{
+        self.quietly_save(image_id, _props(**{
             IMPORTING_TO: '', FAILED_IMPORT: ','.join(targets)}))
         try:
             self.stores.staging.purge(image_id)
@@ -320,8 +419,40 @@ class ImageImport:
             LOG.warning('Staged data of image %s not removed (%s); '
                         'maintenance will', image_id, error)
 
-    def _quietly_save(self, image_id, changes):
+    def quietly_save(self, image_id, changes):
         try:
             self.repo.save(image_id, changes)
         except exception.NotFound:
             LOG.info('Image %s went while it was imported', image_id)
+
+
+def _check_names(names):
+    if not isinstance(names, list) or not all(
+            isinstance(name, str) for name in names):
+        raise exception.BadRequest('"stores" must be a list of names.')
+
+
+class _Progress:
+    """``os_glance_importing_to_stores`` and ``os_glance_failed_import``
+    of an import into several stores, as Glance keeps them: a store leaves
+    the first once written, a store that failed joins the second."""
+
+    def __init__(self, imports, image_id, targets):
+        self.imports = imports
+        self.image_id = image_id
+        self.targets = list(targets)
+        self._pending = list(targets)
+
+    def left(self, after):
+        """The targets after ``after``, not tried."""
+        return self.targets[self.targets.index(after) + 1:]
+
+    def stored(self, store_id):
+        if store_id in self._pending:
+            self._pending.remove(store_id)
+        self.imports.quietly_save(self.image_id, _props(**{
+            IMPORTING_TO: ','.join(self._pending)}))
+
+    def finish(self, failed):
+        self.imports.quietly_save(self.image_id, _props(**{
+            IMPORTING_TO: '', FAILED_IMPORT: ','.join(failed)}))

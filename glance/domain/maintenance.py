@@ -122,8 +122,10 @@ class Maintenance:
             image = self.repo.get(image_id)
         except exception.ImageNotFound:
             return
-        if image.status == lifecycle.IMPORTING and image.extra_properties.get(
-                imports_mod.IMPORT_TASK) == task_id:
+        # An active image's task was a copy-image: its properties are set
+        # right; an importing one goes back to queued.
+        if image.status in (lifecycle.IMPORTING, lifecycle.ACTIVE) and \
+                image.extra_properties.get(imports_mod.IMPORT_TASK) == task_id:
             self.imports.recover(image_id, _targets(image))
 
     def recover_stalled_imports(self):

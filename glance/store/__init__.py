@@ -1,5 +1,13 @@
 """The store framework: which drivers exist, and the ones this service uses.
 
+One store (``[glance_store] stores``, ``default_store``), or several at
+once as Glance's multi-store: ``[DEFAULT] enabled_backends = id:type,...``
+names each store, ``[glance_store] default_backend`` the one receiving
+uploads that name none, and each store reads its driver's options from the
+section named by its id, so two stores of one type (two filesystem
+directories) each have theirs.  Ids starting ``os_glance_`` are Glance's
+reserved internal stores (the staging area is ``os_glance_staging_store``).
+
 ``DRIVERS`` is the table of built-in drivers, store name -> "module:Class".
 Third-party drivers register the same way in the entry point group
 ``glance.store.drivers``; a built-in name wins over an entry point of the
@@ -51,7 +59,55 @@ store_opts = [
     cfg.StrOpt('default_store', default='file',
                help='Store that receives uploads which name none: the name '
                     'or a location scheme of one of the stores.'),
+    cfg.StrOpt('default_backend',
+               help='With enabled_backends: the id of the store that '
+                    'receives uploads and imports which name none.  '
+                    'Required then; stores and default_store are ignored.'),
 ]
+
+multi_store_opts = [
+    cfg.DictOpt('enabled_backends',
+                help='Several stores at once, as "id:type" pairs, e.g. '
+                     '"fast:file, cold:file, obj:swift, ceph:rbd, web:http". '
+                     'Each store takes its driver\'s options (and '
+                     'store_description, weight) from the section named by '
+                     'its id; uploads pick one with the X-Image-Meta-Store '
+                     'header, and [glance_store] default_backend names the '
+                     'default.  Unset: the single store of [glance_store] '
+                     'stores and default_store.'),
+]
+
+# Options of every store's own section with enabled_backends.
+backend_opts = [
+    cfg.StrOpt('store_description',
+               help='What this store is, for users: shown by GET '
+                    '/v2/info/stores.'),
+    cfg.IntOpt('weight', default=0,
+               help='Preference of this store\'s locations for downloads: '
+                    'locations in stores of higher weight are read first.'),
+]
+
+RESERVED_PREFIX = 'os_glance_'
+
+# What GET /v2/info/stores/detail shows of a store, by type: the property
+# and the driver option it comes from (as Glance shows them; an option the
+# driver lacks is left out).
+DETAIL_PROPERTIES = {
+    'file': {'data_dir': 'filesystem_store_datadir',
+             'chunk_size': 'filesystem_store_chunk_size',
+             'thin_provisioning': 'filesystem_thin_provisioning'},
+    'rbd': {'chunk_size': 'rbd_store_chunk_size',
+            'pool': 'rbd_store_pool',
+            'thin_provisioning': 'rbd_thin_provisioning'},
+    'swift': {'container': 'swift_store_container',
+              'large_object_size': 'swift_store_large_object_size',
+              'large_object_chunk_size':
+                  'swift_store_large_object_chunk_size'},
+    's3': {'s3_store_large_object_size': 's3_store_large_object_size',
+           's3_store_large_object_chunk_size':
+               's3_store_large_object_chunk_size'},
+}
+DETAIL_PROPERTIES['filesystem'] = DETAIL_PROPERTIES['file']
 
 
 def check_external_source(uri):
@@ -83,6 +139,13 @@ def display_uri(uri):
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
+def store_ids(locations):
+    """The ids of the stores holding data at ``locations`` (their
+    ``metadata.store``), in order: an image's ``stores`` attribute."""
+    return [location.metadata['store'] for location in locations
+            if location.metadata.get('store')]
+
+
 def known_driver_names():
     names = set(DRIVERS)
     names.update(ep.name for ep in metadata.entry_points(
@@ -90,8 +153,9 @@ def known_driver_names():
     return sorted(names)
 
 
-def driver_class(name):
-    """The Driver subclass called ``name``; ConfigError if there is none."""
+def driver_class(name, option='[%s] stores' % base.GROUP):
+    """The Driver subclass called ``name`` (named in ``option``);
+    ConfigError if there is none."""
     if name in DRIVERS:
         entry_point = metadata.EntryPoint(
             name=name, value=DRIVERS[name], group=ENTRY_POINT_GROUP)
@@ -100,8 +164,8 @@ def driver_class(name):
             group=ENTRY_POINT_GROUP, name=name)), None)
     if entry_point is None:
         raise exception.ConfigError(
-            'Unknown store %r in [%s] stores; known stores: %s'
-            % (name, base.GROUP, ', '.join(known_driver_names())))
+            'Unknown store %r in %s; known stores: %s'
+            % (name, option, ', '.join(known_driver_names())))
     try:
         cls = entry_point.load()
     except (ImportError, AttributeError) as e:
@@ -116,54 +180,143 @@ def driver_class(name):
 
 
 class StoreRegistry:
-    """The configured drivers, found by location URI scheme or store name.
+    """The configured drivers, found by store id, location URI or name.
 
-    Store names and schemes share one namespace, as in Glance: the file
-    driver answers to "file" and "filesystem", a swift driver would answer
-    to "swift", "swift+http" and "swift+https".
+    With one store, store names and schemes share one namespace, as in
+    Glance: the file driver answers to "file" and "filesystem", a swift
+    driver to "swift", "swift+http" and "swift+https".  With several
+    (``enabled_backends``) each store is a driver instance of its own,
+    found by its id; stores of one type share its schemes and tell their
+    locations apart (``Driver.serves``).  Iterating yields the drivers.
     """
 
     def __init__(self, conf):
         conf.register_opts(store_opts, group=base.GROUP)
+        conf.register_opts(multi_store_opts)
+        self._by_id = {}
+        self._types = {}
+        if conf.enabled_backends:
+            self._drivers = self._several(conf, conf.enabled_backends)
+        else:
+            self._drivers = self._one_of_each(conf)
         self._by_scheme = {}
-        by_class = {}
-        for name in conf[base.GROUP].stores:
-            cls = driver_class(name)
-            if cls in by_class:
-                continue
-            driver = cls(conf)
-            driver.configure()
-            by_class[cls] = driver
+        for driver in self._drivers:
             for scheme in driver.schemes:
-                other = self._by_scheme.setdefault(scheme, driver)
-                if other is not driver:
+                sharing = self._by_scheme.setdefault(scheme, [])
+                if sharing and type(sharing[0]) is not type(driver):
                     raise exception.ConfigError(
                         'Stores %r and %r both claim the scheme %r'
-                        % (other.name, driver.name, scheme))
-        self._drivers = tuple(by_class.values())
-        default_store = conf[base.GROUP].default_store
-        try:
-            self._default = self.driver_for_scheme(default_store)
-        except exception.UnknownScheme:
-            raise exception.ConfigError(
-                'default_store %r is not one of the enabled stores (%s)'
-                % (default_store, ', '.join(self._by_scheme))) from None
+                        % (sharing[0].store_id or sharing[0].name,
+                           driver.store_id or driver.name, scheme))
+                sharing.append(driver)
+        self._default = self._default_driver(conf)
         if base.WRITE not in self._default.capabilities:
             raise exception.ConfigError(
-                'default_store %r is read-only; uploads need a store that '
-                'accepts data, such as file' % default_store)
+                'The default store %r is read-only; uploads need a store '
+                'that accepts data, such as file'
+                % (self._default.store_id or self._default.name))
         # Image import's staging area, a filesystem store: imported here,
         # as drivers are, so that importing this package loads none.
         from glance.store import staging
         self.staging = staging.StagingArea(conf)
         self.staging.configure()
 
-    def driver_for_scheme(self, scheme):
-        """The driver serving ``scheme`` (or store name); UnknownScheme."""
+    def _one_of_each(self, conf):
+        by_class = {}
+        for name in conf[base.GROUP].stores:
+            cls = driver_class(name)
+            if cls not in by_class:
+                by_class[cls] = cls(conf)
+                by_class[cls].configure()
+        return tuple(by_class.values())
+
+    def _several(self, conf, backends):
+        drivers = []
+        for store_id, store_type in backends.items():
+            if not store_id or store_id.startswith(RESERVED_PREFIX):
+                raise exception.ConfigError(
+                    'Store id %r in enabled_backends is not allowed: ids '
+                    'starting %r are reserved' % (store_id, RESERVED_PREFIX))
+            cls = driver_class(store_type, option='enabled_backends (store '
+                                                  '%r)' % store_id)
+            conf.register_opts(backend_opts, group=store_id)
+            driver = cls(conf, group=store_id, store_id=store_id)
+            driver.configure()
+            self._by_id[store_id] = driver
+            self._types[store_id] = store_type
+            drivers.append(driver)
+        return tuple(drivers)
+
+    def _default_driver(self, conf):
+        if self.multiple:
+            default_id = conf[base.GROUP].default_backend
+            if default_id not in self._by_id:
+                raise exception.ConfigError(
+                    '[%s] default_backend %r is not one of enabled_backends '
+                    '(%s)' % (base.GROUP, default_id, ', '.join(self._by_id)))
+            return self._by_id[default_id]
+        default_store = conf[base.GROUP].default_store
         try:
-            return self._by_scheme[scheme.lower()]
+            return self.driver_for_scheme(default_store)
+        except exception.UnknownScheme:
+            raise exception.ConfigError(
+                'default_store %r is not one of the enabled stores (%s)'
+                % (default_store, ', '.join(self._by_scheme))) from None
+
+    @property
+    def multiple(self):
+        """Whether several stores are enabled (enabled_backends)."""
+        return bool(self._by_id)
+
+    def __iter__(self):
+        return iter(self._drivers)
+
+    def store_type(self, store_id):
+        """The type enabled_backends gives the store ``store_id``."""
+        return self._types[store_id]
+
+    def details(self, store_id):
+        """The properties GET /v2/info/stores/detail shows of a store."""
+        opts = self._by_id[store_id].opts
+        return {name: opts[option] for name, option in
+                DETAIL_PROPERTIES.get(self._types[store_id], {}).items()
+                if option in opts}
+
+    def weight(self, store_id):
+        """The ``weight`` of the store ``store_id``; 0 for no enabled
+        store."""
+        driver = self._by_id.get(store_id)
+        return driver.opts.weight if driver is not None else 0
+
+    def driver_for_store(self, store_id):
+        """The store of id ``store_id``; UnknownScheme if none is enabled
+        (always, with a single store)."""
+        try:
+            return self._by_id[store_id]
+        except (KeyError, TypeError):
+            raise exception.UnknownScheme(scheme=store_id) from None
+
+    def driver_for_scheme(self, scheme):
+        """The (first) driver serving ``scheme`` (or store name);
+        UnknownScheme."""
+        try:
+            return self._by_scheme[scheme.lower()][0]
         except KeyError:
             raise exception.UnknownScheme(scheme=scheme) from None
+
+    def _serving(self, uri):
+        """The driver whose data ``uri`` names, or None."""
+        sharing = self._by_scheme.get(uri.partition('://')[0].lower(), ())
+        if len(sharing) == 1:
+            return sharing[0]
+        return next((driver for driver in sharing if driver.serves(uri)),
+                    None)
+
+    def store_id_for(self, uri):
+        """The id of the enabled store holding the data at ``uri``; None
+        if no enabled store does, and always with a single store."""
+        driver = self._serving(uri) if self.multiple else None
+        return driver.store_id if driver is not None else None
 
     def driver_for_uri(self, uri):
         """The driver serving a location.
@@ -175,6 +328,9 @@ class StoreRegistry:
         if not separator:
             raise exception.BadStoreUri(
                 'A store location starts with a scheme, such as file://.')
+        driver = self._serving(uri)
+        if driver is not None:
+            return driver
         try:
             return self.driver_for_scheme(scheme)
         except exception.UnknownScheme:
@@ -182,12 +338,16 @@ class StoreRegistry:
                 raise
             raise exception.StoreUnavailable(
                 reason='no store serving %s:// locations is enabled in this '
-                       'service ([glance_store] stores), so their data '
-                       'cannot be read' % scheme.lower()) from None
+                       'service, so their data cannot be read'
+                       % scheme.lower()) from None
+
+    def driver_for_location(self, location):
+        """The driver of a Location: the store its metadata names if that
+        one is enabled, else the one serving its URI."""
+        return self._driver(location.url, location.metadata.get('store'))
 
     def _capable(self, uri, capability):
-        scheme = uri.partition('://')[0].lower()
-        driver = self._by_scheme.get(scheme)
+        driver = self._serving(uri)
         return driver is not None and capability in driver.capabilities
 
     def reads(self, uri):
@@ -203,28 +363,41 @@ class StoreRegistry:
         return self._capable(uri, base.DELETE)
 
     def drivers(self):
-        """The enabled drivers, in the order of the ``stores`` option."""
+        """The enabled drivers, in the order of ``stores`` or
+        ``enabled_backends``."""
         return self._drivers
 
     def default_driver(self):
         return self._default
 
-    def driver_for_upload(self, name=None):
-        """The store receiving an upload: ``name``, or the default store.
+    def writable_store_ids(self):
+        """The ids of the stores that accept image data (several stores):
+        what an import into ``all_stores`` targets."""
+        return [store_id for store_id, driver in self._by_id.items()
+                if base.WRITE in driver.capabilities]
 
-        InvalidParameterValue if no enabled store has that name or it is
-        read-only.
+    def driver_for_upload(self, name=None):
+        """The store receiving an upload: ``name`` (a store id with several
+        stores, a store name with one), or the default store.
+
+        UnknownScheme if no enabled store has that id, InvalidParameterValue
+        if no enabled store has that name or it is read-only.
         """
         if name is None:
             return self._default
-        driver = self._by_scheme.get(name.lower())
+        if self.multiple:
+            driver = self.driver_for_store(name)
+        else:
+            driver = self._by_scheme.get(name.lower(), [None])[0]
         if driver is None or base.WRITE not in driver.capabilities:
             raise exception.InvalidParameterValue(
                 param='store', value=name,
                 extra='no enabled store of this name accepts image data; '
-                      'writable stores: %s' % ', '.join(sorted(
-                          scheme for scheme, d in self._by_scheme.items()
-                          if base.WRITE in d.capabilities)))
+                      'writable stores: %s' % ', '.join(
+                          self.writable_store_ids() if self.multiple else
+                          sorted(scheme for scheme, d in
+                                 self._by_scheme.items()
+                                 if base.WRITE in d[0].capabilities)))
         return driver
 
     def get(self, uri, offset=0, length=None):
@@ -244,15 +417,21 @@ class StoreRegistry:
     def get_size(self, uri):
         return self.driver_for_uri(uri).get_size(uri)
 
-    def delete(self, uri):
-        return self.driver_for_uri(uri).delete(uri)
+    def _driver(self, uri, store_id):
+        driver = self._by_id.get(store_id)
+        return driver if driver is not None else self.driver_for_uri(uri)
 
-    def check_deletable(self, uri):
-        return self.driver_for_uri(uri).check_deletable(uri)
+    def delete(self, uri, store_id=None):
+        """Driver.delete through the store ``store_id`` if enabled (the
+        one a location records), else the one serving ``uri``."""
+        return self._driver(uri, store_id).delete(uri)
+
+    def check_deletable(self, uri, store_id=None):
+        return self._driver(uri, store_id).check_deletable(uri)
 
     def keeps_acls(self, uri):
         """Whether the store of ``uri`` decides with ACLs who reads it."""
-        driver = self._by_scheme.get(uri.partition('://')[0].lower())
+        driver = self._serving(uri)
         return driver is not None and driver.keeps_acls
 
     def set_acls(self, uri, public=False, read_tenants=()):

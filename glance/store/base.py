@@ -4,10 +4,12 @@ A driver moves image bytes between a stream and one kind of storage; it
 knows nothing of image metadata, the database or HTTP.
 
 Options: a driver lists its oslo.config options in ``options``; the
-constructor registers them in the [glance_store] group of the ConfigOpts it
-is given (the global CONF in the service, a fresh ConfigOpts in tests).
-Nothing is registered at import; the same lists feed the sample-config
-generator.
+constructor registers them in the group it is given of the ConfigOpts it
+is given (the global CONF in the service, a fresh ConfigOpts in tests):
+[glance_store] with one store, the store's own section (its id) with
+several (``enabled_backends``), so two stores of one type each have their
+options.  Nothing is registered at import; the same lists feed the
+sample-config generator.
 """
 
 import abc
@@ -157,16 +159,31 @@ class Driver(abc.ABC):
     schemes = ()
     # A subset of READ, READ_OFFSET, WRITE, DELETE.
     capabilities = frozenset()
-    # oslo.config options, registered in [glance_store] by the constructor.
+    # oslo.config options, registered in ``group`` by the constructor.
     options = ()
     # How many bytes add() reads from its reader for each write.
     write_chunk_size = WRITE_CHUNK_SIZE
     # Whether set_acls() decides who reads the data (see there).
     keeps_acls = False
 
-    def __init__(self, conf):
+    def __init__(self, conf, group=GROUP, store_id=None):
         self.conf = conf
-        conf.register_opts(self.options, group=GROUP)
+        # The config section holding this store's options, and its id in
+        # enabled_backends (None with a single store).
+        self.group = group
+        self.store_id = store_id
+        conf.register_opts(self.options, group=group)
+
+    @property
+    def opts(self):
+        """This store's section of the configuration."""
+        return self.conf[self.group]
+
+    def serves(self, uri):
+        """Whether ``uri`` names data of this store: its scheme, by
+        default; drivers of which several stores may share a scheme (two
+        filesystem directories) tell their own apart."""
+        return uri.partition('://')[0].lower() in self.schemes
 
     def configure(self):
         """Check the options and prepare the storage (create directories...).

@@ -253,7 +253,7 @@ class FilesystemDriver(base.Driver):
     def configured_datadirs(self):
         """The directories to keep files in, as (path, priority) pairs,
         and the option naming them (for messages)."""
-        opts = self.conf[base.GROUP]
+        opts = self.opts
         if not opts.filesystem_store_datadirs:
             return ([(opts.filesystem_store_datadir, 0)],
                     'filesystem_store_datadir')
@@ -267,7 +267,7 @@ class FilesystemDriver(base.Driver):
                  for value in opts.filesystem_store_datadirs], option)
 
     def configure(self):
-        opts = self.conf[base.GROUP]
+        opts = self.opts
         self.file_mode = _file_mode(opts.filesystem_store_file_perm)
         self.read_chunk_size = opts.filesystem_store_chunk_size
         self.direct_writes = opts.filesystem_store_direct_writes
@@ -483,6 +483,15 @@ class FilesystemDriver(base.Driver):
         raise exception.StorageFull(
             'The image needs %d bytes; the filesystem store has %d free.'
             % (size, max(free for _path, free in best.values())))
+
+    def serves(self, uri):
+        """Whether ``uri`` names a file of this store's directory: two
+        filesystem stores share the file scheme."""
+        try:
+            self._path_from_uri(uri)
+        except (exception.BadStoreUri, exception.Forbidden):
+            return False
+        return True
 
     def _path_from_uri(self, uri):
         """The file a location names, if it is one this store may touch."""

@@ -137,7 +137,7 @@ class HttpDriver(base.Driver):
     resolver = staticmethod(socket.getaddrinfo)
 
     def configure(self):
-        opts = self.conf[base.GROUP]
+        opts = self.opts
         try:
             context = ssl.create_default_context(
                 cafile=opts.https_ca_certificates_file)

@@ -156,7 +156,7 @@ class RbdDriver(base.Driver):
 
     def configure(self):
         self.rados, self.rbd = _bindings()
-        opts = self.conf[base.GROUP]
+        opts = self.opts
         chunk_mib = opts.rbd_store_chunk_size
         if chunk_mib & (chunk_mib - 1):
             raise exception.ConfigError(

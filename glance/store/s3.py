@@ -189,7 +189,7 @@ class S3Driver(base.Driver):
     options = s3_opts
 
     def configure(self):
-        opts = self.conf[base.GROUP]
+        opts = self.opts
         self.bucket = opts.s3_store_bucket
         self.create_bucket = opts.s3_store_create_bucket_on_put
         self.large_object_size = opts.s3_store_large_object_size * MiB

@@ -29,6 +29,9 @@ staging_opts = [
 ]
 
 SCHEME = 'file://'
+# The name Glance gives its staging area among its stores: reserved, never
+# listed by /v2/info/stores nor accepted as an upload target.
+STORE_ID = 'os_glance_staging_store'
 
 
 class StagingArea(filesystem.FilesystemDriver):
@@ -41,7 +44,7 @@ class StagingArea(filesystem.FilesystemDriver):
 
     def __init__(self, conf):
         conf.register_opts(staging_opts)
-        super().__init__(conf)
+        super().__init__(conf, store_id=STORE_ID)
 
     def configured_datadirs(self):
         uri = self.conf.node_staging_uri

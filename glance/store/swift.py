@@ -301,7 +301,7 @@ class SwiftDriver(base.Driver):
     options = swift_opts
 
     def configure(self):
-        opts = self.conf[base.GROUP]
+        opts = self.opts
         self.container = opts.swift_store_container
         self.create_container = opts.swift_store_create_container_on_put
         self.large_object_size = opts.swift_store_large_object_size * MiB

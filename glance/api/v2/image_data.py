@@ -1,7 +1,8 @@
 """``/v2/images/{image_id}/file``: stream image data in and out.
 
 Uploads are read straight from ``wsgi.input`` (Content-Length or chunked)
-and never buffered whole; downloads are glance.api.image_body's, shared
+and never buffered whole, into the store ``X-Image-Meta-Store`` names when
+several are enabled; downloads are glance.api.image_body's, shared
 with the other API versions (sendfile for file-backed data, ``Range``).
 """
 
@@ -12,6 +13,8 @@ from glance.api import image_body
 from glance.common import wsgi
 
 UPLOAD_MEDIA_TYPE = image_body.MEDIA_TYPE
+# The store an upload goes to, with several stores (Glance's header).
+STORE_HEADER = 'X-Image-Meta-Store'
 
 
 class Controller:
@@ -25,7 +28,8 @@ class Controller:
                 explanation='Image data must be sent as %s'
                             % UPLOAD_MEDIA_TYPE)
         self.service.upload(req.context, image_id, req.environ['wsgi.input'],
-                            req.content_length)
+                            req.content_length,
+                            store_id=req.headers.get(STORE_HEADER))
         return wsgi.empty_response()
 
     def download(self, req, image_id):

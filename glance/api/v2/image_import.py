@@ -13,6 +13,7 @@ import webob
 import webob.exc
 
 from glance.api import image_body
+from glance.api.v2 import image_data
 from glance.common import exception
 from glance.common import wsgi
 
@@ -26,8 +27,8 @@ PROXY_TIMEOUT = 60
 
 
 def _import_request(body):
-    """The import request's method, uri, stores and all_stores; 400 for
-    a body of another shape."""
+    """The import request's method, uri, stores, all_stores and
+    all_stores_must_succeed; 400 for a body of another shape."""
     method = body.get('method') if isinstance(body, dict) else None
     if not isinstance(method, dict) or not isinstance(method.get('name'),
                                                       str):
@@ -46,7 +47,9 @@ def _import_request(body):
         raise exception.BadRequest(
             '"stores" and "all_stores" cannot be given together.')
     return dict(method=method['name'], uri=uri, stores=stores,
-                all_stores=all_stores)
+                all_stores=all_stores,
+                all_stores_must_succeed=body.get('all_stores_must_succeed',
+                                                 True))
 
 
 def forward(req, url, body):
@@ -94,6 +97,7 @@ class Controller:
     def import_image(self, req, image_id):
         body = req.json_body_or_400()
         request = _import_request(body)
+        request['header_store'] = req.headers.get(image_data.STORE_HEADER)
         try:
             self.service.start(req.context, image_id, **request)
         except exception.StagedOnAnotherNode as elsewhere:

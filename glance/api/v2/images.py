@@ -11,8 +11,10 @@ from glance.common import config
 from glance.common import exception
 from glance.common import wsgi
 from glance.domain import image as image_mod
+from glance import store
 
 CONF = config.CONF
+CONF.register_opts(store.multi_store_opts)
 
 BASE_FIELDS = ('id', 'name', 'status', 'visibility', 'protected', 'os_hidden',
                'owner', 'disk_format', 'container_format', 'size',
@@ -32,6 +34,9 @@ def image_view(image):
         self='/v2/images/%s' % image.id,
         file='/v2/images/%s/file' % image.id,
         schema='/v2/schemas/image')
+    stores = store.store_ids(image.locations)
+    if CONF.enabled_backends and stores:
+        view['stores'] = ','.join(stores)
     if CONF.show_image_direct_url and image.locations:
         view['direct_url'] = image.locations[0].url
     return view
@@ -84,6 +89,9 @@ class Controller:
         if CONF.enabled_import_methods:
             headers.append(('OpenStack-image-import-methods',
                             ','.join(CONF.enabled_import_methods)))
+        if CONF.enabled_backends:
+            headers.append(('OpenStack-image-store-ids',
+                            ','.join(CONF.enabled_backends)))
         return wsgi.json_response(image_view(image), status=201,
                                   headers=headers)
 

@@ -9,6 +9,7 @@ from glance.api.v2 import image_tags
 from glance.api.v2 import images
 from glance.api.v2.metadefs import routes as metadefs_routes
 from glance.api.v2 import schemas
+from glance.api.v2 import stores
 from glance.api.v2 import tasks
 from glance.api.v2 import usage
 from glance.common import wsgi
@@ -46,6 +47,11 @@ def build(services):
     router.add('/info/import', importer, {'GET': 'info'})
     router.add('/info/usage', usage.Controller(services.data.limits),
                {'GET': 'usage'})
+    store_routes = stores.Controller(services.stores, services.data)
+    router.add('/info/stores', store_routes, {'GET': 'index'})
+    router.add('/info/stores/detail', store_routes, {'GET': 'detail'})
+    router.add('/stores/{store_id}/{image_id}', store_routes,
+               {'DELETE': 'delete_from_store'})
     task_routes = tasks.Controller(services.tasks, services.imports)
     router.add('/tasks', task_routes, {'GET': 'index', 'POST': 'create'})
     router.add('/tasks/{task_id}', task_routes, {'GET': 'show'})

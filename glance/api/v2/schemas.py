@@ -83,6 +83,12 @@ def image_properties():
         'direct_url': {'type': 'string', 'readOnly': True,
                        'description': 'URL to access the image file kept in '
                                       'external store'},
+        'stores': {'type': 'string', 'readOnly': True,
+                   'description': 'Store in which image data resides.  Only '
+                                  'present when the operator has enabled '
+                                  'multiple stores.  May be a '
+                                  'comma-separated list of store '
+                                  'identifiers.'},
         'min_ram': {'type': 'integer',
                     'description': 'Amount of ram (in MB) required to boot '
                                    'image.'},

@@ -168,7 +168,7 @@ def test_data_a_store_keeps_leaves_the_image_pending_delete_until_removed(
     image = queued(services)
     data.upload(OWNER, image.id, io.BytesIO(DATA))
 
-    def refuse(uri):
+    def refuse(uri, store_id=None):
         raise exception.StoreUnavailable(reason='the disk is offline')
     with monkeypatch.context() as patch:
         patch.setattr(data.stores, 'delete', refuse)
@@ -190,7 +190,7 @@ def test_data_in_use_outside_refuses_the_delete(services, data, images,
     image = queued(services)
     data.upload(OWNER, image.id, io.BytesIO(DATA))
 
-    def in_use(uri):
+    def in_use(uri, store_id=None):
         raise exception.InUseByStore(reason='the snapshot has clones')
     with monkeypatch.context() as patch:
         patch.setattr(data.stores, 'check_deletable', in_use)
@@ -206,7 +206,7 @@ def test_data_put_in_use_after_the_check_waits_pending_delete(
     image = queued(services)
     data.upload(OWNER, image.id, io.BytesIO(DATA))
 
-    def in_use(uri):
+    def in_use(uri, store_id=None):
         raise exception.InUseByStore(reason='a clone came meanwhile')
     with monkeypatch.context() as patch:
         patch.setattr(data.stores, 'delete', in_use)

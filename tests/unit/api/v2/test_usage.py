@@ -13,6 +13,7 @@ from tests.unit.api.v2.test_image_import import stage
 from tests.unit.api.v2.test_image_import import start_import
 from tests.unit.api.v2.test_image_import import wait_for
 from tests.unit.api.v2.test_image_import import wait_for_task
+from tests.unit.api.v2.test_stores import several_stores
 from tests.unit.domain.test_limits import FakeKeystone
 from tests.unit.domain.test_limits import REGISTERED
 
@@ -62,3 +63,26 @@ def test_a_glance_direct_import_adds_its_staged_size(alice):
     assert 'image_size_total is over limit of 1 due to current usage 0 ' \
            'and delta 2' in task['message']
     assert wait_for(alice, image['id'])['status'] == 'queued'
+
+
+def test_a_copy_image_task_over_image_stage_total_leaves_the_image_active(
+        make_api, monkeypatch, tmp_path):
+    monkeypatch.setattr(oslo_limit, '_SDK_CONNECTION', FakeKeystone(
+        dict(REGISTERED, image_size_total=100), {}))
+    conf = several_stores(tmp_path, DEFAULT={'use_keystone_limits': True},
+                          oslo_limit={'endpoint_id': 'glance'})
+    alice = as_project(make_api(flavor='trusted-auth', conf=conf), 'alice',
+                       roles='admin,member,reader')   # copy_image: admin
+    image = create(alice, disk_format='raw', container_format='bare')
+    assert upload(alice, image['id'], b'x' * 1024 ** 2 * 3).status_code == 204
+    assert start_import(alice, image['id'], 'copy-image',
+                        stores=['cold']).status_code == 202
+    task = wait_for_task(alice, image['id'])
+    assert task['status'] == 'failure'
+    # As Glance counts: the image marked as importing is staged usage
+    # already when its size is asked for.
+    assert 'image_stage_total is over limit of 1 due to current usage 3 ' \
+           'and delta 3' in task['message']
+    shown = alice.get('/v2/images/' + image['id']).json()
+    assert shown['status'] == 'active' and shown['stores'] == 'fast'
+    assert shown['os_glance_importing_to_stores'] == ''

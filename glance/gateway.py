@@ -17,6 +17,7 @@ from glance.domain import caching as caching_mod
 from glance.domain import data as data_mod
 from glance.domain import imports as imports_mod
 from glance.domain import limits as limits_mod
+from glance.domain import locations as locations_mod
 from glance.domain import maintenance as maintenance_mod
 from glance.domain import members as members_mod
 from glance.domain import metadata as metadata_mod
@@ -58,6 +59,7 @@ class Services:
     imports: imports_mod.ImageImport
     tasks: tasks_mod.Tasks
     maintenance: maintenance_mod.Maintenance
+    locations: locations_mod.ImageLocations
     stores: stores_mod.StoresInfo
     metadefs: metadefs_mod.Metadefs | None = None
     # The image cache, when image_cache_dir is set.
@@ -120,6 +122,9 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
         tasks=tasks_mod.Tasks(access, repo),
         maintenance=maintenance_mod.Maintenance(repo, stores, data, conf,
                                                 imports, runner),
+        locations=locations_mod.ImageLocations(
+            access, repo, data, stores, conf, runner, protections, quotas,
+            acls),
         stores=stores_mod.StoresInfo(access, stores, conf),
         metadefs=None if metadef_repo is None
         else metadefs_mod.Metadefs(metadef_repo, authorizer),

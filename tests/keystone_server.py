@@ -15,6 +15,7 @@ alpha-member    alpha        member
 alpha-reader    alpha        reader
 beta-member     beta         member
 beta-reader     beta         reader
+alpha-service   alpha        service (a service acting in project alpha)
 glance          service      admin, service (the service user of authtoken
                              and of oslo.limit); reader on the system
 =============== ============ ================================================
@@ -50,6 +51,7 @@ PERSONAS = {
     'alpha-reader': ('alpha', 'reader'),
     'beta-member': ('beta', 'member'),
     'beta-reader': ('beta', 'reader'),
+    'alpha-service': ('alpha', 'service'),
 }
 
 # keystone-manage's four steps in one process (about 2 s instead of 12):

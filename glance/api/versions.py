@@ -4,9 +4,11 @@ Every API version served, the newest marked CURRENT, each linking to its
 root.  As in Glance, ``/versions`` (asked for explicitly) answers 200 OK,
 any other path that selects no version 300 Multiple Choices.  v2.14 and
 v2.16 (the cache API) are listed only while ``image_cache_dir`` is set,
-v2.8 and v2.10 to v2.13 (multi-store) only while ``enabled_backends`` is.
-v1.1 and v1.0 are listed while ``enable_v1_api`` is on, SUPPORTED beside
-v2 (v1.1 CURRENT alone).
+and v2.17 (the locations API, whose routes are served whatever the
+version) beside them, as Glance lists it; v2.8 and v2.10 to v2.13
+(multi-store) only while ``enabled_backends`` is.  v1.1 and v1.0 are
+listed while ``enable_v1_api`` is on, SUPPORTED beside v2 (v1.1
+CURRENT alone).
 """
 
 import json
@@ -20,10 +22,11 @@ from glance import store
 CONF = config.CONF
 CONF.register_opts(store.multi_store_opts)
 
-V2_MINORS = range(16, -1, -1)
-# Minor versions that add the cache API (/v2/cache): served, and listed,
-# only when image_cache_dir is set, as in Glance.
-V2_CACHE_MINORS = (14, 16)
+V2_MINORS = range(17, -1, -1)
+# Minor versions listed only when image_cache_dir is set, as in Glance:
+# those adding the cache API (/v2/cache), and 2.17, which Glance lists
+# only beside them.
+V2_CACHE_MINORS = (14, 16, 17)
 # Minor versions Glance lists only with several stores (enabled_backends).
 V2_MULTI_STORE_MINORS = (8, 10, 11, 12, 13)
 

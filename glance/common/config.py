@@ -50,6 +50,26 @@ image_opts = [
     cfg.BoolOpt('show_image_direct_url', default=False,
                 help='Show the storage URI of active images as "direct_url" '
                      'in v2 responses.  It may reveal store layout.'),
+    cfg.BoolOpt('show_multiple_locations', default=False,
+                deprecated_for_removal=True,
+                deprecated_reason='Image API 2.17 adds POST and GET '
+                                  '/v2/images/{image_id}/locations for the '
+                                  'services that need locations.',
+                help='Show every location of an image as "locations" in v2 '
+                     'responses (to callers policy get_image_location '
+                     'allows), and let JSON-patch add, replace and remove '
+                     'them (policies set_image_location and '
+                     'delete_image_location).  Locations may reveal store '
+                     'layout and credentials: see OSSN-0065 and OSSN-0090.'),
+    cfg.BoolOpt('do_secure_hash', default=True,
+                help='After POST /v2/images/{image_id}/locations, read the '
+                     'data at the new location in the background to compute '
+                     'its checksum and os_hash_value (and check them against '
+                     'the validation_data given).  Off: the image is active '
+                     'with the validation_data as given, or without hashes.'),
+    cfg.IntOpt('http_retries', default=3, min=0,
+               help='How many more times the background hashing of a new '
+                    'location reads the data after a read fails.'),
     cfg.IntOpt('image_property_quota', default=128,
                help='Most extra properties one image may carry; negative '
                     'means unlimited.'),

@@ -91,6 +91,10 @@ class ImageFormatRefused(Invalid):
     message = 'Image data refused: %(reason)s.'
 
 
+class DuplicateLocation(Invalid):
+    message = 'The location %(location)s already exists'
+
+
 class BadRequest(Invalid):
     message = 'The request was malformed.'
 

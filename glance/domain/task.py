@@ -31,10 +31,12 @@ TRANSITIONS = {
 }
 
 # Types: Glance's legacy tasks API creates "import" tasks; the interoperable
-# image import runs "api_image_import" ones.
+# image import runs "api_image_import" ones, Image API 2.17's add location
+# "location_import" ones (glance.domain.locations).
 IMPORT = 'import'
 API_IMAGE_IMPORT = 'api_image_import'
-TYPES = (IMPORT, API_IMAGE_IMPORT)
+LOCATION_IMPORT = 'location_import'
+TYPES = (IMPORT, API_IMAGE_IMPORT, LOCATION_IMPORT)
 
 # What a finished task may record besides its status.
 RESULT_ATTRIBUTES = ('result', 'message', 'expires_at')

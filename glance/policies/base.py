@@ -26,6 +26,8 @@ _SEEN_BY_READER = (
 
 ADMIN_OR_PROJECT_MEMBER = '%s or (%s)' % (ADMIN, PROJECT_MEMBER)
 ADMIN_OR_PROJECT_READER = '%s or (%s)' % (ADMIN, PROJECT_READER)
+ADMIN_OR_SERVICE_OR_PROJECT_MEMBER = '%s or %s or (%s)' % (
+    ADMIN, SERVICE, PROJECT_MEMBER)
 ADMIN_OR_PROJECT_MEMBER_CREATE = (
     '%s or (%s and project_id:%%(owner)s)' % (ADMIN, PROJECT_MEMBER))
 ADMIN_OR_READER_GET_IMAGE = '%s or (role:reader and (%s))' % (

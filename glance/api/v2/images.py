@@ -11,6 +11,7 @@ from glance.common import config
 from glance.common import exception
 from glance.common import wsgi
 from glance.domain import image as image_mod
+from glance.domain import locations
 from glance import store
 
 CONF = config.CONF
@@ -23,8 +24,9 @@ BASE_FIELDS = ('id', 'name', 'status', 'visibility', 'protected', 'os_hidden',
 TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
 
-def image_view(image):
-    """The v2 JSON representation of an image."""
+def image_view(image, shown_locations=()):
+    """The v2 JSON representation of an image; ``shown_locations``: those
+    the caller may see (ImageLocations.visible)."""
     view = dict(image.extra_properties)
     view.update({field: getattr(image, field) for field in BASE_FIELDS})
     view.update(
@@ -37,8 +39,12 @@ def image_view(image):
     stores = store.store_ids(image.locations)
     if CONF.enabled_backends and stores:
         view['stores'] = ','.join(stores)
-    if CONF.show_image_direct_url and image.locations:
-        view['direct_url'] = image.locations[0].url
+    if CONF.show_image_direct_url and shown_locations:
+        view['direct_url'] = shown_locations[0].url
+    if CONF.show_multiple_locations:
+        view['locations'] = [{'url': location.url,
+                              'metadata': location.metadata}
+                             for location in shown_locations]
     return view
 
 
@@ -65,8 +71,12 @@ def _create_request(body):
 
 class Controller:
 
-    def __init__(self, service):
+    def __init__(self, service, locations):
         self.service = service
+        self.locations = locations
+
+    def _view(self, req, image):
+        return image_view(image, self.locations.visible(req.context, image))
 
     def index(self, req):
         query = list_query.parse(req.params)
@@ -75,7 +85,7 @@ class Controller:
         first = '/v2/images'
         if params:
             first += '?' + urllib.parse.urlencode(params)
-        body = {'images': [image_view(image) for image in images],
+        body = {'images': [self._view(req, image) for image in images],
                 'first': first, 'schema': '/v2/schemas/images'}
         if images and len(images) == query.limit:
             params.append(('marker', images[-1].id))
@@ -92,18 +102,24 @@ class Controller:
         if CONF.enabled_backends:
             headers.append(('OpenStack-image-store-ids',
                             ','.join(CONF.enabled_backends)))
-        return wsgi.json_response(image_view(image), status=201,
+        return wsgi.json_response(self._view(req, image), status=201,
                                   headers=headers)
 
     def show(self, req, image_id):
         return wsgi.json_response(
-            image_view(self.service.get(req.context, image_id)))
+            self._view(req, self.service.get(req.context, image_id)))
 
     def update(self, req, image_id):
         json_patch.require_patch_media_type(req.content_type)
         changes = json_patch.parse(req.json_body_or_400(), req.content_type)
-        image = self.service.update(req.context, image_id, changes)
-        return wsgi.json_response(image_view(image))
+        moves = [change for change in changes
+                 if isinstance(change, locations.LocationChange)]
+        image = self.service.update(req.context, image_id, [
+            change for change in changes
+            if not isinstance(change, locations.LocationChange)])
+        if moves:
+            image = self.locations.patch(req.context, image_id, moves)
+        return wsgi.json_response(self._view(req, image))
 
     def delete(self, req, image_id):
         """204 once the data is removed; 202 while the image waits in

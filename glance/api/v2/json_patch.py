@@ -14,6 +14,7 @@ import webob.exc
 from glance.api.v2 import schemas
 from glance.common import exception
 from glance.domain import image as image_mod
+from glance.domain import locations
 from glance.domain.metadata import Change
 
 MEDIA_TYPES = ('application/openstack-images-v2.1-json-patch',
@@ -30,18 +31,19 @@ def require_patch_media_type(content_type):
 
 
 def _decode_path(path):
+    """The names a pointer holds: one, or two for ``/locations/<index>``."""
     if not isinstance(path, str) or not path.startswith('/'):
         raise exception.BadRequest("Pointer `%s` does not start with '/'."
                                    % path)
     parts = path[1:].split('/')
-    if len(parts) != 1:
+    if len(parts) != 1 and (len(parts) != 2 or parts[0] != 'locations'):
         raise exception.BadRequest('Nested paths are not allowed')
-    name = parts[0]
-    if '~' in name.replace('~0', '').replace('~1', ''):
-        raise exception.BadRequest(
-            'Pointer `%s` contains "~" not part of a recognized escape '
-            'sequence.' % path)
-    return name.replace('~1', '/').replace('~0', '~')
+    for name in parts:
+        if '~' in name.replace('~0', '').replace('~1', ''):
+            raise exception.BadRequest(
+                'Pointer `%s` contains "~" not part of a recognized escape '
+                'sequence.' % path)
+    return [name.replace('~1', '/').replace('~0', '~') for name in parts]
 
 
 def _operation(raw, media_type):
@@ -85,14 +87,41 @@ def _check_value(name, value):
                                    'characters.')
 
 
+def _location_change(op, names, value):
+    """A change of /locations (add: at /locations/<index or ->, replace:
+    the whole list at /locations, remove: /locations/<index>)."""
+    position = names[1] if len(names) == 2 else None
+    if (op == 'replace') != (position is None):
+        raise exception.BadRequest(
+            'Invalid JSON pointer for this resource: '
+            "'/%s'" % '/'.join(names))
+    if op != 'remove':
+        definition = schemas.image_properties()['locations']
+        try:
+            schemas.validate(value, definition if op == 'replace'
+                             else definition['items'])
+        except jsonschema.ValidationError as e:
+            raise exception.BadRequest(
+                "Provided object does not match schema 'image': %s"
+                % e.message)
+    return locations.LocationChange(op, position, value)
+
+
 def parse(body, media_type):
-    """The list of domain Changes a PATCH body asks for."""
+    """The list of domain Changes a PATCH body asks for: Changes, and
+    LocationChanges for /locations."""
     if not isinstance(body, list):
         raise exception.BadRequest(
             'Request body must be a JSON array of operation objects.')
     changes = []
     for raw in body:
-        op, name, value = _operation(raw, media_type)
+        op, names, value = _operation(raw, media_type)
+        if names[0] == 'locations':
+            changes.append(_location_change(op, names, value))
+            continue
+        if len(names) != 1:
+            raise exception.BadRequest('Nested paths are not allowed')
+        name = names[0]
         if op != 'remove':
             _check_value(name, value)
         elif name in image_mod.READ_ONLY or name == 'id':

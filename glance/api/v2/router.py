@@ -4,6 +4,7 @@ from glance.api.v2 import cached_images
 from glance.api.v2 import image_actions
 from glance.api.v2 import image_data
 from glance.api.v2 import image_import
+from glance.api.v2 import image_locations
 from glance.api.v2 import image_members
 from glance.api.v2 import image_tags
 from glance.api.v2 import images
@@ -19,7 +20,8 @@ def build(services):
     """The v2 WSGI app, mounted at ``/v2``."""
     router = wsgi.Router(request_class=wsgi.ApiRequest)
     router.add('/schemas/{name}', schemas.Controller(), {'GET': 'show'})
-    images_controller = images.Controller(services.images)
+    images_controller = images.Controller(services.images,
+                                          services.locations)
     router.add('/images', images_controller,
                {'GET': 'index', 'POST': 'create'})
     router.add('/images/{image_id}', images_controller,
@@ -29,6 +31,9 @@ def build(services):
     router.add('/images/{image_id}/tags/{tag_value}',
                image_tags.Controller(services.images),
                {'PUT': 'update', 'DELETE': 'delete'})
+    router.add('/images/{image_id}/locations',
+               image_locations.Controller(services.locations),
+               {'GET': 'index', 'POST': 'add'})
     members = image_members.Controller(services.members)
     router.add('/images/{image_id}/members', members,
                {'GET': 'index', 'POST': 'create'})

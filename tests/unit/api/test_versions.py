@@ -18,19 +18,22 @@ def test_versions_document(api, path, status):
 def test_cache_minor_versions_listed_when_the_cache_is_served(make_api,
                                                                tmp_path):
     """v2.14 and v2.16 add the cache API: listed, and selectable, once
-    image_cache_dir is set, as in Glance."""
+    image_cache_dir is set, as in Glance, and 2.17 (locations) with
+    them."""
     api = make_api(conf={'DEFAULT': {
         'image_cache_dir': str(tmp_path / 'cache')}})
     versions = api.get('/versions').json()['versions']
-    assert [v['id'] for v in versions[:4]] == [
-        'v2.16', 'v2.15', 'v2.14', 'v2.9']
+    assert [v['id'] for v in versions[:5]] == [
+        'v2.17', 'v2.16', 'v2.15', 'v2.14', 'v2.9']
     assert versions[0]['status'] == 'CURRENT'
+    assert api.get('/v2.17/cache').status_code == 200
     assert api.get('/v2.16/cache').status_code == 200
     assert api.get('/v2.14/cache').status_code == 200
 
 
 def test_cache_minor_versions_not_selectable_without_the_cache(api):
     assert api.get('/v2.16/images').status_code == 300
+    assert api.get('/v2.17/images').status_code == 300
     assert api.get('/v2/cache').status_code == 404
 
 

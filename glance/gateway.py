@@ -16,6 +16,7 @@ from glance.domain import access as access_mod
 from glance.domain import caching as caching_mod
 from glance.domain import data as data_mod
 from glance.domain import imports as imports_mod
+from glance.domain import limits as limits_mod
 from glance.domain import locations as locations_mod
 from glance.domain import maintenance as maintenance_mod
 from glance.domain import members as members_mod
@@ -101,7 +102,8 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
     quotas = quotas_mod.Quotas(conf)
     acls = store_acls_mod.StoreAcls(repo, stores)
     data = data_mod.ImageData(access, repo, stores, conf, protections,
-                              quotas, acls)
+                              quotas, acls,
+                              limits_mod.UnifiedLimits(repo, conf))
     images = metadata_mod.ImageMetadata(access, repo, data, conf,
                                         protections, quotas)
     runner = tasks_mod.TaskRunner(repo, conf)

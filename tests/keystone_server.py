@@ -16,12 +16,17 @@ alpha-reader    alpha        reader
 beta-member     beta         member
 beta-reader     beta         reader
 alpha-service   alpha        service (a service acting in project alpha)
-glance          service      admin, service (the service user of authtoken)
+glance          service      admin, service (the service user of authtoken
+                             and of oslo.limit); reader on the system
 =============== ============ ================================================
 
 Every password is ``PASSWORD``.  ``register_image_endpoint(url)`` puts
 glance in the catalog (public, RegionOne).  ``authtoken_options()`` are the
 ``[keystone_authtoken]`` options glance-api and glance-registry need.
+``set_limits(registered, projects)`` registers unified limits for the image
+service in RegionOne and overrides them per project;
+``oslo_limit_options(endpoint_id)`` are the ``[oslo_limit]`` options that
+read them.
 When Keystone cannot be installed or started, ``unavailable`` says why and
 the fixtures skip.
 """
@@ -261,19 +266,60 @@ class KeystoneServer:
             if user == 'glance':
                 ks.roles.grant(roles['service'], user=created,
                                project=projects[project])
+                # oslo.limit reads limits and endpoints as the system's
+                # reader, as Glance's install guide has it.
+                ks.roles.grant(roles['reader'], user=created, system='all')
         self.ids.update({name: p.id for name, p in projects.items()})
         self.ids['admin'] = ks.users.find(name='admin').id
 
-    def register_image_endpoint(self, url):
-        """Make ``url`` glance's public endpoint in the catalog (replacing
-        any earlier one): clients authenticating after this find it."""
+    def _image_service(self):
         ks = self.client()
         services = ks.services.list(type='image')
-        service = services[0] if services else ks.services.create(
+        return services[0] if services else ks.services.create(
             'glance', type='image')
+
+    def register_image_endpoint(self, url):
+        """Make ``url`` glance's public endpoint in the catalog (replacing
+        any earlier one): clients authenticating after this find it.
+        Returns the endpoint's id."""
+        ks = self.client()
+        service = self._image_service()
         for endpoint in ks.endpoints.list(service=service):
             ks.endpoints.delete(endpoint)
-        ks.endpoints.create(service, url, interface='public', region=REGION)
+        return ks.endpoints.create(service, url, interface='public',
+                                   region=REGION).id
+
+    def set_limits(self, registered, projects=None):
+        """Register the image service's unified limits (``{resource:
+        default}``) in RegionOne, and override them for projects
+        (``{project name: {resource: limit}}``); earlier values of the
+        same resources are replaced.  Limits belong to the system: its
+        administrator sets them."""
+        from keystoneclient.v3 import client
+        ks = client.Client(session=self.session(system=True))
+        service = self._image_service()
+        for name, default in registered.items():
+            for old in ks.registered_limits.list(service=service,
+                                                 resource_name=name):
+                for limit in ks.limits.list(service=service,
+                                            resource_name=name):
+                    ks.limits.delete(limit)
+                ks.registered_limits.delete(old)
+            ks.registered_limits.create(service, name, default,
+                                        region=REGION)
+        for project, limits in (projects or {}).items():
+            for name, value in limits.items():
+                ks.limits.create(self.ids[project], service, name, value,
+                                 region=REGION)
+
+    def oslo_limit_options(self, endpoint_id):
+        """``[oslo_limit]`` of glance-api reading the limits of its
+        endpoint (an id register_image_endpoint returned) as the glance
+        user."""
+        return {'auth_url': self.url, 'auth_type': 'password',
+                'username': 'glance', 'password': PASSWORD,
+                'user_domain_id': 'default', 'system_scope': 'all',
+                'endpoint_id': endpoint_id}
 
     def authtoken_options(self):
         """``[keystone_authtoken]`` of a service validating tokens here."""

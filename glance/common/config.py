@@ -91,6 +91,14 @@ image_opts = [
                     'size.  Enforced while the data streams; beyond it an '
                     'upload gets 413 and leaves nothing stored.  0 means '
                     'unlimited.'),
+    cfg.BoolOpt('use_keystone_limits', default=False,
+                help='Enforce the per-project limits registered in Keystone '
+                     '(unified limits) for the image service: '
+                     'image_size_total and image_stage_total (MiB), '
+                     'image_count_total and image_count_uploading (see '
+                     'doc/quotas.md).  Keystone is reached with the options '
+                     'of [oslo_limit]; every limit must be registered '
+                     'there.  user_storage_quota is then ignored.'),
     cfg.StrOpt('public_endpoint',
                help='Public URL of this API, used in the versions document '
                     'and in links when the service sits behind a proxy.'),

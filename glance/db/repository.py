@@ -33,6 +33,8 @@ from glance.db import models
 from glance.db import session as db_session
 from glance.db import tasks as db_tasks
 from glance.domain import image as domain
+from glance.domain import imports
+from glance.domain import lifecycle
 from glance.domain import repository
 
 IMAGE_COLUMNS = tuple(
@@ -219,6 +221,18 @@ class SqlImageRepository(repository.ImageRepository,
             return _stored_bytes(connection, _owned_data(owner, excluding))
 
     @_translated
+    def usage(self, owner):
+        owned = models.Image.owner == owner
+        with self._engine.connect() as connection:
+            staged, images, uploading = connection.execute(sa.select(
+                _total(STAGED, models.Image.size), _total(HOLDING_DATA),
+                _total(UPLOADING_DATA)).where(owned)).one()
+            return repository.OwnerUsage(
+                stored_bytes=_stored_bytes(connection, [owned]),
+                staged_bytes=int(staged), images=int(images),
+                uploading=int(uploading))
+
+    @_translated
     def save_member(self, member, max_members=None):
         now = domain.utcnow()
         with self._writer.begin() as session:
@@ -317,6 +331,30 @@ def _check_count(session, model, image_id, limit, error):
 
 # Images whose data counts towards their owner's user_storage_quota.
 HOLDING_DATA = models.Image.status.not_in(('killed', 'deleted'))
+
+
+# An import under way (os_glance_importing_to_stores set), for the
+# unified limits, which count such images as staged and uploading.
+_IMPORTING = sa.exists().where(
+    models.ImageProperty.image_id == models.Image.id,
+    models.ImageProperty.name == imports.IMPORTING_TO,
+    models.ImageProperty.value != '',
+    models.ImageProperty.deleted == sa.false())
+STAGED = sa.or_(models.Image.status == lifecycle.UPLOADING,
+                sa.and_(HOLDING_DATA, _IMPORTING))
+UPLOADING_DATA = sa.or_(
+    models.Image.status.in_((lifecycle.SAVING, lifecycle.UPLOADING,
+                             lifecycle.IMPORTING)),
+    sa.and_(HOLDING_DATA, _IMPORTING))
+
+
+def _total(condition, value=1):
+    """Sum of ``value`` (1: a count) over the rows ``condition`` selects, 0
+    for none; with CASE, which every database has (MariaDB lacks
+    FILTER)."""
+    return sa.func.coalesce(sa.func.sum(sa.case(
+        (sa.and_(condition, sa.func.coalesce(value, 0) > 0), value),
+        else_=0)), 0)
 
 
 def _lock_owner_images(session, owner):

@@ -16,7 +16,9 @@ copy may go (``remove_from_store``).
 Data counts towards the caller's user_storage_quota (glance.domain.quotas):
 an upload may stream only what is left of it, and the move that activates
 the image checks the quota again, in the repository, against concurrent
-uploads of the same owner.
+uploads of the same owner.  With Keystone's unified limits instead
+(glance.domain.limits), an upload starts only below image_size_total and,
+once its image is saving, within image_count_uploading.
 """
 
 import contextlib
@@ -29,6 +31,7 @@ from glance.common import streams
 from glance.domain import formats
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
+from glance.domain import limits as limits_mod
 from glance import store
 
 LOG = logging.getLogger(__name__)
@@ -40,7 +43,7 @@ UPLOAD_HEARTBEAT_SECONDS = 30
 class ImageData:
 
     def __init__(self, access, repo, stores, conf, protections, quotas,
-                 acls):
+                 acls, limits):
         formats.register_opts(conf)
         self.acls = acls
         self.access = access
@@ -49,12 +52,18 @@ class ImageData:
         self.conf = conf
         self.protections = protections
         self.quotas = quotas
+        self.limits = limits
 
     def transition(self, image_id, from_status, to_status,
                    storage_quota=None, **values):
         """Every status change: legal per the table, atomic in the repo,
-        within image_location_quota and ``storage_quota``."""
+        within image_location_quota and ``storage_quota``.  A staged image
+        going back to queued loses the size of the staged data it no longer
+        has (recorded for image_stage_total)."""
         lifecycle.check_transition(from_status, to_status)
+        if to_status == lifecycle.QUEUED and from_status in (
+                lifecycle.UPLOADING, lifecycle.IMPORTING):
+            values.setdefault('size', None)
         unknown = set(values) - set(image_mod.DATA_ATTRIBUTES) - {
             'locations', 'deleted'}
         if unknown:
@@ -84,7 +93,7 @@ class ImageData:
         driver = self.stores.driver_for_upload(
             store_id if self.stores.multiple and store_id is not None
             else store_name)
-        self.transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
+        self._start_saving(context, image.id)
         return self.protections.shown(context, self._save(
             context, image.id, driver, source, size, checksum,
             disk_format=image.disk_format))
@@ -100,7 +109,7 @@ class ImageData:
         image = self._queued(context, image_id, 'upload_image')
         self.check_source(context, source_uri, copy=True)
         driver = self.stores.driver_for_upload(store_name)
-        self.transition(image.id, lifecycle.QUEUED, lifecycle.SAVING)
+        self._start_saving(context, image.id)
         try:
             data = _read_source(self.stores.get, source_uri)
         except BaseException:
@@ -110,6 +119,17 @@ class ImageData:
             return self.protections.shown(context, self._save(
                 context, image.id, driver, _DataReader(data), data.size,
                 checksum, disk_format=image.disk_format))
+
+    def _start_saving(self, context, image_id):
+        """queued -> saving for an upload, within the unified limits: the
+        owner below image_size_total, and its uploads, this one counted,
+        within image_count_uploading (else back to queued)."""
+        self.limits.claim(
+            context, {limits_mod.IMAGE_SIZE_TOTAL: 0,
+                      limits_mod.IMAGE_COUNT_UPLOADING: 0},
+            lambda: self.transition(image_id, lifecycle.QUEUED,
+                                    lifecycle.SAVING),
+            lambda _: self._abandon_upload(image_id))
 
     def set_location(self, context, image_id, uri, size=None, checksum=None):
         """Activate a queued image whose data stays at ``uri``.

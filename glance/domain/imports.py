@@ -27,6 +27,7 @@ from oslo_config import cfg
 from glance.common import exception
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
+from glance.domain import limits
 from glance.domain import task as task_mod
 from glance import store as store_mod
 
@@ -90,9 +91,19 @@ class ImageImport:
             raise exception.Conflict(
                 'Image status must be queued to stage data, not %s.'
                 % image.status)
-        self.data.transition(image.id, lifecycle.QUEUED, lifecycle.UPLOADING)
+        self.data.limits.claim(
+            context, {limits.IMAGE_STAGE_TOTAL: 0,
+                      limits.IMAGE_COUNT_UPLOADING: 0},
+            lambda: self.data.transition(image.id, lifecycle.QUEUED,
+                                         lifecycle.UPLOADING),
+            lambda _: self.data.transition_quietly(
+                image.id, lifecycle.UPLOADING, lifecycle.QUEUED))
         try:
-            self.data.stage(image.id, source, size, lifecycle.UPLOADING)
+            _, staged_size, _, _, _ = self.data.stage(
+                image.id, source, size, lifecycle.UPLOADING)
+            # The staged size shows, and counts towards image_stage_total.
+            self.data.transition(image.id, lifecycle.UPLOADING,
+                                 lifecycle.UPLOADING, size=staged_size)
         except BaseException:
             self.data.transition_quietly(image.id, lifecycle.UPLOADING,
                                          lifecycle.QUEUED)
@@ -125,6 +136,7 @@ class ImageImport:
                 'All_stores_must_succeed can only be set with '
                 'enabled_backends %s' % uri)
         options = {'all_stores_must_succeed': all_stores_must_succeed}
+        self.data.limits.check(context, {limits.IMAGE_SIZE_TOTAL: 0})
         if method == COPY_IMAGE:
             return self._copy(context, image_id, stores, all_stores,
                               header_store, options)
@@ -317,8 +329,15 @@ class ImageImport:
         request = task.input['import_req']['method']
         progress = _Progress(self, image_id, targets)
         if request['name'] == COPY_IMAGE:
+            try:
+                self._check_limits(context, COPY_IMAGE, image_id)
+            except exception.LimitExceeded:
+                # The image stays active, no longer importing (as Glance).
+                progress.finish([])
+                raise
             return self._copy_work(image_id, progress, required)
         try:
+            self._check_limits(context, request['name'], image_id)
             if request['name'] == WEB_DOWNLOAD:
                 self.data.download_to_stage(image_id, request['uri'],
                                             self.web_filter.check)
@@ -358,6 +377,19 @@ class ImageImport:
                 reason='the image could be copied to none of %s'
                        % ', '.join(failed))
         return {'image_id': image_id}
+
+    def _check_limits(self, context, method, image_id):
+        """The unified limits an import task checks before its work, as
+        Glance's: a glance-direct import adds its staged data to
+        image_size_total; the other methods use the staging area, of
+        image_stage_total and image_count_uploading."""
+        size = (self.repo.get(image_id).size or 0) // limits.MiB
+        if method == GLANCE_DIRECT:
+            deltas = {limits.IMAGE_SIZE_TOTAL: size}
+        else:
+            deltas = {limits.IMAGE_STAGE_TOTAL: size,
+                      limits.IMAGE_COUNT_UPLOADING: 0}
+        self.data.limits.check(context, deltas)
 
     def _run_plugins(self, image, roles):
         """Run the plugins in order, each seeing what the previous ones

@@ -16,6 +16,7 @@ from glance.common import ids
 from glance.domain import formats
 from glance.domain import image as image_mod
 from glance.domain import lifecycle
+from glance.domain import limits
 from glance.domain import visibility
 
 FORMAT_ATTRIBUTES = ('disk_format', 'container_format')
@@ -161,7 +162,9 @@ class ImageMetadata:
         self._authorize_visibility(context, image, image.visibility)
         self._check_formats(image)
         self.quotas.check_new_image(image)
-        self.repo.add(image)
+        self.data.limits.claim(context, {limits.IMAGE_COUNT_TOTAL: 1},
+                               lambda: self.repo.add(image),
+                               lambda _: self.data.discard(image))
         return self.protections.shown(context, self.repo.get(image.id))
 
     def update(self, context, image_id, changes):

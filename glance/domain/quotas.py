@@ -8,6 +8,8 @@ image (or the owner's images) is locked: of two adds that would together
 pass a limit, one fails.  Counts no other writer can change (a new
 image, the locations a status change sets) are checked here.
 A negative image_*_quota, and a user_storage_quota of 0, mean unlimited.
+With use_keystone_limits, Keystone's image_size_total
+(glance.domain.limits) takes the place of user_storage_quota, as in Glance.
 """
 
 import re
@@ -70,8 +72,9 @@ class Quotas:
                 attempted=len(locations), maximum=limit)
 
     def storage(self, context):
-        """The StorageQuota of the caller's owner, None if unlimited."""
+        """The StorageQuota of the caller's owner, None if unlimited or
+        if Keystone's unified limits replace it (use_keystone_limits)."""
         limit = parse_storage_quota(self.conf.user_storage_quota)
-        if limit is None:
+        if limit is None or self.conf.use_keystone_limits:
             return None
         return repository.StorageQuota(owner=context.owner, limit=limit)

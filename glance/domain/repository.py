@@ -118,6 +118,23 @@ class StorageQuota:
     limit: int
 
 
+@dataclasses.dataclass(frozen=True)
+class OwnerUsage:
+    """What one owner's images hold, counted as Glance counts them for
+    Keystone's unified limits (glance.domain.limits)."""
+    # Bytes of data stored: as StorageQuota counts them.
+    stored_bytes: int
+    # Bytes of data in the staging area: the size of each image uploading
+    # (staged for glance-direct), or otherwise neither killed nor deleted
+    # with os_glance_importing_to_stores set (an import under way).
+    staged_bytes: int
+    # Images neither killed nor deleted.
+    images: int
+    # Images saving, uploading or importing, or otherwise neither killed
+    # nor deleted with os_glance_importing_to_stores set.
+    uploading: int
+
+
 class ImageRepository(abc.ABC):
 
     @abc.abstractmethod
@@ -198,6 +215,10 @@ class ImageRepository(abc.ABC):
     def storage_used(self, owner, excluding=None):
         """Bytes of image data ``owner`` stores (see StorageQuota), the
         image ``excluding`` left out."""
+
+    @abc.abstractmethod
+    def usage(self, owner):
+        """The OwnerUsage of ``owner``."""
 
     @abc.abstractmethod
     def save_member(self, member, max_members=None):

@@ -15,6 +15,8 @@ GET    ``/images/stalled``                     images in ``status`` not
 GET    ``/images/storage_used``                bytes of data ``owner``
                                                stores, image ``excluding``
                                                left out
+GET    ``/images/usage``                       what ``owner``'s images hold,
+                                               for the unified limits
 POST   ``/images``                             add an image
 GET    ``/images/{id}``                        one image
 PUT    ``/images/{id}``                        save changes of attributes,
@@ -49,6 +51,7 @@ viewer of image lists: only a caller that is an administrator here may
 list on behalf of the viewer it names.
 """
 
+import dataclasses
 import datetime
 
 from glance.common import config
@@ -95,6 +98,16 @@ def _text(body, key, required=True):
     if not isinstance(value, str):
         raise exception.BadRequest('%s must be a string.' % key)
     return value
+
+
+def _usage_owner(req):
+    """The ``owner`` whose usage is asked: told to that owner and to
+    administrators only."""
+    owner = req.params.get('owner')
+    if owner != req.context.owner and not req.context.is_admin:
+        raise exception.Forbidden(
+            'Only the owner and administrators may know its usage.')
+    return owner
 
 
 def _image_response(image):
@@ -147,13 +160,12 @@ class ImagesController(_Visible):
             if self._sees(req.context, image)]})
 
     def storage_used(self, req):
-        """An owner's usage is told to that owner and administrators."""
-        owner = req.params.get('owner')
-        if owner != req.context.owner and not req.context.is_admin:
-            raise exception.Forbidden(
-                'Only the owner and administrators may know its usage.')
         return wsgi.json_response({'storage_used': self.repo.storage_used(
-            owner, req.params.get('excluding'))})
+            _usage_owner(req), req.params.get('excluding'))})
+
+    def usage(self, req):
+        return wsgi.json_response({'usage': dataclasses.asdict(
+            self.repo.usage(_usage_owner(req)))})
 
     def show(self, req, image_id):
         return _image_response(self._visible(req, image_id))
@@ -422,6 +434,7 @@ def build(repo, metadef_repo=None):
     router.add('/images/detail', images, {'GET': 'detail'})
     router.add('/images/stalled', images, {'GET': 'stalled'})
     router.add('/images/storage_used', images, {'GET': 'storage_used'})
+    router.add('/images/usage', images, {'GET': 'usage'})
     router.add('/images/{image_id}', images,
                {'GET': 'show', 'PUT': 'save', 'DELETE': 'delete'})
     router.add('/images/{image_id}/status', images, {'PUT': 'transition'})

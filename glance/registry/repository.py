@@ -112,12 +112,17 @@ class RegistryImageRepository(repository.ImageRepository,
                 for member in answer['shared_images']]
 
     def storage_used(self, owner, excluding=None):
-        params = [('owner', owner)] if owner is not None else []
+        params = _owner_params(owner)
         if excluding is not None:
             params.append(('excluding', excluding))
         answer = self.client.request('GET', '/images/storage_used',
                                      params=params)
         return answer['storage_used']
+
+    def usage(self, owner):
+        answer = self.client.request('GET', '/images/usage',
+                                     params=_owner_params(owner))
+        return wire.usage_from_dict(answer.get('usage'))
 
     def save_member(self, member, max_members=None):
         answer = self.client.request(
@@ -144,3 +149,8 @@ class RegistryImageRepository(repository.ImageRepository,
     def stalled(self, status, older_than):
         return self._images('/images/stalled', [
             ('status', status), ('older_than', wire.to_text(older_than))])
+
+
+def _owner_params(owner):
+    """The query string naming ``owner`` (none for no owner)."""
+    return [('owner', owner)] if owner is not None else []

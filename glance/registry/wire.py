@@ -233,6 +233,18 @@ def storage_quota_from_dict(body):
     return repository.StorageQuota(owner=owner, limit=quota_limit)
 
 
+def usage_from_dict(body):
+    """The OwnerUsage of a registry's answer."""
+    fields = [field.name for field in
+              dataclasses.fields(repository.OwnerUsage)]
+    if not isinstance(body, dict) or set(body) != set(fields) or not all(
+            isinstance(body[name], int) for name in fields):
+        raise exception.BadRequest(
+            'A usage must be a JSON object of the counts %s.'
+            % ', '.join(fields))
+    return repository.OwnerUsage(**body)
+
+
 TASK_FIELDS = {field.name: field.type
                for field in dataclasses.fields(task_mod.Task)}
 

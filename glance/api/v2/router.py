@@ -12,6 +12,7 @@ from glance.api.v2.metadefs import routes as metadefs_routes
 from glance.api.v2 import schemas
 from glance.api.v2 import stores
 from glance.api.v2 import tasks
+from glance.api.v2 import usage
 from glance.common import wsgi
 
 
@@ -49,6 +50,8 @@ def build(services):
     router.add('/images/{image_id}/import', importer,
                {'POST': 'import_image'})
     router.add('/info/import', importer, {'GET': 'info'})
+    router.add('/info/usage', usage.Controller(services.data.limits),
+               {'GET': 'usage'})
     store_routes = stores.Controller(services.stores, services.data)
     router.add('/info/stores', store_routes, {'GET': 'index'})
     router.add('/info/stores/detail', store_routes, {'GET': 'detail'})

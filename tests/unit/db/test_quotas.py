@@ -5,6 +5,7 @@ import pytest
 
 from glance.common import exception
 from glance.domain import image as domain
+from glance.domain.repository import OwnerUsage
 from glance.domain.repository import StorageQuota
 from tests.unit.db.test_repository import add
 from tests.unit.db.test_repository import race
@@ -132,3 +133,30 @@ def test_storage_used_counts_each_location_of_images_holding_data(repo):
     assert repo.storage_used('owner') == 14
     assert repo.storage_used('owner', excluding=counted.id) == 0
     assert repo.storage_used('nobody') == 0
+
+
+def test_usage_counts_as_glance_does_for_the_unified_limits(repo):
+    importing = {'os_glance_importing_to_stores': 'file'}
+    add(repo, owner='owner', status='active', size=7,
+        locations=[domain.Location('file:///1'), domain.Location('file:///2')])
+    add(repo, owner='owner', status='saving', size=1)
+    add(repo, owner='owner', status='uploading', size=20)
+    add(repo, owner='owner', status='importing', size=300)
+    # An active image being copied to another store: staged, uploading.
+    add(repo, owner='owner', status='active', size=4000,
+        extra_properties=importing,
+        locations=[domain.Location('file:///3')])
+    add(repo, owner='owner', status='active', size=50000,
+        extra_properties={'os_glance_importing_to_stores': ''},
+        locations=[domain.Location('file:///4')])
+    add(repo, owner='owner', status='queued')
+    add(repo, owner='owner', status='pending_delete', size=600000)
+    for status in ('killed', 'deleted'):
+        add(repo, owner='owner', status=status, size=10 ** 7,
+            extra_properties=importing)
+    add(repo, owner='other', status='uploading', size=10 ** 8)
+
+    assert repo.usage('owner') == OwnerUsage(
+        stored_bytes=14 + 4000 + 50000, staged_bytes=20 + 4000,
+        images=8, uploading=4)
+    assert repo.usage('nobody') == OwnerUsage(0, 0, 0, 0)

@@ -28,6 +28,7 @@ ERROR_MAP = (
     (exception.StorageWriteDenied, webob.exc.HTTPServiceUnavailable),
     (exception.StoreUnavailable, webob.exc.HTTPServiceUnavailable),
     (exception.RegistryUnavailable, webob.exc.HTTPServiceUnavailable),
+    (exception.LimitsUnavailable, webob.exc.HTTPServiceUnavailable),
     (exception.DatabaseUnavailable, webob.exc.HTTPServiceUnavailable),
     (exception.UnknownScheme, webob.exc.HTTPBadRequest),
     (exception.BadStoreUri, webob.exc.HTTPBadRequest),

@@ -201,6 +201,11 @@ class RegistryUnavailable(GlanceException):
     message = 'The image registry is unavailable: %(reason)s'
 
 
+class LimitsUnavailable(GlanceException):
+    message = ('The project limits cannot be read from Keystone: '
+               '%(reason)s')
+
+
 class InvalidRange(GlanceException):
     message = 'The requested range is not satisfiable.'
 

@@ -24,6 +24,7 @@ is LimitExceeded (413) with oslo.limit's message naming the limit, the
 usage and the delta.  Limits are read from Keystone on each check.
 """
 
+import contextlib
 import logging
 
 from glance.common import exception
@@ -51,6 +52,22 @@ def _oslo_enforcer(usage_callback):
     return limit.Enforcer(usage_callback)
 
 
+@contextlib.contextmanager
+def _keystone_answers():
+    """Keystone unreachable, or refusing the service user of
+    ``[oslo_limit]``: LimitsUnavailable (503), logged, since no limit can
+    be decided without it."""
+    from keystoneauth1 import exceptions as keystone_errors
+    from oslo_limit import exception as limit_errors
+    try:
+        yield
+    except (limit_errors.SessionInitError,
+            keystone_errors.ClientException) as error:
+        LOG.error('Cannot read the unified limits from Keystone; check '
+                  '[oslo_limit]: %s', error)
+        raise exception.LimitsUnavailable(reason=str(error)) from None
+
+
 class UnifiedLimits:
     """The checks and the usage report; each a no-op when disabled."""
 
@@ -74,16 +91,10 @@ class UnifiedLimits:
     def _new_enforcer(self):
         """An Enforcer counting usage here; it reaches Keystone (and
         reads the limits anew) each time."""
-        from oslo_limit import exception as limit_errors
-        try:
+        with _keystone_answers():
             return self._enforcer(lambda project_id, names: {
                 name: value for name, value in self.usage(project_id).items()
                 if name in names})
-        except limit_errors.SessionInitError as error:
-            # A server-side configuration error: a 500, logged.
-            LOG.error('Cannot reach Keystone for the unified limits; '
-                      'check [oslo_limit]: %s', error)
-            raise
 
     def check(self, context, deltas):
         """Raise LimitExceeded if the caller's owner, with ``deltas``
@@ -114,7 +125,8 @@ class UnifiedLimits:
     def _enforce(enforcer, context, deltas):
         from oslo_limit import exception as limit_errors
         try:
-            enforcer.enforce(context.owner, deltas)
+            with _keystone_answers():
+                enforcer.enforce(context.owner, deltas)
         except limit_errors.ProjectOverLimit as error:
             raise exception.LimitExceeded(str(error)) from None
 
@@ -123,7 +135,8 @@ class UnifiedLimits:
         caller's project; nothing when the limits are off (as Glance)."""
         if not self.enabled or not context.project_id:
             return {}
-        usages = self._new_enforcer().calculate_usage(context.project_id,
-                                                      RESOURCES)
+        enforcer = self._new_enforcer()
+        with _keystone_answers():
+            usages = enforcer.calculate_usage(context.project_id, RESOURCES)
         return {name: {'limit': usage.limit, 'usage': usage.usage}
                 for name, usage in usages.items()}

@@ -8,6 +8,7 @@ import logging
 import types
 
 import pytest
+from keystoneauth1 import exceptions as keystone_errors
 from oslo_config import cfg
 from oslo_limit import exception as limit_errors
 from oslo_limit import limit as oslo_limit
@@ -119,16 +120,32 @@ def test_a_stage_starts_only_below_image_stage_total(services, keystone):
     assert services.images.get(OWNER, second.id).status == 'queued'
 
 
-def test_an_unreachable_keystone_is_a_logged_server_error(
+def test_a_keystone_that_cannot_be_reached_is_a_logged_503(
         services, repo, caplog):
-    def unreachable(callback):
+    def unconfigured(callback):
         raise limit_errors.SessionInitError('no auth_url')
     services.images.conf.set_override('use_keystone_limits', True)
-    unified = limits.UnifiedLimits(repo, services.images.conf, unreachable)
+    unified = limits.UnifiedLimits(repo, services.images.conf, unconfigured)
     with caplog.at_level(logging.ERROR), \
-            pytest.raises(limit_errors.SessionInitError):
+            pytest.raises(exception.LimitsUnavailable):
         unified.check(OWNER, {limits.IMAGE_COUNT_TOTAL: 0})
     assert '[oslo_limit]' in caplog.text
+
+
+def test_a_keystone_failing_mid_check_is_a_503(services, repo):
+    class Down:
+        def enforce(self, project_id, deltas):
+            raise keystone_errors.ConnectFailure('connection refused')
+
+        def calculate_usage(self, project_id, names):
+            raise keystone_errors.ConnectFailure('connection refused')
+    services.images.conf.set_override('use_keystone_limits', True)
+    unified = limits.UnifiedLimits(repo, services.images.conf,
+                                   lambda callback: Down())
+    with pytest.raises(exception.LimitsUnavailable):
+        unified.check(OWNER, {limits.IMAGE_COUNT_TOTAL: 1})
+    with pytest.raises(exception.LimitsUnavailable):
+        unified.report(OWNER)
 
 
 def test_concurrent_creates_never_keep_more_images_than_the_limit(

@@ -106,7 +106,8 @@ class UnifiedLimits:
         """``act()`` if the owner may have ``deltas`` more (Glance's
         check), then count the same resources again with it done: if
         concurrent claims took the owner over a limit, ``undo(result)``
-        and raise LimitExceeded.  Of claims that together pass a limit,
+        and raise LimitExceeded (or LimitsUnavailable if Keystone stopped
+        answering).  Of claims that together pass a limit,
         the last to count sees all of them, so none slips through.  The
         second count reuses the limits the first read from Keystone."""
         if not self.enabled:
@@ -116,7 +117,7 @@ class UnifiedLimits:
         result = act()
         try:
             self._enforce(enforcer, context, dict.fromkeys(deltas, 0))
-        except exception.LimitExceeded:
+        except (exception.LimitExceeded, exception.LimitsUnavailable):
             undo(result)
             raise
         return result

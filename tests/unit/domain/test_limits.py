@@ -157,3 +157,21 @@ def test_concurrent_creates_never_keep_more_images_than_the_limit(
     assert len(errors) == 8 - kept
     assert all(isinstance(error, exception.LimitExceeded)
                for error in errors), errors
+
+
+def test_a_claim_whose_recount_fails_is_undone(services, repo):
+    class FailsSecondTime:
+        calls = 0
+
+        def enforce(self, project_id, deltas):
+            FailsSecondTime.calls += 1
+            if FailsSecondTime.calls == 2:
+                raise keystone_errors.ConnectFailure('connection refused')
+    services.images.conf.set_override('use_keystone_limits', True)
+    unified = limits.UnifiedLimits(repo, services.images.conf,
+                                   lambda callback: FailsSecondTime())
+    undone = []
+    with pytest.raises(exception.LimitsUnavailable):
+        unified.claim(OWNER, {limits.IMAGE_COUNT_TOTAL: 1},
+                      lambda: 'made', undone.append)
+    assert undone == ['made']

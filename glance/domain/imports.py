@@ -408,11 +408,13 @@ class ImageImport:
     def recover(self, image_id, targets=()):
         """End an import that failed or whose process died: the image
         back to queued, the stores named as failed, the staged data gone.
+        The properties are written before the status, so that whoever sees
+        the image queued sees them too.
         """
-        self.data.transition_quietly(image_id, lifecycle.IMPORTING,
-                                     lifecycle.QUEUED)
         self.quietly_save(image_id, _props(**{
             IMPORTING_TO: '', FAILED_IMPORT: ','.join(targets)}))
+        self.data.transition_quietly(image_id, lifecycle.IMPORTING,
+                                     lifecycle.QUEUED)
         try:
             self.stores.staging.purge(image_id)
         except exception.StoreDeleteFailed as error:

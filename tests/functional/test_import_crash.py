@@ -71,7 +71,8 @@ def test_a_killed_import_ends_and_the_image_is_not_stuck(make_api_server,
         server.update_conf({'DEFAULT': {'maintenance_interval': 1}})
         server.start()
         eventually(lambda: query(server, 'SELECT status FROM tasks') == [
-            ('failure',)])
+            ('failure',)] and query(server, 'SELECT status FROM images') == [
+            ('queued',)])
         task = requests.get(server.url + '/v2/images/%s/tasks'
                             % image['id']).json()['tasks'][0]
         assert 'glance-api process running it ended' in task['message']

@@ -173,11 +173,7 @@ class SqlImageRepository(repository.ImageRepository,
                 _raise_gone_or_changed(session, image_id, from_status)
             if locations is not None:
                 _replace_locations(session, image_id, locations, now)
-            if storage_quota is not None:
-                _check_storage(session, image_id, storage_quota)
-            row = session.execute(IMAGES.where(
-                models.Image.id == image_id)).one()
-            return _to_images(session, [row])[0]
+            return _written_image(session, image_id, storage_quota)
 
     @_translated
     def change_locations(self, image_id, status, remove=(), add=(),
@@ -215,11 +211,7 @@ class SqlImageRepository(repository.ImageRepository,
                     execution_options=UNSYNCHRONIZED)
             _insert_locations(session, image_id, add, now)
             session.flush()
-            if storage_quota is not None:
-                _check_storage(session, image_id, storage_quota)
-            row = session.execute(IMAGES.where(
-                models.Image.id == image_id)).one()
-            return _to_images(session, [row])[0]
+            return _written_image(session, image_id, storage_quota)
 
     @_translated
     def swap_property(self, image_id, name, expected, value,
@@ -468,6 +460,15 @@ def _check_storage(session, image_id, quota):
     if others + this > quota.limit:
         raise exception.StorageQuotaFull(
             image_size=this, remaining=max(quota.limit - others, 0))
+
+
+def _written_image(session, image_id, storage_quota):
+    """The image as the transaction leaves it, once within
+    ``storage_quota`` (if given)."""
+    if storage_quota is not None:
+        _check_storage(session, image_id, storage_quota)
+    row = session.execute(IMAGES.where(models.Image.id == image_id)).one()
+    return _to_images(session, [row])[0]
 
 
 def _live_members():

@@ -558,9 +558,9 @@ class ImageData:
     def remove_from_store(self, context, store_id, image_id):
         """Remove an active image's data from one store of several (``DELETE
         /v2/stores/{store_id}/{image_id}``): its location goes, then the
-        data (``_drop_location``).  Never the last location: the image would have no
-        data (Forbidden; Conflict when a concurrent removal took the
-        others).  NotFound with a single store."""
+        data (``_drop_location``).  Never the last location: the image
+        would have no data (Forbidden; Conflict when a concurrent removal
+        took the others).  NotFound with a single store."""
         if not self.stores.multiple:
             raise exception.NotFound('Multi backend is not supported at this '
                                      'site.')

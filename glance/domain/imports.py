@@ -358,13 +358,8 @@ class ImageImport:
         progress = _Progress(self, image_id, targets)
         if request['name'] == COPY_IMAGE:
             try:
-                self._check_limits(context, COPY_IMAGE, image_id)
                 return self._copy_work(context, image_id, progress,
                                        required)
-            except exception.LimitExceeded:
-                # The image stays active, no longer importing (as Glance).
-                progress.finish([])
-                raise
             finally:
                 self.unlock(image_id, task.id)
         try:
@@ -390,6 +385,12 @@ class ImageImport:
         in os_glance_failed_import.  If ``required``, that fails the task,
         and the copies it made are removed, as Glance reverts them: a
         failed copy leaves the image as it found it."""
+        try:
+            self._check_limits(context, COPY_IMAGE, image_id)
+        except exception.LimitExceeded:
+            # The image stays active, no longer importing (as Glance).
+            progress.finish([])
+            raise
         failed, copied = [], []
         for target in progress.targets:
             try:

@@ -17,6 +17,10 @@
   image becomes active.  Any failure ends the task with its reason, returns
   the image to queued with ``os_glance_failed_import`` naming the stores,
   and removes the staged data.
+* copy-image (``_copy``) copies an active image's data into more stores.
+  It takes the image's lock, ``os_glance_import_task``, with one
+  compare-and-set, releases it when its task ends, and, if a store fails
+  while all must succeed, removes the copies it made.
 * ``recover``: what maintenance does for an import whose process died.
 """
 

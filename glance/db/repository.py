@@ -173,11 +173,64 @@ class SqlImageRepository(repository.ImageRepository,
                 _raise_gone_or_changed(session, image_id, from_status)
             if locations is not None:
                 _replace_locations(session, image_id, locations, now)
+            return _written_image(session, image_id, storage_quota)
+
+    @_translated
+    def change_locations(self, image_id, status, remove=(), add=(),
+                         storage_quota=None, max_locations=None):
+        now = domain.utcnow()
+        with self._writer.begin() as session:
             if storage_quota is not None:
-                _check_storage(session, image_id, storage_quota)
-            row = session.execute(IMAGES.where(
-                models.Image.id == image_id)).one()
-            return _to_images(session, [row])[0]
+                _lock_owner_images(session, storage_quota.owner)
+            _lock_in_status(session, image_id, status, now)
+            location = models.ImageLocation
+            live = dict(session.execute(
+                sa.select(location.value, location.id).where(
+                    location.image_id == image_id,
+                    location.deleted == sa.false())).all())
+            gone = set(remove) - set(live)
+            kept = set(live) - set(remove)
+            urls = [new.url for new in add]
+            if gone or kept & set(urls) or len(set(urls)) < len(urls):
+                raise exception.Conflict(
+                    'The locations of image %s changed meanwhile; read '
+                    'them again.' % image_id)
+            if not kept and not add:
+                raise exception.Conflict(
+                    'Image %s would be left with no location.' % image_id)
+            if max_locations is not None and \
+                    len(kept) + len(add) > max_locations:
+                raise exception.ImageLocationLimitExceeded(
+                    attempted=len(kept) + len(add), maximum=max_locations)
+            if remove:
+                session.execute(
+                    sa.update(location).where(
+                        location.id.in_([live[url] for url in remove])
+                    ).values(deleted=True, deleted_at=now, updated_at=now,
+                             status='deleted'),
+                    execution_options=UNSYNCHRONIZED)
+            _insert_locations(session, image_id, add, now)
+            session.flush()
+            return _written_image(session, image_id, storage_quota)
+
+    @_translated
+    def swap_property(self, image_id, name, expected, value,
+                      require_status=None):
+        now = domain.utcnow()
+        with self._writer.begin() as session:
+            _lock_in_status(session, image_id, require_status, now)
+            prop = models.ImageProperty
+            current = session.scalar(sa.select(prop.value).where(
+                prop.image_id == image_id, prop.name == name,
+                prop.deleted == sa.false()))
+            if current != expected:
+                raise exception.Conflict(
+                    'Property %s of image %s changed meanwhile.'
+                    % (name, image_id))
+            _write_children(session, image_id, now, domain.ImageChanges(
+                set_properties={} if value is None else {name: value},
+                removed_properties=frozenset() if value is not None
+                else frozenset({name})))
 
     @_translated
     def touch(self, image_id, status):
@@ -310,6 +363,20 @@ def _live(image_id):
                    models.Image.deleted == sa.false())
 
 
+def _lock_in_status(session, image_id, status, now):
+    """Bump updated_at of the image, still in ``status`` if one is given:
+    its row stays locked until the commit, so writers of one image's
+    children wait for each other.  ImageNotFound or Conflict otherwise."""
+    conditions = [_live(image_id)]
+    if status is not None:
+        conditions.append(models.Image.status == status)
+    result = session.execute(
+        sa.update(models.Image).where(*conditions).values(updated_at=now),
+        execution_options=UNSYNCHRONIZED)
+    if result.rowcount == 0:
+        _raise_gone_or_changed(session, image_id, status)
+
+
 def _lock_image(session, image_id):
     """Serialize membership changes of one image; ImageNotFound if gone."""
     found = session.scalar(sa.select(models.Image.id).where(
@@ -393,6 +460,15 @@ def _check_storage(session, image_id, quota):
     if others + this > quota.limit:
         raise exception.StorageQuotaFull(
             image_size=this, remaining=max(quota.limit - others, 0))
+
+
+def _written_image(session, image_id, storage_quota):
+    """The image as the transaction leaves it, once within
+    ``storage_quota`` (if given)."""
+    if storage_quota is not None:
+        _check_storage(session, image_id, storage_quota)
+    row = session.execute(IMAGES.where(models.Image.id == image_id)).one()
+    return _to_images(session, [row])[0]
 
 
 def _live_members():

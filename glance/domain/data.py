@@ -199,17 +199,21 @@ class ImageData:
         with self.stores.staging.open(image_id) as staged:
             yield _DataReader(staged), staged.size
 
-    def copy(self, image_id, store_id):
+    def copy(self, context, image_id, store_id):
         """Copy the data of an active image into the store ``store_id``
         (copy-image), streamed from one of its locations and checked
-        against its checksum, and record the new location.  Raises
-        Conflict if the image left active meanwhile; the copied data is
-        then removed, as after any failure."""
+        against its checksum, and add the new location to those the image
+        has then (``change_locations``: a concurrent change of its other
+        locations is kept).  Within ``context``'s quotas
+        (``check_copy``).  Raises Conflict if the image left active
+        meanwhile; the copied data is then removed, as after any
+        failure."""
         image = self.repo.get(image_id)
         driver = self.stores.driver_for_upload(store_id)
         if store_id in store.store_ids(image.locations):
             raise exception.Conflict("Image is already present at store '%s'"
                                      % store_id)
+        self.check_copy(context, image, 1)
         # What a copy whose process died left published but unrecorded.
         driver.purge(image.id)
         with self.read(image) as data:
@@ -217,16 +221,64 @@ class ImageData:
                                  _DataReader(data), image.size,
                                  checksum=image.checksum)[0]
         try:
-            current = self.repo.get(image_id)
-            image = self.transition(
-                image_id, lifecycle.ACTIVE, lifecycle.ACTIVE,
-                locations=current.locations + [
-                    self.location(stored.uri, driver)])
+            image = self.repo.change_locations(
+                image_id, lifecycle.ACTIVE,
+                add=[self.location(stored.uri, driver)],
+                storage_quota=self.quotas.storage(context),
+                max_locations=self.quotas.locations)
         except BaseException:
             self._remove_quietly(stored.uri, driver)
             raise
         self.acls.update(image)
         return image
+
+    def check_copy(self, context, image, copies):
+        """Refuse ``copies`` more copies of ``image``'s data that would take
+        the caller's owner over user_storage_quota, each location counting
+        (StorageQuotaFull), or that start while it is over Keystone's
+        image_size_total (LimitExceeded), as Glance checks them."""
+        self.limits.check(context, {limits_mod.IMAGE_SIZE_TOTAL: 0})
+        quota = self.quotas.storage(context)
+        if quota is None or not image.size:
+            return
+        used = self.repo.storage_used(quota.owner)
+        if used + image.size * copies > quota.limit:
+            raise exception.StorageQuotaFull(
+                image_size=image.size * copies,
+                remaining=max(quota.limit - used, 0))
+
+    def remove_copies(self, image_id, store_ids):
+        """Remove the copies of an active image's data in ``store_ids``
+        (those a failed copy-image made), locations and data; what cannot
+        be removed is logged and stays recorded."""
+        for location in self.repo.get(image_id).locations:
+            if location.metadata.get('store') in store_ids:
+                try:
+                    self._drop_location(image_id, location)
+                except exception.GlanceException as error:
+                    LOG.warning('Copy of image %s in store %s not removed: '
+                                '%s', image_id,
+                                location.metadata.get('store'), error)
+
+    def _drop_location(self, image_id, location):
+        """Remove one location of an active image, then its data.  The
+        record goes first, in one transaction that keeps another location,
+        so two removals cannot leave the image without data; data that
+        cannot be removed gets its location back, and the error raises."""
+        self.repo.change_locations(image_id, lifecycle.ACTIVE,
+                                   remove=[location.url])
+        try:
+            self._remove_data(location)
+        except BaseException:
+            try:
+                self.repo.change_locations(image_id, lifecycle.ACTIVE,
+                                           add=[location])
+            except exception.GlanceException as error:
+                LOG.warning('Image %s: the location %s could not be '
+                            'recorded again (%s); its data goes with the '
+                            'image', image_id,
+                            store.display_uri(location.url), error)
+            raise
 
     def location(self, uri, driver=None):
         """The Location of data at ``uri`` (stored by ``driver``, if known),
@@ -505,9 +557,10 @@ class ImageData:
 
     def remove_from_store(self, context, store_id, image_id):
         """Remove an active image's data from one store of several (``DELETE
-        /v2/stores/{store_id}/{image_id}``), as Glance: the data goes, then
-        its location.  Never the last location: the image would have no
-        data.  NotFound with a single store."""
+        /v2/stores/{store_id}/{image_id}``): its location goes, then the
+        data (``_drop_location``).  Never the last location: the image
+        would have no data (Forbidden; Conflict when a concurrent removal
+        took the others).  NotFound with a single store."""
         if not self.stores.multiple:
             raise exception.NotFound('Multi backend is not supported at this '
                                      'site.')
@@ -534,10 +587,7 @@ class ImageData:
                                      % (image_id, store_id))
         self.stores.check_deletable(location.url,
                                     location.metadata.get('store'))
-        self._remove_data(location)
-        self.transition(image.id, lifecycle.ACTIVE, lifecycle.ACTIVE,
-                        locations=[other for other in image.locations
-                                   if other is not location])
+        self._drop_location(image.id, location)
 
     def _check_deletable(self, location):
         """InUseByStore if the data at ``location`` may not go.  A store

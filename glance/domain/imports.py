@@ -17,6 +17,10 @@
   image becomes active.  Any failure ends the task with its reason, returns
   the image to queued with ``os_glance_failed_import`` naming the stores,
   and removes the staged data.
+* copy-image (``_copy``) copies an active image's data into more stores.
+  It takes the image's lock, ``os_glance_import_task``, with one
+  compare-and-set, releases it when its task ends, and, if a store fails
+  while all must succeed, removes the copies it made.
 * ``recover``: what maintenance does for an import whose process died.
 """
 
@@ -219,6 +223,8 @@ class ImageImport:
             if image.status != lifecycle.ACTIVE:
                 self.data.transition(image.id, image.status,
                                      lifecycle.IMPORTING)
+            else:
+                self._lock(image, task.id)
         except BaseException as error:
             self.runner.finish(task.id, task_mod.FAILURE,
                                from_status=task_mod.PENDING,
@@ -230,6 +236,35 @@ class ImageImport:
             FAILED_IMPORT: ''}))
         self.runner.submit(context, task.id, self._work)
         return task
+
+    def _lock(self, image, task_id):
+        """Take the import lock of an active image (its
+        os_glance_import_task) for a copy, as Glance: one compare-and-set,
+        so of concurrent copies exactly one starts and the others get
+        Conflict.  A lock whose task has ended, or is gone, is taken over;
+        maintenance ends the tasks of dead processes."""
+        holder = image.extra_properties.get(IMPORT_TASK)
+        if holder and self._task_runs(holder):
+            raise _in_progress(image.id)
+        try:
+            self.repo.swap_property(image.id, IMPORT_TASK, holder, task_id,
+                                    require_status=lifecycle.ACTIVE)
+        except exception.Conflict:
+            raise _in_progress(image.id) from None
+
+    def unlock(self, image_id, task_id):
+        """Release the import lock ``task_id`` holds, if it still does."""
+        try:
+            self.repo.swap_property(image_id, IMPORT_TASK, task_id, None)
+        except (exception.Conflict, exception.NotFound):
+            LOG.info('Image %s: task %s no longer held its import lock',
+                     image_id, task_id)
+
+    def _task_runs(self, task_id):
+        try:
+            return self.repo.get_task(task_id).status in task_mod.LIVE
+        except exception.TaskNotFound:
+            return False
 
     def _check_staged(self, image):
         if image.status == lifecycle.QUEUED:
@@ -301,10 +336,6 @@ class ImageImport:
             raise exception.Conflict(
                 'Image %s is already present in every store it may be '
                 'copied to (%s).' % (image.id, ', '.join(targets)))
-        if image.extra_properties.get(IMPORTING_TO):
-            raise exception.Conflict(
-                "New operation on image '%s' is not permitted as prior "
-                "operation is still in progress" % image.id)
         present = store_mod.store_ids(image.locations)
         if all_stores:
             targets = [target for target in targets if target not in present]
@@ -316,6 +347,7 @@ class ImageImport:
             if target in present:
                 raise exception.BadRequest(
                     "Image is already present at store '%s'" % target)
+        self.data.check_copy(context, image, len(targets))
         return self._begin(context, image, task_mod.API_IMAGE_IMPORT, dict(
             options, image_id=image.id,
             import_req={'method': {'name': COPY_IMAGE}}, backend=targets))
@@ -330,12 +362,10 @@ class ImageImport:
         progress = _Progress(self, image_id, targets)
         if request['name'] == COPY_IMAGE:
             try:
-                self._check_limits(context, COPY_IMAGE, image_id)
-            except exception.LimitExceeded:
-                # The image stays active, no longer importing (as Glance).
-                progress.finish([])
-                raise
-            return self._copy_work(image_id, progress, required)
+                return self._copy_work(context, image_id, progress,
+                                       required)
+            finally:
+                self.unlock(image_id, task.id)
         try:
             self._check_limits(context, request['name'], image_id)
             if request['name'] == WEB_DOWNLOAD:
@@ -354,22 +384,31 @@ class ImageImport:
         progress.finish(failed)
         return {'image_id': image_id}
 
-    def _copy_work(self, image_id, progress, required):
+    def _copy_work(self, context, image_id, progress, required):
         """copy-image's task: each store in turn; one that fails is named
-        in os_glance_failed_import, and fails the task if ``required``
-        (the copies made stay: they are whole)."""
-        failed = []
+        in os_glance_failed_import.  If ``required``, that fails the task,
+        and the copies it made are removed, as Glance reverts them: a
+        failed copy leaves the image as it found it."""
+        try:
+            self._check_limits(context, COPY_IMAGE, image_id)
+        except exception.LimitExceeded:
+            # The image stays active, no longer importing (as Glance).
+            progress.finish([])
+            raise
+        failed, copied = [], []
         for target in progress.targets:
             try:
-                self.data.copy(image_id, target)
+                self.data.copy(context, image_id, target)
             except Exception as error:
                 LOG.warning('Image %s not copied to store %s: %s',
                             image_id, target, error)
                 failed.append(target)
                 if required:
+                    self.data.remove_copies(image_id, copied)
                     progress.finish(failed + progress.left(target))
                     raise
                 continue
+            copied.append(target)
             progress.stored(target)
         progress.finish(failed)
         if failed and len(failed) == len(progress.targets):
@@ -405,14 +444,17 @@ class ImageImport:
             self.repo.save(image.id, changes,
                            require_status=lifecycle.IMPORTING)
 
-    def recover(self, image_id, targets=()):
+    def recover(self, image_id, targets=(), task_id=None):
         """End an import that failed or whose process died: the image
-        back to queued, the stores named as failed, the staged data gone.
+        back to queued, the stores named as failed, the staged data gone,
+        and the import lock of ``task_id`` (a copy's) released.
         The properties are written before the status, so that whoever sees
         the image queued sees them too.
         """
         self.quietly_save(image_id, _props(**{
             IMPORTING_TO: '', FAILED_IMPORT: ','.join(targets)}))
+        if task_id is not None:
+            self.unlock(image_id, task_id)
         self.data.transition_quietly(image_id, lifecycle.IMPORTING,
                                      lifecycle.QUEUED)
         try:
@@ -426,6 +468,12 @@ class ImageImport:
             self.repo.save(image_id, changes)
         except exception.NotFound:
             LOG.info('Image %s went while it was imported', image_id)
+
+
+def _in_progress(image_id):
+    return exception.Conflict(
+        "New operation on image '%s' is not permitted as prior operation is "
+        "still in progress" % image_id)
 
 
 def _check_names(names):

@@ -291,10 +291,17 @@ class ImageLocations:
             saved = self.data.transition(
                 image.id, lifecycle.QUEUED, lifecycle.ACTIVE,
                 storage_quota=storage_quota, locations=locations, **values)
+        elif locations == image.locations:
+            saved = image
         else:
-            saved = self.data.transition(
-                image.id, image.status, image.status,
-                storage_quota=storage_quota, locations=locations)
+            # Applied as a change of what the image has now, so that a
+            # concurrent change of its locations (a copy, a removal from a
+            # store) is neither undone nor lost.
+            remove, add = _difference(image.locations, locations)
+            saved = self.repo.change_locations(
+                image.id, image.status, remove=remove, add=add,
+                storage_quota=storage_quota,
+                max_locations=self.quotas.locations)
         kept = {location.url for location in locations}
         for location in image.locations:
             if location.url not in kept and self.stores.owns(location.url):
@@ -436,6 +443,16 @@ class ImageLocations:
                 if attempt == attempts:
                     raise exception.InvalidSource(
                         uri=store.display_uri(url), reason=error) from None
+
+
+def _difference(old, new):
+    """What turns the list of locations ``old`` into ``new``: the urls
+    to remove and the locations to append.  What follows their common
+    beginning goes, and comes back in its new order."""
+    same = 0
+    while same < min(len(old), len(new)) and old[same] == new[same]:
+        same += 1
+    return [location.url for location in old[same:]], new[same:]
 
 
 def _require_formats(image):

@@ -126,7 +126,7 @@ class Maintenance:
         # right; an importing one goes back to queued.
         if image.status in (lifecycle.IMPORTING, lifecycle.ACTIVE) and \
                 image.extra_properties.get(imports_mod.IMPORT_TASK) == task_id:
-            self.imports.recover(image_id, _targets(image))
+            self.imports.recover(image_id, _targets(image), task_id)
 
     def recover_stalled_imports(self):
         """Return to queued the images in importing whose task has ended

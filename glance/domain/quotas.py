@@ -65,8 +65,12 @@ class Quotas:
             if limit is not None and len(items) > limit:
                 raise error(attempted=len(items), maximum=limit)
 
+    @property
+    def locations(self):
+        return _limit(self.conf.image_location_quota)
+
     def check_locations(self, locations):
-        limit = _limit(self.conf.image_location_quota)
+        limit = self.locations
         if limit is not None and len(locations) > limit:
             raise exception.ImageLocationLimitExceeded(
                 attempted=len(locations), maximum=limit)

@@ -196,6 +196,33 @@ class ImageRepository(abc.ABC):
         """
 
     @abc.abstractmethod
+    def change_locations(self, image_id, status, remove=(), add=(),
+                         storage_quota=None, max_locations=None):
+        """Change the locations of an image in ``status`` in one
+        transaction: those at the urls of ``remove`` go, then the Locations
+        of ``add`` are appended.  Changes of one image's locations are made
+        one after the other, so none brings back a location another
+        removed or drops one another added.  Returns the updated Image.
+
+        Conflict, and nothing changed, if the image left ``status``, no
+        longer has a location ``remove`` names, has one at a url of ``add``
+        (not removed by this change), or would be left with no location
+        (an image loses its data only through ``transition``).
+        ImageLocationLimitExceeded if it would have more than
+        ``max_locations``; ``storage_quota`` as for ``transition``.
+        ImageNotFound if the image is gone.
+        """
+
+    @abc.abstractmethod
+    def swap_property(self, image_id, name, expected, value,
+                      require_status=None):
+        """Set the extra property ``name`` to ``value`` (None: remove it)
+        only if it is ``expected`` now (None: absent), atomically: of
+        callers expecting the same value, one wins and the others get
+        Conflict.  With ``require_status``, only while the image is in that
+        status (else Conflict).  ImageNotFound if the image is gone."""
+
+    @abc.abstractmethod
     def touch(self, image_id, status):
         """Bump updated_at of an image still in ``status``; a heartbeat."""
 

@@ -25,6 +25,10 @@ PUT    ``/images/{id}/status``                 change the status, only if it
                                                still is ``from``
 PUT    ``/images/{id}/heartbeat``              touch updated_at, only while
                                                the status is ``status``
+PUT    ``/images/{id}/locations``              remove and append locations
+                                               in one transaction
+PUT    ``/images/{id}/property``               set or remove a property only
+                                               if it has the value expected
 DELETE ``/images/{id}``                        soft delete: the image waits
                                                in pending_delete for its data
                                                to be removed
@@ -217,6 +221,38 @@ class ImagesController(_Visible):
                       deleted=from_status == lifecycle.PENDING_DELETE)
         return _image_response(self.repo.transition(
             image_id, from_status, _text(body, 'to'), **values))
+
+    def change_locations(self, req, image_id):
+        """``{"status", "remove": [url], "add": [location],
+        "storage_quota", "max_locations"}``."""
+        _writable(req)
+        body = req.json_body_or_400()
+        remove = body.get('remove', []) if isinstance(body, dict) else None
+        if not isinstance(remove, list) or not all(
+                isinstance(url, str) for url in remove):
+            raise exception.BadRequest('remove must be a list of urls.')
+        status = _text(body, 'status')
+        self._visible(req, image_id)
+        return _image_response(self.repo.change_locations(
+            image_id, status, remove=remove,
+            add=wire.locations_from_list(body.get('add') or []),
+            storage_quota=wire.storage_quota_from_dict(
+                body.get('storage_quota')),
+            max_locations=wire.limit(body, 'max_locations')))
+
+    def swap_property(self, req, image_id):
+        """``{"name", "expected", "value", "require_status"}``: 204, or
+        409 if the property is not ``expected`` (null: absent)."""
+        _writable(req)
+        body = req.json_body_or_400()
+        name = _text(body, 'name')
+        expected = _text(body, 'expected', required=False)
+        value = _text(body, 'value', required=False)
+        self._visible(req, image_id)
+        self.repo.swap_property(
+            image_id, name, expected, value,
+            require_status=_text(body, 'require_status', required=False))
+        return wsgi.empty_response()
 
     def heartbeat(self, req, image_id):
         """``{"status"}``: 204, or 409 once the image left that status."""
@@ -439,6 +475,10 @@ def build(repo, metadef_repo=None):
                {'GET': 'show', 'PUT': 'save', 'DELETE': 'delete'})
     router.add('/images/{image_id}/status', images, {'PUT': 'transition'})
     router.add('/images/{image_id}/heartbeat', images, {'PUT': 'heartbeat'})
+    router.add('/images/{image_id}/locations', images,
+               {'PUT': 'change_locations'})
+    router.add('/images/{image_id}/property', images,
+               {'PUT': 'swap_property'})
     members = MembersController(repo)
     router.add('/images/{image_id}/members', members,
                {'GET': 'index', 'PUT': 'update_all'})

@@ -82,6 +82,26 @@ class RegistryImageRepository(repository.ImageRepository,
         return self._image('PUT', _image_path(image_id, 'status'), body,
                            idempotent=False)
 
+    def change_locations(self, image_id, status, remove=(), add=(),
+                         storage_quota=None, max_locations=None):
+        body = {'status': status, 'remove': list(remove),
+                'add': [wire.location_to_dict(location)
+                        for location in add],
+                'max_locations': max_locations}
+        if storage_quota is not None:
+            body['storage_quota'] = wire.storage_quota_to_dict(storage_quota)
+        # Not idempotent: once carried out, a second try would conflict.
+        return self._image('PUT', _image_path(image_id, 'locations'), body,
+                           idempotent=False)
+
+    def swap_property(self, image_id, name, expected, value,
+                      require_status=None):
+        self.client.request(
+            'PUT', _image_path(image_id, 'property'),
+            body={'name': name, 'expected': expected, 'value': value,
+                  'require_status': require_status},
+            idempotent=False)
+
     def touch(self, image_id, status):
         """Returns whether the image was still in ``status``."""
         try:

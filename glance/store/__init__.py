@@ -277,10 +277,15 @@ class StoreRegistry:
 
     def details(self, store_id):
         """The properties GET /v2/info/stores/detail shows of a store."""
-        opts = self._by_id[store_id].opts
-        return {name: opts[option] for name, option in
-                DETAIL_PROPERTIES.get(self._types[store_id], {}).items()
-                if option in opts}
+        driver = self._by_id[store_id]
+        shown = {name: driver.opts[option] for name, option in
+                 DETAIL_PROPERTIES.get(self._types[store_id], {}).items()
+                 if option in driver.opts}
+        if shown.get('data_dir') == '':
+            # filesystem_store_datadirs: the directory of highest priority,
+            # the first new images go to.
+            shown['data_dir'] = driver.datadir
+        return shown
 
     def weight(self, store_id):
         """The ``weight`` of the store ``store_id``; 0 for no enabled

@@ -14,6 +14,7 @@ from glance.db import repository
 from glance.db import session
 from glance.domain import image as domain
 from glance.domain.repository import ImageQuery
+from glance.domain.repository import StorageQuota
 from glance.domain import visibility
 from glance.domain.visibility import Viewer
 from tests import databases as test_databases
@@ -1094,3 +1095,126 @@ def test_member_status_reads_live_memberships_only(repo, engine):
     assert repo.member_status(image.id, 'p1') == 'pending'
     assert repo.member_status(image.id, 'p2') is None
     assert repo.member_status(image.id, 'p3') is None
+
+
+def located(repo, *urls, status='active'):
+    """An image in ``status`` with a location at each of ``urls``."""
+    return add(repo, status=status, size=10, locations=[
+        domain.Location(url, {'store': url[-1]}) for url in urls])
+
+
+def urls(image):
+    return [location.url for location in image.locations]
+
+
+def test_change_locations_removes_then_appends_in_one_write(repo, engine):
+    image = located(repo, 'file:///a', 'file:///b')
+
+    changed = repo.change_locations(
+        image.id, 'active', remove=['file:///a'],
+        add=[domain.Location('file:///c', {'store': 'c'}),
+             domain.Location('file:///a', {'store': 'a'})])
+
+    assert urls(changed) == ['file:///b', 'file:///c', 'file:///a']
+    assert changed.locations[1].metadata == {'store': 'c'}
+    assert urls(repo.get(image.id)) == urls(changed)
+    rows = stored_rows(engine, models.ImageLocation, image.id)
+    assert [(row.value, row.deleted) for row in rows] == [
+        ('file:///a', True), ('file:///b', False), ('file:///c', False),
+        ('file:///a', False)]
+
+
+def test_location_changes_made_from_one_read_keep_each_other(repo):
+    image = located(repo, 'file:///a', 'file:///b')
+    # Both changes read [a, b]: a copy adds c, a removal from a store takes
+    # b away.  Neither undoes the other, as replacing the list would.
+    repo.change_locations(image.id, 'active',
+                          add=[domain.Location('file:///c')])
+    repo.change_locations(image.id, 'active', remove=['file:///b'])
+
+    assert urls(repo.get(image.id)) == ['file:///a', 'file:///c']
+
+
+@pytest.mark.parametrize('remove, add_urls, status', [
+    (['file:///gone'], [], 'active'),       # removed by another writer
+    ([], ['file:///b'], 'active'),          # added by another writer
+    ([], ['file:///c', 'file:///c'], 'active'),
+    (['file:///a', 'file:///b'], [], 'active'),   # none would be left
+    ([], ['file:///c'], 'deactivated'),     # the image left that status
+])
+def test_change_locations_conflicts_and_changes_nothing(repo, remove,
+                                                        add_urls, status):
+    image = located(repo, 'file:///a', 'file:///b')
+
+    with pytest.raises(exception.Conflict):
+        repo.change_locations(
+            image.id, status, remove=remove,
+            add=[domain.Location(url) for url in add_urls])
+
+    assert urls(repo.get(image.id)) == ['file:///a', 'file:///b']
+
+
+def test_change_locations_checks_the_counts_in_the_write(repo):
+    image = located(repo, 'file:///a')
+    with pytest.raises(exception.ImageLocationLimitExceeded):
+        repo.change_locations(image.id, 'active',
+                              add=[domain.Location('file:///b')],
+                              max_locations=1)
+    quota = StorageQuota(owner=None, limit=15)
+    with pytest.raises(exception.StorageQuotaFull):
+        repo.change_locations(image.id, 'active',
+                              add=[domain.Location('file:///b')],
+                              storage_quota=quota)
+    assert urls(repo.get(image.id)) == ['file:///a']
+    with pytest.raises(exception.ImageNotFound):
+        repo.change_locations(str(uuid.uuid4()), 'active',
+                              add=[domain.Location('file:///b')])
+
+
+def test_concurrent_location_changes_lose_none(repo):
+    image = located(repo, 'file:///keep', 'file:///0', 'file:///1')
+
+    def change(number):
+        repo.change_locations(
+            image.id, 'active', remove=['file:///%d' % (number % 2)]
+            if number < 2 else [],
+            add=[domain.Location('file:///new-%d' % number)])
+
+    assert race(6, change) == []
+    assert sorted(urls(repo.get(image.id))) == sorted(
+        ['file:///keep'] + ['file:///new-%d' % n for n in range(6)])
+
+
+def test_swap_property_sets_only_over_the_value_expected(repo):
+    image = add(repo, status='active', extra_properties={'other': 'x'})
+
+    repo.swap_property(image.id, 'lock', None, 'task-1')
+    with pytest.raises(exception.Conflict):
+        repo.swap_property(image.id, 'lock', None, 'task-2')
+    with pytest.raises(exception.Conflict):
+        repo.swap_property(image.id, 'lock', 'task-1', 'task-2',
+                           require_status='queued')
+    repo.swap_property(image.id, 'lock', 'task-1', 'task-2',
+                       require_status='active')
+    assert repo.get(image.id).extra_properties == {
+        'other': 'x', 'lock': 'task-2'}
+    repo.swap_property(image.id, 'lock', 'task-2', None)
+    assert repo.get(image.id).extra_properties == {'other': 'x'}
+    repo.swap_property(image.id, 'lock', None, 'task-3')
+    assert repo.get(image.id).extra_properties['lock'] == 'task-3'
+
+
+def test_concurrent_swaps_of_a_property_let_exactly_one_win(repo):
+    image = add(repo, status='active')
+    winners = []
+
+    def take(number):
+        repo.swap_property(image.id, 'lock', None, 'task-%d' % number)
+        winners.append(number)
+
+    errors = race(8, take)
+
+    assert len(winners) == 1 and len(errors) == 7
+    assert all(isinstance(error, exception.Conflict) for error in errors)
+    assert repo.get(image.id).extra_properties == {
+        'lock': 'task-%d' % winners[0]}

@@ -72,6 +72,26 @@ def test_a_dead_task_fails_and_its_image_returns_to_queued(services, repo):
     assert os.listdir(staging_dir(services)) == []
 
 
+def test_a_dead_copy_releases_its_lock_and_leaves_the_image_active(
+        services, repo):
+    image = queued(services)
+    services.data.upload(OWNER, image.id, io.BytesIO(b'data'))
+    task = task_mod.Task(owner='owner', image_id=image.id,
+                         status=task_mod.PROCESSING)
+    repo.add_task(task)
+    repo.swap_property(image.id, 'os_glance_import_task', None, task.id)
+    repo.save(image.id, image_mod.ImageChanges(set_properties={
+        'os_glance_importing_to_stores': 'cold'}))
+    age(repo, task_id=task.id)
+    services.maintenance.run()
+    assert repo.get_task(task.id).status == 'failure'
+    image = repo.get(image.id)
+    assert image.status == 'active'
+    assert 'os_glance_import_task' not in image.extra_properties
+    assert image.extra_properties['os_glance_importing_to_stores'] == ''
+    assert image.extra_properties['os_glance_failed_import'] == 'cold'
+
+
 def test_an_image_importing_for_no_live_task_returns_to_queued(services,
                                                                 repo):
     image = queued(services)

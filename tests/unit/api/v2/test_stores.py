@@ -10,6 +10,9 @@ import os
 
 import pytest
 
+from glance.db import repository
+from glance.domain import data as data_mod
+from glance import store as store_mod
 from tests.unit.api.helpers import OCTET
 from tests.unit.api.helpers import UNKNOWN_ID
 from tests.unit.api.helpers import as_project
@@ -342,3 +345,127 @@ def test_glance_registry_keeps_the_store_of_each_location(make_api,
     assert api.delete('/v2/stores/cold/' + image['id']).status_code == 204
     assert show(api, image['id']).json()['stores'] == 'fast'
     assert files(tmp_path, 'cold') == []
+
+
+def three_stores(tmp_path, **extra):
+    """several_stores and a third filesystem store, "third"."""
+    conf = several_stores(tmp_path, **extra)
+    conf['DEFAULT']['enabled_backends'] = dict(
+        conf['DEFAULT']['enabled_backends'], third='file')
+    conf['third'] = {'filesystem_store_datadir': str(tmp_path / 'third')}
+    return conf
+
+
+def test_a_copy_keeps_a_removal_from_a_store_made_while_it_ran(
+        make_api, tmp_path, monkeypatch):
+    api = make_api(conf=three_stores(tmp_path))
+    image = image_in(api, 'fast', 'cold')
+    removals = []
+    record = data_mod.ImageData.location
+
+    def location(data, uri, driver=None):
+        # Once the copy has written its data and before it records it.
+        if driver is not None and not removals:
+            removals.append(None)
+            removals[0] = api.delete('/v2/stores/cold/' + image['id'])
+        return record(data, uri, driver)
+
+    monkeypatch.setattr(data_mod.ImageData, 'location', location)
+    response = start_import(api, image['id'], 'copy-image', stores=['third'])
+    assert response.status_code == 202, response.text
+    assert wait_for_task(api, image['id'])['status'] == 'success'
+    assert removals[0].status_code == 204
+    # The cold location, whose data is gone, does not come back.
+    assert show(api, image['id']).json()['stores'] == 'fast,third'
+    assert files(tmp_path, 'cold') == []
+    assert api.get(image['file']).content == DATA
+
+
+def test_concurrent_removals_from_stores_leave_the_image_its_data(
+        api, tmp_path, monkeypatch):
+    image = image_in(api, 'fast', 'cold')
+    second = []
+    check = store_mod.StoreRegistry.check_deletable
+
+    def check_deletable(stores, uri, store_id=None):
+        if not second:
+            second.append(None)
+            second[0] = api.delete('/v2/stores/fast/' + image['id'])
+        return check(stores, uri, store_id)
+
+    monkeypatch.setattr(store_mod.StoreRegistry, 'check_deletable',
+                        check_deletable)
+    first = api.delete('/v2/stores/cold/' + image['id'])
+    # Each saw two locations; one of them may go, not both.
+    assert sorted([first.status_code, second[0].status_code]) == [204, 409]
+    shown = show(api, image['id']).json()
+    assert shown['stores'] in ('fast', 'cold')
+    assert files(tmp_path, shown['stores']) == [image['id']]
+    assert api.get(image['file']).content == DATA
+
+
+def test_of_two_concurrent_copies_exactly_one_starts(api, monkeypatch):
+    image = image_in(api, 'fast')
+    second = []
+    add_task = repository.SqlImageRepository.add_task
+
+    def add_task_and_race(repo, task):
+        if not second:
+            second.append(None)
+            second[0] = start_import(api, image['id'], 'copy-image',
+                                     stores=['cold'])
+        return add_task(repo, task)
+
+    monkeypatch.setattr(repository.SqlImageRepository, 'add_task',
+                        add_task_and_race)
+    first = start_import(api, image['id'], 'copy-image', stores=['cold'])
+    statuses = sorted([first.status_code, second[0].status_code])
+    assert statuses == [202, 409], first.text + second[0].text
+    assert 'prior operation is still in progress' in (
+        first.text + second[0].text)
+    monkeypatch.undo()
+    assert wait_for_task(api, image['id'])['status'] == 'success'
+    shown = show(api, image['id']).json()
+    assert shown['stores'] == 'fast,cold'
+    # The lock went with the task: another copy may start.
+    assert 'os_glance_import_task' not in shown
+    assert api.delete('/v2/stores/cold/' + image['id']).status_code == 204
+    response = start_import(api, image['id'], 'copy-image', stores=['cold'])
+    assert response.status_code == 202, response.text
+
+
+def test_a_failed_copy_removes_the_copies_it_made(make_api, tmp_path):
+    api = make_api(conf=three_stores(tmp_path))
+    image = image_in(api, 'fast')
+    # The cold store's directory replaced by a file: it takes no data.
+    os.rmdir(tmp_path / 'cold')
+    (tmp_path / 'cold').write_bytes(b'')
+    response = start_import(api, image['id'], 'copy-image',
+                            stores=['third', 'cold'])
+    assert response.status_code == 202, response.text
+    assert wait_for_task(api, image['id'])['status'] == 'failure'
+    shown = show(api, image['id']).json()
+    assert shown['status'] == 'active' and shown['stores'] == 'fast'
+    assert shown['os_glance_failed_import'] == 'cold'
+    assert files(tmp_path, 'third') == []
+    assert api.get(image['file']).content == DATA
+
+
+def test_copy_image_counts_each_copy_in_user_storage_quota(make_api,
+                                                           tmp_path):
+    api = make_api(conf=several_stores(
+        tmp_path, DEFAULT={'user_storage_quota': str(len(DATA) * 3 // 2)}))
+    image = image_in(api, 'fast')
+    response = start_import(api, image['id'], 'copy-image', stores=['cold'])
+    assert response.status_code == 413, response.text
+    assert show(api, image['id']).json()['stores'] == 'fast'
+    assert files(tmp_path, 'cold') == []
+
+
+def test_info_stores_detail_with_several_directories(make_api, tmp_path):
+    api = make_api(conf=several_stores(tmp_path, cold={
+        'filesystem_store_datadir': '',
+        'filesystem_store_datadirs': [str(tmp_path / 'cold-a') + ':100',
+                                      str(tmp_path / 'cold-b') + ':200']}))
+    stores = api.get('/v2/info/stores/detail').json()['stores']
+    assert stores[1]['properties']['data_dir'] == str(tmp_path / 'cold-b')

@@ -36,9 +36,10 @@ run: $(VENV)/.installed ceph-bindings
 
 test: $(VENV)/.installed ceph-bindings
 	$(VENV)/bin/pytest -q -n auto --ignore=tests/unit/test_client.py
-	# In a process of its own: after the rest of the suite it can stall
-	# (an open question, see doc/client.md).
-	$(VENV)/bin/pytest -q tests/unit/test_client.py
+	# In a process of its own, without the suite's conftest files (it
+	# needs none): beside them its fake server can lose a request (an open
+	# question, see doc/client.md).
+	$(VENV)/bin/pytest -q --noconftest tests/unit/test_client.py
 
 sample-config: $(VENV)/.installed
 	$(VENV)/bin/oslo-config-generator --config-file etc/oslo-config-generator/glance-api.conf

@@ -23,12 +23,11 @@ def write_references(path, auth_url, **extra):
     return path
 
 
-def swift_options(references, container, **options):
+def swift_options(container, **options):
     """[glance_store] options writing to ``container`` (created if need
-    be) with the glance-swift.conf ``references``: large objects from
-    1 MiB, in segments of 1 MiB, so that a few MiB make several."""
-    return dict({'swift_store_config_file': str(references),
-                 'swift_store_container': container,
+    be): large objects from 1 MiB, in segments of 1 MiB, so that a few MiB
+    make several."""
+    return dict({'swift_store_container': container,
                  'swift_store_create_container_on_put': True,
                  'swift_store_large_object_size': 1,
                  'swift_store_large_object_chunk_size': 1}, **options)

@@ -64,7 +64,7 @@ def swift_driver(references, container, **options):
     """A SwiftDriver with the glance-swift.conf ``references`` writing to
     ``container``, as tests/object_stores.py's swift_options set it."""
     return configured(swift.SwiftDriver, **object_stores.swift_options(
-        references, container, **options))
+        container, swift_store_config_file=str(references), **options))
 
 
 def swift_by_default(conf, datadir):

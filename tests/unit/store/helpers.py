@@ -5,6 +5,7 @@ network store's driver passes."""
 import io
 import logging
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -22,6 +23,13 @@ from tests import object_stores
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
+
+
+def closed_port():
+    """A loopback port nobody listens on (for now): a backend down."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 def fresh_conf():

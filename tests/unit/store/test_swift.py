@@ -6,6 +6,7 @@ segments so that a few MiB make several.
 
 import hashlib
 import io
+import logging
 import os
 import re
 import uuid

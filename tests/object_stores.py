@@ -12,14 +12,11 @@ def unique_name():
     return 'glance-%s' % uuid.uuid4().hex[:12]
 
 
-def write_references(path, auth_url, **extra):
+def write_references(path, auth_url, key=swift_server.KEY):
     """glance-swift.conf at ``path``: reference ``ref1``, the tempauth test
-    user at ``auth_url``, and ``extra`` settings."""
-    lines = ['[ref1]', 'auth_address = %s' % auth_url,
-             'user = %s' % swift_server.USER,
-             'key = %s' % swift_server.KEY, 'auth_version = 1']
-    lines += ['%s = %s' % item for item in extra.items()]
-    path.write_text('\n'.join(lines) + '\n')
+    user at ``auth_url`` with ``key``."""
+    path.write_text('[ref1]\nauth_address = %s\nuser = %s\nkey = %s\n'
+                    'auth_version = 1\n' % (auth_url, swift_server.USER, key))
     return path
 
 

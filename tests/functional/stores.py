@@ -142,6 +142,7 @@ def assert_outage_loses_nothing(glance, data, outage, reason):
         with pytest.raises(exc.HTTPServiceUnavailable):
             glance.images.upload(waiting.id, io.BytesIO(data))
     assert glance.images.get(waiting.id).status == 'queued'
+    assert glance.images.get(stored.id).status == 'active'
     assert b''.join(glance.images.data(stored.id)) == data
     glance.images.upload(waiting.id, io.BytesIO(data))
     assert glance.images.get(waiting.id).status == 'active'

@@ -18,18 +18,12 @@ MiB = 1024 * 1024
 
 
 def rbd_driver(cluster, **options):
-    conf = helpers.fresh_conf()
-    driver = rbd.RbdDriver(conf)
     settings = {'rbd_store_ceph_conf': cluster.conf_path,
                 'rbd_store_user': cluster.user,
                 'rbd_store_pool': cluster.pool,
                 'rbd_store_chunk_size': 1,
                 'rados_connect_timeout': 3}
-    settings.update(options)
-    for option, value in settings.items():
-        conf.set_override(option, value, group=base.GROUP)
-    driver.configure()
-    return driver
+    return helpers.configured(rbd.RbdDriver, **dict(settings, **options))
 
 
 @pytest.fixture

@@ -146,10 +146,8 @@ def test_the_start_up_check_finds_what_an_upload_needs(
         % (swift_server.auth_url, swift_server_mod.USER, container))
     client.put_container(container)
     assert driver.check_backend() is None
-    references = tmp_path / 'wrong.conf'
-    references.write_text(
-        '[ref1]\nauth_address = %s\nuser = %s\nkey = wrong\n'
-        'auth_version = 1\n' % (swift_server.auth_url, swift_server_mod.USER))
+    references = object_stores.write_references(
+        tmp_path / 'wrong.conf', swift_server.auth_url, key='wrong')
     problem = helpers.swift_driver(references, container).check_backend()
     assert 'refused to authenticate it' in problem and '401' in problem
     unreachable = 'http://127.0.0.1:%d/auth/v1.0' % helpers.closed_port()

@@ -373,6 +373,7 @@ def test_a_failed_import_drops_the_lock(web_api, web, method):
     assert 'os_glance_import_task' not in queued
     # Nothing holds the image: it may be imported again at once.
     assert begin(web_api, web, method, image['id']).status_code == 202
+    assert wait_for_task(web_api, image['id'])['status'] == 'failure'
 
 
 @pytest.mark.parametrize('method', METHODS)

@@ -133,9 +133,12 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
         cache=cache)
 
 
-def services(conf=CONF):
-    """The Services wired to the configured repositories and stores."""
-    return build(image_repository(conf), store.StoreRegistry(conf),
+def services(conf=CONF, check_stores=True):
+    """The Services wired to the configured repositories and stores;
+    ``check_stores``: whether to check and log the stores' backends (see
+    glance.store.StoreRegistry)."""
+    return build(image_repository(conf),
+                 store.StoreRegistry(conf, check_backends=check_stores),
                  policy.Authorizer(conf), conf, metadef_repository(conf))
 
 
@@ -157,4 +160,6 @@ def run_maintenance():
     what glance-api's server runs every maintenance_interval seconds, and
     ``glance-manage maintenance`` once."""
     with as_the_service():
-        services().maintenance.run()
+        # Each round builds the services anew: the stores' backends were
+        # checked at start, and a round logs what fails on its own.
+        services(check_stores=False).maintenance.run()

@@ -3,6 +3,7 @@ or not; reading what drivers stored, and streams to store."""
 
 import io
 import os
+import socket
 import subprocess
 import sys
 
@@ -16,6 +17,13 @@ from glance.store import swift
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
+
+
+def closed_port():
+    """A loopback port nobody listens on (for now): a backend down."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 def fresh_conf():

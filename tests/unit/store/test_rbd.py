@@ -3,7 +3,6 @@ as the restricted user glance-api gets (profile rbd on the images pool)."""
 
 import hashlib
 import io
-import logging
 import os
 import sys
 import uuid
@@ -188,10 +187,17 @@ def test_cluster_down_is_unavailable_and_loses_nothing(driver,
     driver.delete(stored.uri)
 
 
-def test_unusable_pool_is_logged_and_unavailable(ceph_cluster, caplog):
-    with caplog.at_level(logging.ERROR):
-        driver = rbd_driver(ceph_cluster, rbd_store_pool='missing')
-    assert "pool 'missing'" in caplog.text and 'unusable' in caplog.text
+def test_the_start_up_check(driver, ceph_cluster):
+    assert driver.check_backend() is None
+    assert driver._fsid == ceph_cluster.fsid
+
+
+def test_unusable_pool_is_reported_and_unavailable(ceph_cluster):
+    driver = rbd_driver(ceph_cluster, rbd_store_pool='missing')
+    problem = driver.check_backend()
+    assert problem.startswith(
+        "pool 'missing' of the Ceph cluster in %s, as user %s, cannot be "
+        "opened (ObjectNotFound" % (ceph_cluster.conf_path, ceph_cluster.user))
     with pytest.raises(exception.StoreUnavailable, match='missing'):
         driver.add(str(uuid.uuid4()), io.BytesIO(b'x'))
 

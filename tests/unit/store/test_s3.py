@@ -148,6 +148,23 @@ def test_missing_bucket_is_created_only_when_asked(make_driver, client,
     assert helpers.read_all(driver, stored.uri) == b'data'
 
 
+def test_the_start_up_check_finds_what_an_upload_needs(
+        make_driver, client, bucket, swift_server):
+    assert make_driver().check_backend() is None  # Created on put.
+    driver = make_driver(s3_store_create_bucket_on_put=False)
+    assert driver.check_backend() == (
+        'S3 at %s (access key %s...) has no bucket %r, and '
+        's3_store_create_bucket_on_put is off'
+        % (swift_server.s3_endpoint, swift_server.user[:4], bucket))
+    client.create_bucket(Bucket=bucket)
+    assert driver.check_backend() is None
+    problem = make_driver(s3_store_secret_key='wrong').check_backend()
+    assert 'refused the keys' in problem and 'HTTP 403' in problem
+    unreachable = 'http://127.0.0.1:%d' % helpers.closed_port()
+    assert make_driver(unreachable).check_backend().endswith(
+        'cannot be reached (Connection refused)')
+
+
 def test_abandoned_uploads_are_aborted(driver, client, bucket):
     image_id = str(uuid.uuid4())
     stored = driver.add(image_id, io.BytesIO(b'published'), 9)

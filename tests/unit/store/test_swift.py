@@ -181,6 +181,44 @@ def test_missing_container_is_created_only_when_asked(make_driver, client,
     assert helpers.read_all(driver, stored.uri) == b'data'
 
 
+def test_the_start_up_check_finds_what_an_upload_needs(
+        make_driver, client, container, tmp_path, swift_server):
+    assert make_driver().check_backend() is None  # Created on put.
+    driver = make_driver(swift_store_create_container_on_put=False)
+    assert driver.check_backend() == (
+        'Swift (auth %s, user %s, reference ref1) has no container %r, and '
+        'swift_store_create_container_on_put is off'
+        % (swift_server.auth_url, swift_server_mod.USER, container))
+    client.put_container(container)
+    assert driver.check_backend() is None
+    references = tmp_path / 'wrong.conf'
+    references.write_text(
+        '[ref1]\nauth_address = %s\nuser = %s\nkey = wrong\n'
+        'auth_version = 1\n' % (swift_server.auth_url, swift_server_mod.USER))
+    problem = helpers.swift_driver(references, container).check_backend()
+    assert 'refused to authenticate it' in problem and '401' in problem
+    unreachable = 'http://127.0.0.1:%d/auth/v1.0' % helpers.closed_port()
+    assert make_driver(unreachable).check_backend().endswith(
+        'cannot be reached (Connection refused)')
+
+
+def test_multi_tenant_start_up_check_is_of_the_endpoint_alone(
+        make_driver, swift_server, caplog):
+    with caplog.at_level(logging.DEBUG, logger='glance.store.swift'):
+        driver = make_driver(swift_store_multi_tenant=True)
+        assert driver.check_backend() is None
+    assert 'nothing to check at start' in caplog.text
+    storage_url, _token = swift_server.auth()
+    assert make_driver(swift_store_multi_tenant=True,
+                       swift_store_endpoint=storage_url
+                       ).check_backend() is None
+    closed = 'http://127.0.0.1:%d/v1/AUTH_test' % helpers.closed_port()
+    assert make_driver(swift_store_multi_tenant=True,
+                       swift_store_endpoint=closed).check_backend() == (
+        'The Swift endpoint %s cannot be reached (Connection refused)'
+        % closed)
+
+
 def put_orphan_segments(client, container, image_id, token='deadbeef',
                         count=2):
     """What an upload whose process died leaves: its marker and

@@ -32,7 +32,7 @@ EXPIRY = datetime.timedelta(minutes=60)
 PREEMPTED = 'Expired lock preempted'
 
 
-def in_progress(image_id):
+def _in_progress(image_id):
     return exception.Conflict(
         "New operation on image '%s' is not permitted as prior operation is "
         "still in progress" % image_id)
@@ -54,7 +54,7 @@ class ImportLock:
             self.repo.swap_property(image.id, PROPERTY, holder, task_id,
                                     require_status=image.status)
         except exception.Conflict:
-            raise in_progress(image.id) from None
+            raise _in_progress(image.id) from None
 
     def _preempt(self, image_id, holder):
         """Return if ``holder``'s lock is stale (failing its task if it
@@ -83,12 +83,9 @@ class ImportLock:
         self.runner.finish(holder, task_mod.FAILURE, from_status=task.status,
                            message=PREEMPTED)
 
-    def holder(self, image_id):
-        return self.repo.get(image_id).extra_properties.get(PROPERTY)
-
     def assert_held(self, image_id, task_id):
         """Raise ImportLockLost unless ``task_id`` still holds the lock."""
-        holder = self.holder(image_id)
+        holder = self.repo.get(image_id).extra_properties.get(PROPERTY)
         if holder != task_id:
             LOG.error('Import task %s of image %s lost its lock to %s; '
                       'stopping', task_id, image_id, holder)

@@ -73,17 +73,23 @@ def test_a_dead_task_fails_and_its_image_returns_to_queued(services, repo):
     assert os.listdir(staging_dir(services)) == []
 
 
+def after_its_task_died(services, repo, image_id, status):
+    """The image once maintenance found its lock's task, in ``status``,
+    dead (and failed it)."""
+    task = task_mod.Task(owner='owner', image_id=image_id, status=status)
+    repo.add_task(task)
+    services.imports.lock.take(repo.get(image_id), task.id)
+    age(repo, task_id=task.id)
+    services.maintenance.run()
+    assert repo.get_task(task.id).status == 'failure'
+    return repo.get(image_id)
+
+
 def test_a_task_dead_before_it_moved_its_image_only_drops_its_lock(
         services, repo):
     image = queued(services)
     services.imports.stage(OWNER, image.id, io.BytesIO(b'staged'))
-    task = task_mod.Task(owner='owner', image_id=image.id)
-    repo.add_task(task)
-    services.imports.lock.take(repo.get(image.id), task.id)
-    age(repo, task_id=task.id)
-    services.maintenance.run()
-    assert repo.get_task(task.id).status == 'failure'
-    image = repo.get(image.id)
+    image = after_its_task_died(services, repo, image.id, task_mod.PENDING)
     assert image.status == 'uploading'
     assert 'os_glance_import_task' not in image.extra_properties
     assert os.listdir(staging_dir(services)) == [image.id]
@@ -93,16 +99,10 @@ def test_a_dead_copy_releases_its_lock_and_leaves_the_image_active(
         services, repo):
     image = queued(services)
     services.data.upload(OWNER, image.id, io.BytesIO(b'data'))
-    task = task_mod.Task(owner='owner', image_id=image.id,
-                         status=task_mod.PROCESSING)
-    repo.add_task(task)
-    repo.swap_property(image.id, 'os_glance_import_task', None, task.id)
     repo.save(image.id, image_mod.ImageChanges(set_properties={
         'os_glance_importing_to_stores': 'cold'}))
-    age(repo, task_id=task.id)
-    services.maintenance.run()
-    assert repo.get_task(task.id).status == 'failure'
-    image = repo.get(image.id)
+    image = after_its_task_died(services, repo, image.id,
+                                task_mod.PROCESSING)
     assert image.status == 'active'
     assert 'os_glance_import_task' not in image.extra_properties
     assert image.extra_properties['os_glance_importing_to_stores'] == ''

@@ -52,11 +52,12 @@ def image_tasks(api, image_id):
 
 
 def wait_for_task(api, image_id, timeout=30):
-    """The image's only task, once it ended."""
+    """The image's newest task, once all its tasks ended."""
     give_up_at = time.monotonic() + timeout
     while True:
         tasks = image_tasks(api, image_id)
-        if tasks and tasks[0]['status'] in ('success', 'failure'):
+        if tasks and all(task['status'] in ('success', 'failure')
+                         for task in tasks):
             return tasks[0]
         assert time.monotonic() < give_up_at, tasks
         time.sleep(0.05)
@@ -402,7 +403,8 @@ def test_of_two_concurrent_imports_one_takes_the_lock(web_api, web, method,
     assert (second[0].status_code, first.status_code) == (202, 409), \
         second[0].text
     assert 'prior operation is still in progress' in first.text
-    assert wait_for(web_api, image['id'])['status'] == 'active'
+    wait_for_task(web_api, image['id'])
+    assert show(web_api, image['id']).json()['status'] == 'active'
     tasks = image_tasks(web_api, image['id'])
     assert sorted(task['status'] for task in tasks) == [
         'failure', 'success']

@@ -15,6 +15,7 @@ from glance import context
 from glance.domain import access as access_mod
 from glance.domain import caching as caching_mod
 from glance.domain import data as data_mod
+from glance.domain import import_lock
 from glance.domain import imports as imports_mod
 from glance.domain import limits as limits_mod
 from glance.domain import locations as locations_mod
@@ -107,8 +108,9 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
     images = metadata_mod.ImageMetadata(access, repo, data, conf,
                                         protections, quotas)
     runner = tasks_mod.TaskRunner(repo, conf)
+    lock = import_lock.ImportLock(repo, runner)
     imports = imports_mod.ImageImport(
-        access, repo, images, data, stores, runner,
+        access, repo, images, data, stores, runner, lock,
         import_plugins.enabled(conf, stores.staging),
         web_source.WebSourceFilter(conf), conf)
     conf.register_opts(image_cache.OPTS)
@@ -123,8 +125,8 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
         maintenance=maintenance_mod.Maintenance(repo, stores, data, conf,
                                                 imports, runner),
         locations=locations_mod.ImageLocations(
-            access, repo, data, stores, conf, runner, protections, quotas,
-            acls),
+            access, repo, data, stores, conf, runner, lock, protections,
+            quotas, acls),
         stores=stores_mod.StoresInfo(access, stores, conf),
         metadefs=None if metadef_repo is None
         else metadefs_mod.Metadefs(metadef_repo, authorizer),

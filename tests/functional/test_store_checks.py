@@ -8,8 +8,8 @@ import uuid
 import pytest
 import requests
 
-from tests.functional.test_object_stores import S3Backend
-from tests.functional.test_object_stores import SwiftBackend
+from tests.functional.stores import S3Backend
+from tests.functional.stores import SwiftBackend
 from tests.tcp_relay import TcpRelay
 
 UNUSABLE = ' is unusable: '
@@ -18,16 +18,14 @@ UNUSABLE = ' is unusable: '
 def multi_store_conf(tmp_path, **object_stores):
     """glance-api with the stores ``id=(backend, relay port)``, the first
     the default, and a file store "local"."""
-    backends = ', '.join('%s:%s' % (store_id, 'swift' if isinstance(
-        backend, SwiftBackend) else 's3')
-        for store_id, (backend, _port) in object_stores.items())
+    backends = ', '.join('%s:%s' % (store_id, backend.name)
+                         for store_id, (backend, _port)
+                         in object_stores.items())
     conf = {'DEFAULT': {'enabled_backends': backends + ', local:file'},
             'glance_store': {'default_backend': next(iter(object_stores))},
             'local': {'filesystem_store_datadir': str(tmp_path / 'local')}}
     for store_id, (backend, port) in object_stores.items():
-        options = backend.conf(port)
-        del options['stores'], options['default_store']
-        conf[store_id] = options
+        conf[store_id] = backend.conf(port)
     return conf
 
 
@@ -59,8 +57,7 @@ def test_a_backend_down_at_start(kind, swift_server, tmp_path,
         api = make_api_server(conf=multi_store_conf(
             tmp_path, obj=(backend, relay.port)))
         line, = unusable_lines(api)
-        assert 'ERROR' in line and "Store 'obj' (%s)" % (
-            'swift' if kind is SwiftBackend else 's3') in line
+        assert 'ERROR' in line and "Store 'obj' (%s)" % kind.name in line
         assert '127.0.0.1:%d' % relay.port in line
         assert 'cannot be reached (Connection refused)' in line
         assert requests.get(api.url + '/').status_code == 300

@@ -18,18 +18,12 @@ MiB = 1024 * 1024
 
 
 def rbd_driver(cluster, **options):
-    conf = helpers.fresh_conf()
-    driver = rbd.RbdDriver(conf)
     settings = {'rbd_store_ceph_conf': cluster.conf_path,
                 'rbd_store_user': cluster.user,
                 'rbd_store_pool': cluster.pool,
                 'rbd_store_chunk_size': 1,
                 'rados_connect_timeout': 3}
-    settings.update(options)
-    for option, value in settings.items():
-        conf.set_override(option, value, group=base.GROUP)
-    driver.configure()
-    return driver
+    return helpers.configured(rbd.RbdDriver, **dict(settings, **options))
 
 
 @pytest.fixture
@@ -115,10 +109,7 @@ def test_delete_removes_the_image_and_its_snapshot(driver, ceph_cluster):
     stored = driver.add(image_id, io.BytesIO(b'x' * 1000))
     driver.delete(stored.uri)
     assert image_id not in ceph_cluster.images()
-    with pytest.raises(exception.NotFound):
-        driver.delete(stored.uri)
-    with pytest.raises(exception.NotFound):
-        driver.get(stored.uri)
+    helpers.assert_gone(driver, stored.uri)
 
 
 @pytest.mark.parametrize('thin', [True, False])

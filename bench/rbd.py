@@ -36,7 +36,8 @@ from tests import ceph_cluster  # noqa: E402
 
 MIB = transfer.MIB
 GIB = transfer.GIB
-KEYS = ('up', 'down', 'up cpu', 'down cpu', 'hashed up', 'hashed up cpu')
+KEYS = ('up', 'down', 'up cpu', 'down cpu', 'up machine cpu', 'hashed up',
+        'hashed up cpu')
 
 
 def children_cpu():
@@ -52,18 +53,20 @@ def timed(argv, env, **kwargs):
 
 
 def native_round(cluster, payload, size, name):
-    """(upload MiB/s, download MiB/s, upload CPU s/GiB, download CPU s/GiB)
-    of the rbd CLI."""
+    """(upload MiB/s, download MiB/s, upload CPU s/GiB, download CPU s/GiB,
+    the machine's CPU s/GiB during the upload) of the rbd CLI."""
     env = cluster.environ()
     rbd = ['rbd', '--id', cluster.user, '--no-progress']
-    up, up_cpu = timed(rbd + ['import', '--object-size', '8M', payload,
-                              cluster.pool + '/' + name], env)
+    with servers.MachineCpu() as machine:
+        up, up_cpu = timed(rbd + ['import', '--object-size', '8M', payload,
+                                  cluster.pool + '/' + name], env)
     down, down_cpu = timed(rbd + ['export', cluster.pool + '/' + name, '-'],
                            env, stdout=subprocess.DEVNULL)
     subprocess.run(rbd + ['rm', cluster.pool + '/' + name], env=env,
                    check=True)
     gib = size / GIB
-    return size / MIB / up, size / MIB / down, up_cpu / gib, down_cpu / gib
+    return (size / MIB / up, size / MIB / down, up_cpu / gib, down_cpu / gib,
+            machine.seconds / gib)
 
 
 def own_cpu():
@@ -97,12 +100,14 @@ def hashed_import(cluster, payload, size, name):
 
 
 def ours_round(server, payload, size):
-    """(upload MiB/s, download MiB/s, upload CPU s/GiB, download CPU s/GiB)
-    of glance-api."""
-    up, up_cpu, image_id = transfer.upload(server, payload, chunked=False)
+    """(upload MiB/s, download MiB/s, upload CPU s/GiB, download CPU s/GiB,
+    the machine's CPU s/GiB during the upload) of glance-api."""
+    with servers.MachineCpu() as machine:
+        up, up_cpu, image_id = transfer.upload(server, payload,
+                                               chunked=False)
     down, down_cpu = transfer.download(server, image_id, size)
     transfer.delete(server, image_id)
-    return up, down, up_cpu, down_cpu
+    return up, down, up_cpu, down_cpu, machine.seconds / (size / GIB)
 
 
 def row(name, values):
@@ -131,6 +136,7 @@ def main():
             server.start()
             payload = transfer.make_payload(os.path.join(tmp, 'payload'),
                                             size)
+            hashing_cpu = transfer.hash_bound(payload)[1]
             figures = {'%s %s' % (who, key): [] for who in ('ours', 'rbd')
                        for key in KEYS}
             ratios = {'up': [], 'down': [], 'hashed up': []}
@@ -145,11 +151,12 @@ def main():
                         figures['%s %s' % (who, key)].append(value)
                 ratios['up'].append(ours[0] / native[0])
                 ratios['down'].append(ours[1] / native[1])
-                ratios['hashed up'].append(ours[0] / native[4])
+                ratios['hashed up'].append(ours[0] / native[5])
                 print('run %d: glance-api upload %.0f, download %.0f MiB/s '
-                      '(%.2f, %.2f CPU s/GiB); rbd import %.0f, export %.0f '
-                      'MiB/s (%.2f, %.2f CPU s/GiB), import with hashing '
-                      '%.0f MiB/s (%.2f CPU s/GiB); load %.1f'
+                      '(%.2f, %.2f CPU s/GiB; machine %.2f); rbd import %.0f, '
+                      'export %.0f MiB/s (%.2f, %.2f CPU s/GiB; machine '
+                      '%.2f), import with hashing %.0f MiB/s (%.2f CPU '
+                      's/GiB); load %.1f'
                       % ((run + 1,) + ours + native +
                          (os.getloadavg()[0],)), file=sys.stderr)
         finally:
@@ -177,6 +184,10 @@ def main():
              statistics.median(ratios['up']),
              statistics.median(ratios['down']),
              statistics.median(ratios['hashed up'])))
+    print(transfer.upload_bound(median['rbd up'],
+                                median['rbd up machine cpu'], hashing_cpu,
+                                median['ours up machine cpu'],
+                                '`rbd import`'))
 
 
 if __name__ == '__main__':

@@ -36,6 +36,30 @@ IDENTITY_HEADERS = {
 START_TIMEOUT = 60
 
 
+class MachineCpu:
+    """CPU seconds the whole machine spent busy (every process, the
+    kernel's work included) while the block ran, from /proc/stat, and how
+    many cores it has: ``cpus / seconds_per_GiB`` is the most GiB/s a
+    transfer needing that much CPU could reach here."""
+
+    cpus = os.cpu_count()
+
+    def __enter__(self):
+        self._before = self._busy()
+        self.seconds = None
+        return self
+
+    def __exit__(self, *exc_info):
+        self.seconds = self._busy() - self._before
+
+    @staticmethod
+    def _busy():
+        with open('/proc/stat') as f:
+            ticks = [int(n) for n in f.readline().split()[1:]]
+        idle = ticks[3] + ticks[4]  # idle, iowait
+        return (sum(ticks[:8]) - idle) / os.sysconf('SC_CLK_TCK')
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))

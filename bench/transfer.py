@@ -95,6 +95,25 @@ def hash_bound(path, copy_to=None):
             (_own_cpu_seconds() - cpu_before) / (size / GIB))
 
 
+def upload_bound(native, native_machine_cpu, hashing_cpu, machine_cpu,
+                 native_name):
+    """Lines saying how fast an upload that hashes can be on this machine:
+    at least what the native client's upload cost the whole machine (the
+    backend's servers included) plus md5 and sha512 of the same bytes
+    (``hashing_cpu``, CPU s/GiB), spread over every core.  ``native``:
+    MiB/s; CPU figures per GiB, medians."""
+    cpus = servers_mod.MachineCpu.cpus
+    floor = (native_machine_cpu + hashing_cpu) / cpus
+    ceiling = 1024 / floor
+    return ('\nupload bound on this machine (%d cores): %s cost the machine '
+            '%.2f CPU s/GiB, md5 + sha512 %.2f, so an upload that hashes '
+            'needs at least %.2f s/GiB of wall time: at most %.0f MiB/s, '
+            '%.2fx %s\'s %.0f MiB/s.  glance-api\'s uploads cost the '
+            'machine %.2f CPU s/GiB.'
+            % (cpus, native_name, native_machine_cpu, hashing_cpu, floor,
+               ceiling, ceiling / native, native_name, native, machine_cpu))
+
+
 class Hashed:
     """A file read through glance-api's hashing (md5 and sha512 in two
     threads, glance.common.hashing): what a native client that checks the

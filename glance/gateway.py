@@ -15,6 +15,7 @@ from glance import context
 from glance.domain import access as access_mod
 from glance.domain import caching as caching_mod
 from glance.domain import data as data_mod
+from glance.domain import import_lock
 from glance.domain import imports as imports_mod
 from glance.domain import limits as limits_mod
 from glance.domain import locations as locations_mod
@@ -107,8 +108,9 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
     images = metadata_mod.ImageMetadata(access, repo, data, conf,
                                         protections, quotas)
     runner = tasks_mod.TaskRunner(repo, conf)
+    lock = import_lock.ImportLock(repo, runner)
     imports = imports_mod.ImageImport(
-        access, repo, images, data, stores, runner,
+        access, repo, images, data, stores, runner, lock,
         import_plugins.enabled(conf, stores.staging),
         web_source.WebSourceFilter(conf), conf)
     conf.register_opts(image_cache.OPTS)
@@ -123,17 +125,20 @@ def build(repo, stores, authorizer, conf, metadef_repo=None):
         maintenance=maintenance_mod.Maintenance(repo, stores, data, conf,
                                                 imports, runner),
         locations=locations_mod.ImageLocations(
-            access, repo, data, stores, conf, runner, protections, quotas,
-            acls),
+            access, repo, data, stores, conf, runner, lock, protections,
+            quotas, acls),
         stores=stores_mod.StoresInfo(access, stores, conf),
         metadefs=None if metadef_repo is None
         else metadefs_mod.Metadefs(metadef_repo, authorizer),
         cache=cache)
 
 
-def services(conf=CONF):
-    """The Services wired to the configured repositories and stores."""
-    return build(image_repository(conf), store.StoreRegistry(conf),
+def services(conf=CONF, check_stores=True):
+    """The Services wired to the configured repositories and stores;
+    ``check_stores``: whether to check and log the stores' backends (see
+    glance.store.StoreRegistry)."""
+    return build(image_repository(conf),
+                 store.StoreRegistry(conf, check_backends=check_stores),
                  policy.Authorizer(conf), conf, metadef_repository(conf))
 
 
@@ -155,4 +160,6 @@ def run_maintenance():
     what glance-api's server runs every maintenance_interval seconds, and
     ``glance-manage maintenance`` once."""
     with as_the_service():
-        services().maintenance.run()
+        # Each round builds the services anew: the stores' backends were
+        # checked at start, and a round logs what fails on its own.
+        services(check_stores=False).maintenance.run()

@@ -113,6 +113,11 @@ class Conflict(GlanceException):
     message = 'The request conflicts with the current state of the image.'
 
 
+class ImportLockLost(Conflict):
+    message = ('Import task %(task_id)s of image %(image_id)s was stopped: '
+               'another task took over its import lock.')
+
+
 class Duplicate(Conflict):
     message = 'An object with the same identifier already exists.'
 

@@ -5,9 +5,11 @@
   and stays there until imported.  With ``worker_self_reference_url`` set
   the image records this node in ``os_glance_stage_host``.
 * ``start``: ``POST /v2/images/{id}/import`` checks the request, records a
-  task (glance.domain.task), moves the image to importing, records the
-  ``os_glance_import_task`` and ``os_glance_importing_to_stores``
-  properties, and hands the task to the TaskRunner; the caller gets 202.
+  task (glance.domain.task), takes the image's import lock for it
+  (``os_glance_import_task``, glance.domain.import_lock: a second import
+  while one runs is 409), moves the image to importing (but for a copy),
+  records ``os_glance_importing_to_stores``, and hands the task to the
+  TaskRunner; the caller gets 202.
   A glance-direct import of data staged on another node raises
   StagedOnAnotherNode: the API passes the request on to that node.
 * The task (``_work``): web-download fetches the URL into the staging area
@@ -17,10 +19,11 @@
   image becomes active.  Any failure ends the task with its reason, returns
   the image to queued with ``os_glance_failed_import`` naming the stores,
   and removes the staged data.
-* copy-image (``_copy``) copies an active image's data into more stores.
-  It takes the image's lock, ``os_glance_import_task``, with one
-  compare-and-set, releases it when its task ends, and, if a store fails
-  while all must succeed, removes the copies it made.
+* copy-image (``_copy``) copies an active image's data into more stores;
+  if a store fails while all must succeed, it removes the copies it made.
+* Every task drops its lock when it ends, succeeded or failed; it checks
+  it still holds it before it writes the image, and one whose lock was
+  taken over stops without touching the image.
 * ``recover``: what maintenance does for an import whose process died.
 """
 
@@ -30,6 +33,7 @@ from oslo_config import cfg
 
 from glance.common import exception
 from glance.domain import image as image_mod
+from glance.domain import import_lock
 from glance.domain import lifecycle
 from glance.domain import limits
 from glance.domain import task as task_mod
@@ -43,7 +47,7 @@ COPY_IMAGE = 'copy-image'
 GLANCE_DOWNLOAD = 'glance-download'
 METHODS = (GLANCE_DIRECT, WEB_DOWNLOAD, COPY_IMAGE, GLANCE_DOWNLOAD)
 
-IMPORT_TASK = 'os_glance_import_task'
+IMPORT_TASK = import_lock.PROPERTY
 IMPORTING_TO = 'os_glance_importing_to_stores'
 FAILED_IMPORT = 'os_glance_failed_import'
 STAGE_HOST = 'os_glance_stage_host'
@@ -64,8 +68,8 @@ def _props(**values):
 
 class ImageImport:
 
-    def __init__(self, access, repo, images, data, stores, runner, plugins,
-                 web_filter, conf):
+    def __init__(self, access, repo, images, data, stores, runner, lock,
+                 plugins, web_filter, conf):
         conf.register_opts(OPTS)
         self.access = access
         self.images = images
@@ -73,6 +77,7 @@ class ImageImport:
         self.data = data
         self.stores = stores
         self.runner = runner
+        self.lock = lock
         self.plugins = plugins
         self.web_filter = web_filter
         self.conf = conf
@@ -212,59 +217,33 @@ class ImageImport:
             backend=self._targets(None, False, None)))
 
     def _begin(self, context, image, task_type, task_input):
-        """Record the task, move the image to importing (but for a copy of
-        an active image), run the task."""
+        """Record the task, take the image's import lock for it, move the
+        image to importing (but for a copy of an active image), run the
+        task."""
         task = task_mod.Task(
             type=task_type, owner=context.owner, image_id=image.id,
             request_id=context.request_id, user_id=context.user_id,
             input=dict(task_input, roles=list(context.roles)))
         self.repo.add_task(task)
         try:
-            if image.status != lifecycle.ACTIVE:
-                self.data.transition(image.id, image.status,
-                                     lifecycle.IMPORTING)
-            else:
-                self._lock(image, task.id)
+            self.lock.take(image, task.id)
+            try:
+                if image.status != lifecycle.ACTIVE:
+                    self.data.transition(image.id, image.status,
+                                         lifecycle.IMPORTING)
+            except BaseException:
+                self.lock.drop(image.id, task.id)
+                raise
         except BaseException as error:
             self.runner.finish(task.id, task_mod.FAILURE,
                                from_status=task_mod.PENDING,
                                message=str(error))
             raise
         self.repo.save(image.id, _props(**{
-            IMPORT_TASK: task.id,
             IMPORTING_TO: ','.join(task_input['backend']),
             FAILED_IMPORT: ''}))
         self.runner.submit(context, task.id, self._work)
         return task
-
-    def _lock(self, image, task_id):
-        """Take the import lock of an active image (its
-        os_glance_import_task) for a copy, as Glance: one compare-and-set,
-        so of concurrent copies exactly one starts and the others get
-        Conflict.  A lock whose task has ended, or is gone, is taken over;
-        maintenance ends the tasks of dead processes."""
-        holder = image.extra_properties.get(IMPORT_TASK)
-        if holder and self._task_runs(holder):
-            raise _in_progress(image.id)
-        try:
-            self.repo.swap_property(image.id, IMPORT_TASK, holder, task_id,
-                                    require_status=lifecycle.ACTIVE)
-        except exception.Conflict:
-            raise _in_progress(image.id) from None
-
-    def unlock(self, image_id, task_id):
-        """Release the import lock ``task_id`` holds, if it still does."""
-        try:
-            self.repo.swap_property(image_id, IMPORT_TASK, task_id, None)
-        except (exception.Conflict, exception.NotFound):
-            LOG.info('Image %s: task %s no longer held its import lock',
-                     image_id, task_id)
-
-    def _task_runs(self, task_id):
-        try:
-            return self.repo.get_task(task_id).status in task_mod.LIVE
-        except exception.TaskNotFound:
-            return False
 
     def _check_staged(self, image):
         if image.status == lifecycle.QUEUED:
@@ -362,10 +341,10 @@ class ImageImport:
         progress = _Progress(self, image_id, targets)
         if request['name'] == COPY_IMAGE:
             try:
-                return self._copy_work(context, image_id, progress,
+                return self._copy_work(context, task.id, image_id, progress,
                                        required)
             finally:
-                self.unlock(image_id, task.id)
+                self.lock.drop(image_id, task.id)
         try:
             self._check_limits(context, request['name'], image_id)
             if request['name'] == WEB_DOWNLOAD:
@@ -373,18 +352,25 @@ class ImageImport:
                                             self.web_filter.check)
             image = self.repo.get(image_id)
             self._run_plugins(image, task.input.get('roles', ()))
+            self.lock.assert_held(image_id, task.id)
             failed = self.data.import_staged(
                 context, image_id,
                 targets if self.stores.multiple else targets[:1] or [None],
                 required, progress.stored)
-        except BaseException:
-            self.recover(image_id, targets)
+        except exception.ImportLockLost:
+            # The image is another task's now: left as it is.
             raise
-        self.stores.staging.purge(image_id)
-        progress.finish(failed)
+        except BaseException:
+            self.recover(image_id, targets, task.id)
+            raise
+        try:
+            self.stores.staging.purge(image_id)
+            progress.finish(failed)
+        finally:
+            self.lock.drop(image_id, task.id)
         return {'image_id': image_id}
 
-    def _copy_work(self, context, image_id, progress, required):
+    def _copy_work(self, context, task_id, image_id, progress, required):
         """copy-image's task: each store in turn; one that fails is named
         in os_glance_failed_import.  If ``required``, that fails the task,
         and the copies it made are removed, as Glance reverts them: a
@@ -397,6 +383,7 @@ class ImageImport:
             raise
         failed, copied = [], []
         for target in progress.targets:
+            self.lock.assert_held(image_id, task_id)
             try:
                 self.data.copy(context, image_id, target)
             except Exception as error:
@@ -447,14 +434,14 @@ class ImageImport:
     def recover(self, image_id, targets=(), task_id=None):
         """End an import that failed or whose process died: the image
         back to queued, the stores named as failed, the staged data gone,
-        and the import lock of ``task_id`` (a copy's) released.
-        The properties are written before the status, so that whoever sees
-        the image queued sees them too.
+        and the import lock of ``task_id`` released.
+        The properties and the lock are written before the status, so that
+        whoever sees the image queued sees them too, and may import again.
         """
         self.quietly_save(image_id, _props(**{
             IMPORTING_TO: '', FAILED_IMPORT: ','.join(targets)}))
         if task_id is not None:
-            self.unlock(image_id, task_id)
+            self.lock.drop(image_id, task_id)
         self.data.transition_quietly(image_id, lifecycle.IMPORTING,
                                      lifecycle.QUEUED)
         try:
@@ -468,12 +455,6 @@ class ImageImport:
             self.repo.save(image_id, changes)
         except exception.NotFound:
             LOG.info('Image %s went while it was imported', image_id)
-
-
-def _in_progress(image_id):
-    return exception.Conflict(
-        "New operation on image '%s' is not permitted as prior operation is "
-        "still in progress" % image_id)
 
 
 def _check_names(names):

@@ -25,7 +25,6 @@ import logging
 from glance.common import exception
 from glance.domain import access as access_mod
 from glance.domain import image as image_mod
-from glance.domain import imports as imports_mod
 from glance.domain import lifecycle
 from glance.domain import task as task_mod
 from glance import store
@@ -114,7 +113,7 @@ def _check_hex(name, value, length, algo, error):
 
 class ImageLocations:
 
-    def __init__(self, access, repo, data, stores, conf, runner,
+    def __init__(self, access, repo, data, stores, conf, runner, lock,
                  protections, quotas, acls):
         self.access = access
         self.repo = repo
@@ -122,6 +121,7 @@ class ImageLocations:
         self.stores = stores
         self.conf = conf
         self.runner = runner
+        self.lock = lock
         self.protections = protections
         self.quotas = quotas
         self.acls = acls
@@ -352,18 +352,22 @@ class ImageLocations:
         storage_quota = self.quotas.storage(context)
         location = self._location(url)
         try:
-            if validation_data and self.conf.do_secure_hash:
-                # Checked before it counts: the location is recorded once
-                # the data read matches.
-                self.data.transition(image.id, lifecycle.QUEUED,
-                                     lifecycle.IMPORTING, size=size)
-                self.repo.save(image.id, image_mod.ImageChanges(
-                    set_properties={imports_mod.IMPORT_TASK: task.id}))
-            else:
-                self.acls.update(self.data.transition(
-                    image.id, lifecycle.QUEUED, lifecycle.ACTIVE, size=size,
-                    locations=[location], storage_quota=storage_quota,
-                    **validation_data))
+            # Held until the task ends, as by every import.
+            self.lock.take(image, task.id)
+            try:
+                if validation_data and self.conf.do_secure_hash:
+                    # Checked before it counts: the location is recorded
+                    # once the data read matches.
+                    self.data.transition(image.id, lifecycle.QUEUED,
+                                         lifecycle.IMPORTING, size=size)
+                else:
+                    self.acls.update(self.data.transition(
+                        image.id, lifecycle.QUEUED, lifecycle.ACTIVE,
+                        size=size, locations=[location],
+                        storage_quota=storage_quota, **validation_data))
+            except BaseException:
+                self.lock.drop(image.id, task.id)
+                raise
         except BaseException as error:
             self.runner.finish(task.id, task_mod.FAILURE,
                                from_status=task_mod.PENDING,
@@ -374,10 +378,18 @@ class ImageLocations:
         else:
             self.runner.finish(task.id, task_mod.SUCCESS,
                                from_status=task_mod.PENDING, result={})
+            self.lock.drop(image.id, task.id)
         return task
 
     def _work(self, context, task):
-        """The location_import task: hash the data at the location."""
+        """The location_import task: hash the data at the location; the
+        import lock goes when it ends."""
+        try:
+            return self._hash_location(context, task)
+        finally:
+            self.lock.drop(task.image_id, task.id)
+
+    def _hash_location(self, context, task):
         url = task.input['loc_url']
         wanted = task.input.get('validation_data') or {}
         algo = wanted.get('os_hash_algo', self.conf.hashing_algorithm)
@@ -401,28 +413,22 @@ class ImageLocations:
                     param='os_hash_value', value=wanted['os_hash_value'],
                     extra='not matched with actual os_hash_value: (%s)'
                           % value)
-            # The task's mark goes first: an image left importing without
-            # it is returned to queued by maintenance.
-            self._quietly_clear_task(image_id)
+            self.lock.assert_held(image_id, task.id)
             image = self.data.transition(
                 image_id, lifecycle.IMPORTING, lifecycle.ACTIVE, size=size,
                 checksum=md5, os_hash_algo=algo, os_hash_value=value,
                 locations=[self._location(url)],
                 storage_quota=self.quotas.storage(context))
+        except exception.ImportLockLost:
+            raise
         except BaseException:
-            self._quietly_clear_task(image_id)
+            # Unlocked first, so that whoever sees it queued may add again.
+            self.lock.drop(image_id, task.id)
             self.data.transition_quietly(image_id, lifecycle.IMPORTING,
                                          lifecycle.QUEUED)
             raise
         self.acls.update(image)
         return {}
-
-    def _quietly_clear_task(self, image_id):
-        try:
-            self.repo.save(image_id, image_mod.ImageChanges(
-                removed_properties=frozenset({imports_mod.IMPORT_TASK})))
-        except exception.NotFound:
-            pass
 
     def _hash(self, url, algo):
         """(size, md5, ``algo`` hex digest) of the data at ``url``, read

@@ -11,10 +11,11 @@ gunicorn):
 * partial data no upload has written to for that long is removed;
 * images in pending_delete whose data could not be removed are retried;
 * a task whose process died (no heartbeat for ``upload_stall_timeout``
-  seconds) fails with a reason its owner can act on, and the image it was
-  importing returns to queued; so does an image left in importing by no
-  live task, and one left in uploading by a stage that died, so no image
-  is ever stuck in importing or uploading;
+  seconds) fails with a reason its owner can act on, its image's import
+  lock is dropped, and the image it was importing returns to queued; so
+  does an image left in importing by no live task, and one left in
+  uploading by a stage that died, so no image is ever stuck in importing
+  or uploading, nor locked by a dead task;
 * staged data no import needs (its image is neither uploading nor
   importing, or gone) is removed from the staging area;
 * tasks past their expiry (``[task] task_time_to_live``) are removed.
@@ -122,11 +123,15 @@ class Maintenance:
             image = self.repo.get(image_id)
         except exception.ImageNotFound:
             return
+        if image.extra_properties.get(imports_mod.IMPORT_TASK) != task_id:
+            return
         # An active image's task was a copy-image: its properties are set
-        # right; an importing one goes back to queued.
-        if image.status in (lifecycle.IMPORTING, lifecycle.ACTIVE) and \
-                image.extra_properties.get(imports_mod.IMPORT_TASK) == task_id:
+        # right; an importing one goes back to queued.  In another status
+        # the task died before it moved the image: only its lock goes.
+        if image.status in (lifecycle.IMPORTING, lifecycle.ACTIVE):
             self.imports.recover(image_id, _targets(image), task_id)
+        else:
+            self.imports.lock.drop(image_id, task_id)
 
     def recover_stalled_imports(self):
         """Return to queued the images in importing whose task has ended
@@ -142,7 +147,7 @@ class Maintenance:
                 continue
             LOG.warning('Image %s left importing by no live task; returning '
                         'it to queued', image.id)
-            self.imports.recover(image.id, _targets(image))
+            self.imports.recover(image.id, _targets(image), task_id)
 
     def recover_stalled_stages(self):
         """Return to queued the images in uploading whose stage died

@@ -15,7 +15,9 @@ same name.
 
 Importing this package imports no driver and registers no option:
 ``StoreRegistry(conf)`` registers ``store_opts`` and each enabled driver's
-options on ``conf``, then loads and configures the drivers.
+options on ``conf``, then loads and configures the drivers, and asks each
+whether its backend can be used (``Driver.check_backend``), logging one
+error for each that cannot: the service starts all the same.
 
 External sources (Image API v1's copy-from and location) may only use the
 schemes of ``EXTERNAL_SOURCE_SCHEMES``: http(s), swift and s3, never file.
@@ -25,12 +27,15 @@ is not, reading one raises StoreUnavailable saying so.
 
 from importlib import metadata
 import inspect
+import logging
 import urllib.parse
 
 from oslo_config import cfg
 
 from glance.common import exception
 from glance.store import base
+
+LOG = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = 'glance.store.drivers'
 
@@ -188,9 +193,12 @@ class StoreRegistry:
     (``enabled_backends``) each store is a driver instance of its own,
     found by its id; stores of one type share its schemes and tell their
     locations apart (``Driver.serves``).  Iterating yields the drivers.
+
+    ``check_backends``: whether to check and log each store's backend;
+    off where the registry is built over and over (maintenance rounds).
     """
 
-    def __init__(self, conf):
+    def __init__(self, conf, check_backends=True):
         conf.register_opts(store_opts, group=base.GROUP)
         conf.register_opts(multi_store_opts)
         self._by_id = {}
@@ -220,6 +228,22 @@ class StoreRegistry:
         from glance.store import staging
         self.staging = staging.StagingArea(conf)
         self.staging.configure()
+        if check_backends:
+            for driver in self._drivers:
+                self._check_backend(driver)
+
+    @staticmethod
+    def _check_backend(driver):
+        """Log, once the configuration is known to be sound, a store
+        whose backend cannot be used (Driver.check_backend)."""
+        problem = driver.check_backend()
+        if problem is None:
+            return
+        name = ('Store %r (%s)' % (driver.store_id, driver.name)
+                if driver.store_id else 'The %s store' % driver.name)
+        LOG.error('%s is unusable: %s.  It answers 503 until its backend '
+                  'can be used; the other stores serve as usual.', name,
+                  problem)
 
     def _one_of_each(self, conf):
         by_class = {}

@@ -193,6 +193,21 @@ class Driver(abc.ABC):
         changed.
         """
 
+    def check_backend(self):
+        """Why the storage cannot be used, or None: asked once at start,
+        after configure(), so that an unreachable backend, refused
+        credentials or a missing container show in the log at start rather
+        than as a 503 on the first upload.  The store registry logs the
+        answer; the store stays enabled and serves once the backend does.
+
+        The answer names the backend (where, as whom) and the reason.  It
+        comes within seconds, and the check leaves nothing open or running
+        in this process, whose children (glance-api's workers) would
+        inherit it: glance.store.probe runs it in a process of its own.
+        The default has nothing to check.
+        """
+        return None
+
     def add(self, image_id, reader, size=None):
         """Store what ``reader`` yields until its end.
 

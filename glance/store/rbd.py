@@ -36,8 +36,6 @@ import errno
 import logging
 import math
 import os
-import subprocess
-import sys
 import time
 import urllib.parse
 
@@ -48,13 +46,11 @@ from glance.common import ids
 from glance.common import offload
 from glance.common import streams
 from glance.store import base
+from glance.store import probe
 
 LOG = logging.getLogger(__name__)
 
 SNAPSHOT = 'snap'
-# Seconds the start-up check waits for the cluster when
-# rados_connect_timeout leaves librados's 300.
-STARTUP_CHECK_TIMEOUT = 10
 # Object buffers an upload holds: the next object is read into one while
 # the others are written.  One write at a time leaves the cluster idle while
 # the next object is received and hashed.
@@ -171,7 +167,6 @@ class RbdDriver(base.Driver):
         self.thin = opts.rbd_thin_provisioning
         self._zeros = bytes(self.chunk_size) if self.thin else None
         self._fsid = None
-        self._check_cluster()
 
     # -- connections ------------------------------------------------------
 
@@ -241,40 +236,23 @@ class RbdDriver(base.Driver):
         LOG.warning('rbd store: %s', reason)
         return exception.StoreUnavailable(reason=reason)
 
-    def _check_cluster(self):
-        """Say at startup, not on the first upload, if the cluster, the
-        user or the pool is wrong.  The service starts all the same (its
-        other stores may serve); this store answers 503 until it can
-        reach its pool.
-
-        The check runs in a process of its own (``_probe``): glance-api's
-        parent configures the stores and then forks its workers, and a
-        process forked after librados has run in its parent can hang on
-        its first call into librados (seen as uploads that never ended).
-        It waits up to rados_connect_timeout, or STARTUP_CHECK_TIMEOUT
-        seconds when that is 0.
-        """
-        timeout = self.timeout or STARTUP_CHECK_TIMEOUT
-        argv = [sys.executable, '-c',
-                'from glance.store import rbd; rbd._probe()',
-                self.ceph_conf, self.user or '', self.pool, str(timeout)]
+    def check_backend(self):
+        """Connect and open the pool as the store does, in a process of
+        its own (glance.store.probe: a process forked after librados has
+        run in its parent can hang on its first call into librados), for
+        up to rados_connect_timeout seconds, or probe.TIMEOUT when that
+        is 0.  Learns the cluster's fsid on the way."""
+        timeout = self.timeout or probe.TIMEOUT
         try:
-            result = subprocess.run(argv, capture_output=True, text=True,
-                                    stdin=subprocess.DEVNULL,
-                                    timeout=timeout + 30)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            reason = 'the check did not run: %s' % e
-        else:
-            if result.returncode == 0:
-                self._fsid = result.stdout.strip()
-                return
-            reason = (result.stderr.strip().splitlines() or
-                      ['exit status %d' % result.returncode])[-1]
-        LOG.error('rbd store: pool %r of the Ceph cluster in %s, as user '
-                  '%s, is unusable (%s); its images cannot be read or '
-                  'written until it is', self.pool,
-                  self.ceph_conf or 'the default ceph.conf',
-                  self.user or 'admin', reason)
+            self._fsid = probe.run(__name__, {
+                'conffile': self.ceph_conf, 'user': self.user or '',
+                'pool': self.pool}, timeout)
+        except probe.Unusable as e:
+            return ('pool %r of the Ceph cluster in %s, as user %s, cannot '
+                    'be opened (%s)' % (
+                        self.pool, self.ceph_conf or 'the default ceph.conf',
+                        self.user or 'admin', e))
+        return None
 
     # -- in ---------------------------------------------------------------
 
@@ -582,19 +560,18 @@ def _rados_handle(rados, conffile, user, timeout):
                        conf=conf)
 
 
-def _probe():
-    """In the process _check_cluster starts: connect as the store does,
-    open the pool and print the cluster's fsid; an error exits non-zero,
-    its message last on stderr."""
-    conffile, user, pool, timeout = sys.argv[1:]
+def check(settings):
+    """In the process check_backend starts: connect as the store does,
+    open the pool; the cluster's fsid."""
     rados, _rbd = _bindings()
-    cluster = _rados_handle(rados, conffile, user, int(timeout))
+    cluster = _rados_handle(rados, settings['conffile'], settings['user'],
+                            settings['timeout'])
     try:
         cluster.connect()
-        cluster.open_ioctx(pool).close()
-        print(cluster.get_fsid())
+        cluster.open_ioctx(settings['pool']).close()
+        return cluster.get_fsid()
     except rados.Error as e:
-        sys.exit('%s: %s' % (type(e).__name__, e))
+        raise probe.Unusable('%s: %s' % (type(e).__name__, e)) from None
     finally:
         cluster.shutdown()
 

@@ -33,6 +33,7 @@ from oslo_config import cfg
 from glance.common import exception
 from glance import store
 from glance.store import base
+from glance.store import probe
 from glance.store import segments
 
 LOG = logging.getLogger(__name__)
@@ -161,6 +162,48 @@ class _Call:
             reason='%s: %s' % (self.doing, problem)) from error
 
 
+def _client(settings, timeout):
+    """A boto3 S3 client: of ``settings`` endpoint and keys, signing for
+    its region, and waiting ``timeout`` seconds for each answer."""
+    access, secret = settings['keys']
+    return boto3.session.Session().client(
+        's3', endpoint_url=settings['endpoint'],
+        region_name=settings['region'], aws_access_key_id=access,
+        aws_secret_access_key=secret, verify=settings['verify'],
+        config=botocore_config.Config(
+            signature_version='s3v4',
+            s3={'addressing_style': settings['addressing']},
+            connect_timeout=timeout, read_timeout=timeout,
+            retries={'total_max_attempts': 1},
+            request_checksum_calculation='when_required',
+            response_checksum_validation='when_required'))
+
+
+def check(settings):
+    """In the process check_backend starts (glance.store.probe): look for
+    the bucket as an upload would."""
+    bucket = settings['bucket']
+    try:
+        _client(settings, settings['timeout']).head_bucket(Bucket=bucket)
+    except botocore_exceptions.ClientError as e:
+        status = _code(e)[1]
+        if status in (401, 403):
+            raise probe.Unusable(
+                'refused the keys, or they may not use the bucket %r '
+                '(HTTP %d)' % (bucket, status)) from None
+        if status != 404:
+            raise probe.Unusable('answered HTTP %s for the bucket %r'
+                                 % (status, bucket)) from None
+        if not settings['create']:
+            raise probe.Unusable(
+                'has no bucket %r, and s3_store_create_bucket_on_put is '
+                'off' % bucket) from None
+    except Exception as e:
+        raise probe.Unusable('cannot be reached (%s)'
+                             % probe.root_cause(e)) from None
+    return None
+
+
 class _BufferBody:
     """A request body over a buffer, without a copy: reads are views of
     it; seekable, as botocore needs to sign and checksum it."""
@@ -240,18 +283,28 @@ class S3Driver(base.Driver):
         cache_key = (endpoint, keys)
         client = self._clients.get(cache_key)
         if client is None:
-            client = boto3.session.Session().client(
-                's3', endpoint_url=endpoint, region_name=self.region,
-                aws_access_key_id=keys[0], aws_secret_access_key=keys[1],
-                verify=self._verify, config=botocore_config.Config(
-                    signature_version='s3v4',
-                    s3={'addressing_style': self._addressing},
-                    connect_timeout=TIMEOUT, read_timeout=TIMEOUT,
-                    retries={'total_max_attempts': 1},
-                    request_checksum_calculation='when_required',
-                    response_checksum_validation='when_required'))
+            client = _client(self._client_settings(endpoint, keys), TIMEOUT)
             self._clients[cache_key] = client
         return client
+
+    def _client_settings(self, endpoint, keys):
+        return {'endpoint': endpoint, 'region': self.region, 'keys': keys,
+                'verify': self._verify, 'addressing': self._addressing}
+
+    def check_backend(self):
+        """Look for the bucket with the store's keys, in a process of its
+        own (glance.store.probe)."""
+        if base.WRITE not in self.capabilities:
+            return None  # configure() said which option is missing.
+        try:
+            probe.run(__name__, dict(
+                self._client_settings(self.endpoint, self._keys),
+                bucket=self.bucket, create=self.create_bucket))
+        except probe.Unusable as e:
+            # The access key is an option marked secret: its start only.
+            return 'S3 at %s (access key %s...) %s' % (
+                self.endpoint, self._keys[0][:4], e)
+        return None
 
     # -- writing ------------------------------------------------------------
 

@@ -54,6 +54,7 @@ from glance.common import ids
 from glance import context as context_mod
 from glance import store
 from glance.store import base
+from glance.store import probe
 from glance.store import segments as segments_mod
 
 LOG = logging.getLogger(__name__)
@@ -363,17 +364,53 @@ class SwiftDriver(base.Driver):
                            % name)
             cache_key = name
         url, token = self._auth_cache.get(cache_key, (None, None))
-        options = credentials.connection_args()
-        if 'os_options' in options:
-            options['os_options'].update(
-                {k: v for k, v in self._catalog_filter.items() if v})
         connection = _Connection(
-            preauthurl=url, preauthtoken=token, **options, **args)
+            preauthurl=url, preauthtoken=token,
+            **self._auth_args(credentials), **args)
         connection.cache_key = cache_key
         if cache_key is not None:
             # The operator's endpoint, not the locations' own auth.
             connection.storage_url = self.endpoint
         return connection
+
+    def _auth_args(self, credentials):
+        """swiftclient's arguments to authenticate with ``credentials``,
+        finding Swift in the catalog as configured."""
+        options = credentials.connection_args()
+        if 'os_options' in options:
+            options['os_options'].update(
+                {k: v for k, v in self._catalog_filter.items() if v})
+        return options
+
+    def check_backend(self):
+        """Authenticate with default_swift_reference and look for the
+        container, in a process of its own (glance.store.probe).  In
+        multi-tenant mode there are no credentials of the service's own:
+        only swift_store_endpoint, when set, is checked to answer."""
+        if self.multi_tenant:
+            if not self.endpoint:
+                LOG.debug('The multi-tenant swift store has nothing to '
+                          'check at start: each request brings its token '
+                          'and its catalog, and swift_store_endpoint is '
+                          'not set.')
+                return None
+            where = 'The Swift endpoint %s' % self.endpoint
+            settings = {'endpoint': self.endpoint}
+        elif base.WRITE not in self.capabilities:
+            return None  # configure() said why it has no credentials.
+        else:
+            credentials = self.references[self.reference]
+            where = 'Swift (auth %s, user %s, reference %s)' % (
+                credentials.auth_address, credentials.user, self.reference)
+            settings = {'auth': self._auth_args(credentials),
+                        'storage_url': self.endpoint,
+                        'container': self.container,
+                        'create': self.create_container}
+        try:
+            probe.run(__name__, dict(settings, tls=self._tls))
+        except probe.Unusable as e:
+            return '%s %s' % (where, e)
+        return None
 
     def _remember_auth(self, connection):
         key = connection.cache_key
@@ -816,6 +853,49 @@ class SwiftDriver(base.Driver):
             LOG.info('Removed %d stale segments and markers from swift '
                      'container %s', len(removed), self.container)
         return removed
+
+
+def check(settings):
+    """In the process check_backend starts (glance.store.probe): see that
+    the endpoint answers (multi-tenant), or authenticate and look for the
+    container as an upload would."""
+    timeout, tls = settings['timeout'], settings['tls']
+    if 'endpoint' in settings:
+        try:
+            requests.head(settings['endpoint'], timeout=timeout,
+                          verify=not tls['insecure'] and (tls['cacert']
+                                                          or True))
+        except requests.RequestException as e:
+            raise probe.Unusable('cannot be reached (%s)'
+                                 % probe.root_cause(e)) from None
+        return None
+    connection = _Connection(retries=0, timeout=timeout, **tls,
+                             **settings['auth'])
+    connection.storage_url = settings['storage_url']
+    try:
+        connection.url, connection.token = connection.get_auth()
+    except swiftclient.ClientException as e:
+        raise probe.Unusable('refused to authenticate it (%s)' % e) from None
+    except Exception as e:
+        raise probe.Unusable('cannot be reached (%s)'
+                             % probe.root_cause(e)) from None
+    container = settings['container']
+    try:
+        connection.head_container(container)
+    except swiftclient.ClientException as e:
+        if _status(e) != 404:
+            raise probe.Unusable('answered HTTP %s for the container %r'
+                                 % (_status(e), container)) from None
+        if not settings['create']:
+            raise probe.Unusable(
+                'has no container %r, and '
+                'swift_store_create_container_on_put is off'
+                % container) from None
+    except Exception as e:
+        raise probe.Unusable('cannot be reached at its storage URL %s (%s)'
+                             % (connection.url,
+                                probe.root_cause(e))) from None
+    return None
 
 
 def _marker_token(marker):

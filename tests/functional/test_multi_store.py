@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+from tests.functional import stores
 from tests.functional.test_clients import image_file  # noqa: F401
 from tests.functional.test_clients import run_glance_cli
-from tests.functional.test_object_stores import SwiftBackend
 
 
 @pytest.fixture
@@ -49,11 +49,10 @@ def wait_until(check, timeout=60):
 def test_glanceclient_cli(server, image_file, tmp_path):
     """The commands with store options, checked through the Python API
     (each command run costs a second or two)."""
-    from glanceclient import client
-    glance = client.Client('2', endpoint=server.url, token='unused')
+    glance = stores.glanceclient_of(server)
     path, data = image_file
-    stores = run_glance_cli(server, 'stores-info', '--detail')
-    assert 'Fast and dear' in stores and 'data_dir' in stores
+    info = run_glance_cli(server, 'stores-info', '--detail')
+    assert 'Fast and dear' in info and 'data_dir' in info
 
     image = cli_json(server, 'image-create', '--name', 'in-cold',
                      '--disk-format', 'raw', '--container-format', 'bare',
@@ -61,8 +60,7 @@ def test_glanceclient_cli(server, image_file, tmp_path):
     assert image['status'] == 'active' and image['stores'] == 'cold'
     assert in_store(tmp_path, 'cold') == [image['id']]
 
-    other = glance.images.create(name='later', disk_format='raw',
-                                 container_format='bare')
+    other = stores.create_raw(glance, 'later')
     run_glance_cli(server, 'image-upload', '--store', 'fast', '--file',
                    str(path), other['id'])
     assert glance.images.get(other['id'])['stores'] == 'fast'
@@ -88,10 +86,10 @@ def test_openstacksdk(server, image_file, tmp_path):
     path, data = image_file
     conn = openstack.connection.Connection(
         auth_type='none', image_endpoint_override=server.url + '/v2')
-    stores = {store.id: store for store in conn.image.stores()}
-    assert set(stores) == {'fast', 'cold'}
-    assert stores['fast'].is_default
-    assert stores['fast'].description == 'Fast and dear'
+    by_id = {store.id: store for store in conn.image.stores()}
+    assert set(by_id) == {'fast', 'cold'}
+    assert by_id['fast'].is_default
+    assert by_id['fast'].description == 'Fast and dear'
 
     image = conn.image.create_image(
         name='sdk-cold', data=data, disk_format='raw',
@@ -113,16 +111,13 @@ def test_openstacksdk(server, image_file, tmp_path):
 def test_swift_among_several_stores(make_api_server, swift_server, tmp_path):
     """A copy in a real Swift, read once the filesystem copy is gone, and
     removed with the image."""
-    from glanceclient import client
-    swift = SwiftBackend(swift_server, tmp_path)
-    obj = {name: value for name, value in swift.conf(swift.proxy_port).items()
-           if name not in ('stores', 'default_store')}
+    swift = stores.SwiftBackend(swift_server, tmp_path)
     server = make_api_server(conf={
         'DEFAULT': {'enabled_backends': 'fast:file, obj:swift'},
         'glance_store': {'default_backend': 'fast'},
         'fast': {'filesystem_store_datadir': str(tmp_path / 'fast')},
-        'obj': obj})
-    glance = client.Client('2', endpoint=server.url, token='unused')
+        'obj': swift.conf(swift.proxy_port)})
+    glance = stores.glanceclient_of(server)
     data = os.urandom(5 * 1024 * 1024 + 3)
     image = glance.images.create(disk_format='raw', container_format='bare')
     glance.images.upload(image['id'], io.BytesIO(data))

@@ -4,7 +4,6 @@ against a real Keystone and a Swift proxy taking its tokens
 image lands in its owner's account, and only those it is shared with read
 it there."""
 
-import io
 import os
 import uuid
 
@@ -13,15 +12,10 @@ from glanceclient import exc as glance_exc
 import pytest
 import swiftclient
 
+from tests.functional import stores
+from tests import object_stores
+
 MiB = 1024 * 1024
-
-
-class Unsized:
-    def __init__(self, data):
-        self._data = io.BytesIO(data)
-
-    def read(self, size=-1):
-        return self._data.read(size)
 
 
 def test_images_live_in_their_owners_account(keystone, keystone_swift,
@@ -29,12 +23,10 @@ def test_images_live_in_their_owners_account(keystone, keystone_swift,
     prefix = 'mt%s' % uuid.uuid4().hex[:8]
     api = make_api_server(flavor='keystone', conf={
         'keystone_authtoken': keystone.authtoken_options(),
-        'glance_store': {
-            'stores': 'file,http,swift', 'default_store': 'swift',
-            'swift_store_multi_tenant': True,
-            'swift_store_container': prefix,
-            'swift_store_large_object_size': 1,
-            'swift_store_large_object_chunk_size': 1}})
+        'glance_store': dict(
+            object_stores.swift_options(prefix,
+                                        swift_store_multi_tenant=True),
+            stores='file,http,swift', default_store='swift')})
 
     def glance(user):
         return glanceclient.Client('2', endpoint=api.url,
@@ -46,10 +38,8 @@ def test_images_live_in_their_owners_account(keystone, keystone_swift,
 
     owner, member = glance('alpha-member'), glance('beta-member')
     data = os.urandom(3 * MiB + 17)
-    image = owner.images.create(name='tenant-owned', disk_format='raw',
-                                container_format='bare')
-    # Sent chunked: a stream glanceclient cannot size.
-    owner.images.upload(image['id'], Unsized(data))
+    image = stores.create_raw(owner, 'tenant-owned')
+    owner.images.upload(image['id'], stores.Unsized(data))
     container = '%s_%s' % (prefix, image['id'])
     stored = swift('alpha-member').head_object(container, image['id'])
     assert stored['x-static-large-object'] == 'True'

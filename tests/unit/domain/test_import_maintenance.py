@@ -67,25 +67,42 @@ def test_a_dead_task_fails_and_its_image_returns_to_queued(services, repo):
     assert ended.expires_at is not None
     image = repo.get(image.id)
     assert image.status == 'queued'
+    assert 'os_glance_import_task' not in image.extra_properties
     assert image.extra_properties['os_glance_failed_import'] == 'file'
     assert image.extra_properties['os_glance_importing_to_stores'] == ''
     assert os.listdir(staging_dir(services)) == []
+
+
+def after_its_task_died(services, repo, image_id, status):
+    """The image once maintenance found its lock's task, in ``status``,
+    dead (and failed it)."""
+    task = task_mod.Task(owner='owner', image_id=image_id, status=status)
+    repo.add_task(task)
+    services.imports.lock.take(repo.get(image_id), task.id)
+    age(repo, task_id=task.id)
+    services.maintenance.run()
+    assert repo.get_task(task.id).status == 'failure'
+    return repo.get(image_id)
+
+
+def test_a_task_dead_before_it_moved_its_image_only_drops_its_lock(
+        services, repo):
+    image = queued(services)
+    services.imports.stage(OWNER, image.id, io.BytesIO(b'staged'))
+    image = after_its_task_died(services, repo, image.id, task_mod.PENDING)
+    assert image.status == 'uploading'
+    assert 'os_glance_import_task' not in image.extra_properties
+    assert os.listdir(staging_dir(services)) == [image.id]
 
 
 def test_a_dead_copy_releases_its_lock_and_leaves_the_image_active(
         services, repo):
     image = queued(services)
     services.data.upload(OWNER, image.id, io.BytesIO(b'data'))
-    task = task_mod.Task(owner='owner', image_id=image.id,
-                         status=task_mod.PROCESSING)
-    repo.add_task(task)
-    repo.swap_property(image.id, 'os_glance_import_task', None, task.id)
     repo.save(image.id, image_mod.ImageChanges(set_properties={
         'os_glance_importing_to_stores': 'cold'}))
-    age(repo, task_id=task.id)
-    services.maintenance.run()
-    assert repo.get_task(task.id).status == 'failure'
-    image = repo.get(image.id)
+    image = after_its_task_died(services, repo, image.id,
+                                task_mod.PROCESSING)
     assert image.status == 'active'
     assert 'os_glance_import_task' not in image.extra_properties
     assert image.extra_properties['os_glance_importing_to_stores'] == ''
@@ -95,10 +112,16 @@ def test_a_dead_copy_releases_its_lock_and_leaves_the_image_active(
 def test_an_image_importing_for_no_live_task_returns_to_queued(services,
                                                                 repo):
     image = queued(services)
+    task = task_mod.Task(owner='owner', image_id=image.id,
+                         status=task_mod.SUCCESS)
+    repo.add_task(task)
+    services.imports.lock.take(image, task.id)
     services.data.transition(image.id, 'queued', 'importing')
     age(repo, image_id=image.id)
     services.maintenance.run()
-    assert repo.get(image.id).status == 'queued'
+    image = repo.get(image.id)
+    assert image.status == 'queued'
+    assert 'os_glance_import_task' not in image.extra_properties
 
 
 def test_staged_data_no_import_needs_is_removed(services, repo):

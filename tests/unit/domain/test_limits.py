@@ -16,6 +16,7 @@ from oslo_limit import opts as limit_opts
 
 from glance.common import exception
 from glance.domain import limits
+from tests.file_server import serving
 from tests.unit.db.test_repository import race
 from tests.unit.domain.conftest import ALICE, OWNER, queued
 
@@ -118,6 +119,25 @@ def test_a_stage_starts_only_below_image_stage_total(services, keystone):
     with pytest.raises(exception.LimitExceeded, match='image_stage_total'):
         services.imports.stage(OWNER, second.id, io.BytesIO(b's'))
     assert services.images.get(OWNER, second.id).status == 'queued'
+
+
+def test_a_location_is_added_over_image_size_total_then_counts(
+        services, keystone, tmp_path):
+    """As Glance: adding a location checks no unified limit (doc/quotas.md
+    says why); its size counts once added, so the next upload is
+    refused."""
+    services.images.conf.set_override('do_secure_hash', False)
+    keystone.registered['image_count_total'] = 10
+    over = queued(services)
+    services.data.upload(OWNER, over.id, io.BytesIO(b'x' * 2 * MiB))
+    image, last = queued(services), queued(services)
+    (tmp_path / 'web').mkdir()
+    with serving(tmp_path / 'web', **{'disk.img': b'y' * 3 * MiB}) as web:
+        services.locations.add(OWNER, image.id, web.url('disk.img'))
+    assert services.images.get(OWNER, image.id).status == 'active'
+    assert services.data.limits.usage('owner')['image_size_total'] == 5
+    with pytest.raises(exception.LimitExceeded, match='image_size_total'):
+        services.data.upload(OWNER, last.id, io.BytesIO(b'x'))
 
 
 def test_a_keystone_that_cannot_be_reached_is_a_logged_503(

@@ -69,7 +69,7 @@ class _Data(list):
 
 
 def _hasher(stores, conf):
-    return locations.ImageLocations(None, None, None, stores, conf, None,
+    return locations.ImageLocations(None, None, None, stores, conf, None, None,
                                     None, None, None)
 
 

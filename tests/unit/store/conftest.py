@@ -1,7 +1,9 @@
-"""A fresh ConfigOpts and a filesystem driver on a temporary datadir."""
+"""A fresh ConfigOpts and the driver under test: a filesystem driver on a
+temporary datadir unless the test file has a ``make_driver`` of its own."""
 
 import pytest
 
+from tests import object_stores
 from tests.unit.store import helpers
 
 
@@ -22,5 +24,19 @@ def set_datadir(conf, datadir):
 
 
 @pytest.fixture
-def driver(conf, datadir):
-    return helpers.filesystem_driver(datadir, conf)
+def container():
+    """A Swift container of the test's own."""
+    return object_stores.unique_name()
+
+
+@pytest.fixture
+def make_driver(conf, datadir):
+    """``make_driver()``: a filesystem driver keeping its files in
+    ``datadir``."""
+    return lambda: helpers.filesystem_driver(datadir, conf)
+
+
+@pytest.fixture
+def driver(make_driver):
+    """The driver under test, as ``make_driver`` builds it by default."""
+    return make_driver()

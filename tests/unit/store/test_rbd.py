@@ -3,7 +3,6 @@ as the restricted user glance-api gets (profile rbd on the images pool)."""
 
 import hashlib
 import io
-import logging
 import os
 import sys
 import uuid
@@ -19,18 +18,12 @@ MiB = 1024 * 1024
 
 
 def rbd_driver(cluster, **options):
-    conf = helpers.fresh_conf()
-    driver = rbd.RbdDriver(conf)
     settings = {'rbd_store_ceph_conf': cluster.conf_path,
                 'rbd_store_user': cluster.user,
                 'rbd_store_pool': cluster.pool,
                 'rbd_store_chunk_size': 1,
                 'rados_connect_timeout': 3}
-    settings.update(options)
-    for option, value in settings.items():
-        conf.set_override(option, value, group=base.GROUP)
-    driver.configure()
-    return driver
+    return helpers.configured(rbd.RbdDriver, **dict(settings, **options))
 
 
 @pytest.fixture
@@ -116,10 +109,7 @@ def test_delete_removes_the_image_and_its_snapshot(driver, ceph_cluster):
     stored = driver.add(image_id, io.BytesIO(b'x' * 1000))
     driver.delete(stored.uri)
     assert image_id not in ceph_cluster.images()
-    with pytest.raises(exception.NotFound):
-        driver.delete(stored.uri)
-    with pytest.raises(exception.NotFound):
-        driver.get(stored.uri)
+    helpers.assert_gone(driver, stored.uri)
 
 
 @pytest.mark.parametrize('thin', [True, False])
@@ -188,10 +178,17 @@ def test_cluster_down_is_unavailable_and_loses_nothing(driver,
     driver.delete(stored.uri)
 
 
-def test_unusable_pool_is_logged_and_unavailable(ceph_cluster, caplog):
-    with caplog.at_level(logging.ERROR):
-        driver = rbd_driver(ceph_cluster, rbd_store_pool='missing')
-    assert "pool 'missing'" in caplog.text and 'unusable' in caplog.text
+def test_the_start_up_check(driver, ceph_cluster):
+    assert driver.check_backend() is None
+    assert driver._fsid == ceph_cluster.fsid
+
+
+def test_unusable_pool_is_reported_and_unavailable(ceph_cluster):
+    driver = rbd_driver(ceph_cluster, rbd_store_pool='missing')
+    problem = driver.check_backend()
+    assert problem.startswith(
+        "pool 'missing' of the Ceph cluster in %s, as user %s, cannot be "
+        "opened (ObjectNotFound" % (ceph_cluster.conf_path, ceph_cluster.user))
     with pytest.raises(exception.StoreUnavailable, match='missing'):
         driver.add(str(uuid.uuid4()), io.BytesIO(b'x'))
 

@@ -1,4 +1,5 @@
 import io
+import logging
 import os
 import time
 import types
@@ -46,6 +47,16 @@ class BrokenDiskDriver(FakeDriver):
 
     def clean_stale_partials(self, older_than_seconds):
         return ['stale-elsewhere']
+
+
+class UnreachableDriver(FakeDriver):
+    """A read-only third-party driver whose backend is down at start."""
+
+    name = 'far'
+    schemes = ('far',)
+
+    def check_backend(self):
+        return 'the moon cannot be reached (no rocket)'
 
 
 class NotADriver:
@@ -214,6 +225,39 @@ def test_third_party_driver_from_entry_point(registry_conf, entry_points):
     with pytest.raises(exception.Forbidden):
         registry.delete('fake://a')
     assert 'fake' in store.known_driver_names()
+
+
+def test_unusable_backends_are_logged_and_their_stores_kept(
+        registry_conf, entry_points, caplog):
+    entry_points(far=__name__ + ':UnreachableDriver')
+    registry_conf.set_override('stores', ['file', 'far'],
+                               group='glance_store')
+    with caplog.at_level(logging.ERROR, logger='glance.store'):
+        registry = store.StoreRegistry(registry_conf)
+    assert [r.getMessage() for r in caplog.records] == [
+        'The far store is unusable: the moon cannot be reached (no '
+        'rocket).  It answers 503 until its backend can be used; the '
+        'other stores serve as usual.']
+    with registry.get('far://a') as data:
+        assert list(data) == [b'far://a']
+    caplog.clear()
+    store.StoreRegistry(registry_conf, check_backends=False)
+    assert not caplog.records
+
+
+def test_unusable_backends_are_logged_by_store_id(
+        tmp_path, entry_points, caplog):
+    entry_points(far=__name__ + ':UnreachableDriver')
+    conf = helpers.fresh_conf()
+    helpers.set_datadir(conf, tmp_path / 'images')
+    conf.register_opts(store.multi_store_opts)
+    conf.set_override('enabled_backends', {'moon': 'far', 'local': 'file'})
+    conf.register_opts(store.store_opts, group='glance_store')
+    conf.set_override('default_backend', 'local', group='glance_store')
+    with caplog.at_level(logging.ERROR, logger='glance.store'):
+        store.StoreRegistry(conf)
+    assert caplog.records[0].getMessage().startswith(
+        "Store 'moon' (far) is unusable: the moon cannot be reached")
 
 
 def test_built_in_names_win_over_entry_points(registry_conf, entry_points):

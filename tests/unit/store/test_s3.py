@@ -6,7 +6,6 @@ smallest the driver allows).
 
 import hashlib
 import io
-import logging
 import os
 import threading
 import time
@@ -17,9 +16,10 @@ from botocore import exceptions as botocore_exceptions
 import pytest
 
 from glance.common import exception
-from glance.store import base
 from glance.store import s3
-from tests import swift_server as swift_server_mod
+from tests import object_stores
+from tests.object_stores import keys_in
+from tests.object_stores import uploads_in
 from tests.tcp_relay import TcpRelay
 from tests.unit.store import helpers
 
@@ -29,7 +29,7 @@ PART = 5 * MiB
 
 @pytest.fixture
 def bucket():
-    return 'glance-%s' % uuid.uuid4().hex[:12]
+    return object_stores.unique_name()
 
 
 @pytest.fixture
@@ -37,43 +37,15 @@ def make_driver(swift_server, bucket):
     """``make_driver(host=None, **options)``: a configured S3Driver on the
     test's bucket, 5 MiB parts, multipart from 6 MiB."""
     def make(host=None, **options):
-        settings = {'s3_store_host': host or swift_server.s3_endpoint,
-                    's3_store_access_key': swift_server.user,
-                    's3_store_secret_key': swift_server.key,
-                    's3_store_bucket': bucket,
-                    's3_store_region_name': swift_server_mod.S3_REGION,
-                    's3_store_bucket_url_format': 'path',
-                    's3_store_create_bucket_on_put': True,
-                    's3_store_large_object_size': 6,
-                    's3_store_large_object_chunk_size': 5}
-        return helpers.configured(s3.S3Driver, **dict(settings, **options))
+        return helpers.configured(s3.S3Driver, **object_stores.s3_options(
+            host or swift_server.s3_endpoint, bucket,
+            s3_store_large_object_size=6, **options))
     return make
-
-
-@pytest.fixture
-def driver(make_driver):
-    return make_driver()
 
 
 @pytest.fixture
 def client(swift_server):
     return swift_server.s3_client()
-
-
-def keys_in(client, bucket):
-    try:
-        return sorted(o['Key'] for o in client.list_objects_v2(
-            Bucket=bucket).get('Contents', ()))
-    except client.exceptions.NoSuchBucket:
-        return []
-
-
-def uploads_in(client, bucket):
-    try:
-        return client.list_multipart_uploads(Bucket=bucket).get(
-            'Uploads', [])
-    except client.exceptions.NoSuchBucket:
-        return []
 
 
 def test_multipart_round_trip(driver, client, bucket, swift_server):
@@ -92,22 +64,15 @@ def test_multipart_round_trip(driver, client, bucket, swift_server):
     assert uploads_in(client, bucket) == []
     driver.delete(stored.uri)
     assert keys_in(client, bucket) == []
-    with pytest.raises(exception.NotFound):
-        driver.get(stored.uri)
-    with pytest.raises(exception.NotFound):
-        driver.delete(stored.uri)
+    helpers.assert_gone(driver, stored.uri)
 
 
 def test_unknown_size_goes_multipart(driver, client, bucket):
-    data = os.urandom(PART + 1)
     image_id = str(uuid.uuid4())
-    stored = driver.add(image_id, helpers.Unsized(data))
-    assert stored.size == len(data)
+    helpers.add_unsized(driver, image_id, os.urandom(PART + 1))
     assert client.head_object(Bucket=bucket, Key=image_id)['ETag'].endswith(
         '-2"')
-    assert helpers.read_all(driver, stored.uri) == data
-    empty = driver.add(str(uuid.uuid4()), helpers.Unsized(b''))
-    assert empty.size == 0 and helpers.read_all(driver, empty.uri) == b''
+    helpers.add_unsized(driver, str(uuid.uuid4()), b'')
 
 
 def test_small_image_is_one_put(driver, client, bucket):
@@ -122,10 +87,7 @@ def test_small_image_is_one_put(driver, client, bucket):
 
 
 def test_failed_upload_leaves_nothing(driver, client, bucket):
-    data = os.urandom(3 * PART)
-    with pytest.raises(exception.ClientDisconnect):
-        driver.add(str(uuid.uuid4()),
-                   helpers.Unsized(data, fail_after=2 * PART))
+    helpers.add_cut_short(driver, 3 * PART, fail_after=2 * PART)
     assert keys_in(client, bucket) == []
     assert uploads_in(client, bucket) == []
 
@@ -139,13 +101,26 @@ def test_an_image_is_stored_once(driver):
 
 def test_missing_bucket_is_created_only_when_asked(make_driver, client,
                                                    bucket):
+    helpers.assert_created_only_when_asked(
+        make_driver, 's3_store_create_bucket_on_put',
+        lambda: client.create_bucket(Bucket=bucket))
+
+
+def test_the_start_up_check_finds_what_an_upload_needs(
+        make_driver, client, bucket, swift_server):
+    assert make_driver().check_backend() is None  # Created on put.
     driver = make_driver(s3_store_create_bucket_on_put=False)
-    with pytest.raises(exception.StoreUnavailable,
-                       match='s3_store_create_bucket_on_put'):
-        driver.add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
+    assert driver.check_backend() == (
+        'S3 at %s (access key %s...) has no bucket %r, and '
+        's3_store_create_bucket_on_put is off'
+        % (swift_server.s3_endpoint, swift_server.user[:4], bucket))
     client.create_bucket(Bucket=bucket)
-    stored = driver.add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
-    assert helpers.read_all(driver, stored.uri) == b'data'
+    assert driver.check_backend() is None
+    problem = make_driver(s3_store_secret_key='wrong').check_backend()
+    assert 'refused the keys' in problem and 'HTTP 403' in problem
+    unreachable = 'http://127.0.0.1:%d' % helpers.closed_port()
+    assert make_driver(unreachable).check_backend().endswith(
+        'cannot be reached (Connection refused)')
 
 
 def test_abandoned_uploads_are_aborted(driver, client, bucket):
@@ -169,22 +144,10 @@ def test_abandoned_uploads_are_aborted(driver, client, bucket):
 
 def test_backend_down_is_unavailable_and_loses_nothing(make_driver,
                                                        swift_server):
-    data = os.urandom(PART + 1)
     with TcpRelay(swift_server.ports['proxy']) as relay:
-        driver = make_driver('http://127.0.0.1:%d' % relay.port)
-        stored = driver.add(str(uuid.uuid4()), io.BytesIO(data), None)
-        relay.stop()
-        with pytest.raises(exception.StoreUnavailable):
-            driver.get(stored.uri)
-        with pytest.raises(exception.StoreUnavailable):
-            driver.add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
-        with pytest.raises(exception.StoreDeleteFailed):
-            driver.delete(stored.uri)
-        with pytest.raises(exception.StoreDeleteFailed):
-            driver.purge(str(uuid.uuid4()))
-        assert driver.clean_stale_partials(0) == []
-        relay.start()
-        assert helpers.read_all(driver, stored.uri) == data
+        helpers.assert_outage_loses_nothing(
+            make_driver('http://127.0.0.1:%d' % relay.port), relay,
+            os.urandom(PART + 1))
 
 
 def test_a_broken_read_is_unavailable(driver, swift_server, bucket):
@@ -209,13 +172,8 @@ def test_keys_in_a_location(driver, swift_server, bucket):
 
 
 def test_read_only_without_settings(caplog):
-    driver = s3.S3Driver(helpers.fresh_conf())
-    with caplog.at_level(logging.WARNING):
-        driver.configure()
-    assert base.WRITE not in driver.capabilities
-    assert 's3 store is read-only: s3_store_host' in caplog.text
-    with pytest.raises(exception.Forbidden):
-        driver.add(str(uuid.uuid4()), io.BytesIO(b'x'), 1)
+    driver = helpers.read_only(s3.S3Driver, caplog,
+                               's3 store is read-only: s3_store_host')
     with pytest.raises(exception.StoreUnavailable, match='no s3 keys'):
         driver.get('s3://host/bucket/key')
 

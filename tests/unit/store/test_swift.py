@@ -12,13 +12,13 @@ import re
 import uuid
 
 import pytest
-import swiftclient
 
 from glance.common import exception
 from glance import context
-from glance import store
 from glance.store import base
 from glance.store import swift
+from tests import object_stores
+from tests.object_stores import names_in
 from tests import swift_server as swift_server_mod
 from tests.tcp_relay import TcpRelay
 from tests.unit.store import helpers
@@ -26,48 +26,20 @@ from tests.unit.store import helpers
 MiB = 1024 * 1024
 
 
-def write_references(path, auth_url, **extra):
-    lines = ['[ref1]', 'auth_address = %s' % auth_url,
-             'user = %s' % swift_server_mod.USER,
-             'key = %s' % swift_server_mod.KEY, 'auth_version = 1']
-    lines += ['%s = %s' % item for item in extra.items()]
-    path.write_text('\n'.join(lines) + '\n')
-    return path
-
-
-@pytest.fixture
-def container():
-    return 'glance-%s' % uuid.uuid4().hex[:12]
-
-
 @pytest.fixture
 def make_driver(tmp_path, swift_server, container):
     """``make_driver(auth_url=None, **options)``: helpers.swift_driver on
     the test's container with the tempauth reference."""
     def make(auth_url=None, **options):
-        references = write_references(tmp_path / 'glance-swift.conf',
-                                      auth_url or swift_server.auth_url)
+        references = object_stores.write_references(
+            tmp_path / 'glance-swift.conf', auth_url or swift_server.auth_url)
         return helpers.swift_driver(references, container, **options)
     return make
 
 
 @pytest.fixture
-def driver(make_driver):
-    return make_driver()
-
-
-@pytest.fixture
 def client(swift_server):
     return swift_server.swift_client()
-
-
-def names_in(client, container):
-    try:
-        return sorted(o['name'] for o in client.get_container(
-            container, full_listing=True)[1])
-    except swiftclient.ClientException as e:
-        assert e.http_status == 404
-        return []
 
 
 def test_large_object_round_trip(driver, client, container):
@@ -89,24 +61,16 @@ def test_large_object_round_trip(driver, client, container):
     assert driver.get_size(stored.uri) == len(data)
     driver.delete(stored.uri)
     assert names_in(client, container) == []
-    with pytest.raises(exception.NotFound):
-        driver.get(stored.uri)
-    with pytest.raises(exception.NotFound):
-        driver.delete(stored.uri)
+    helpers.assert_gone(driver, stored.uri)
 
 
 def test_unknown_size_goes_in_segments(driver, client, container):
-    data = os.urandom(2 * MiB + 1)
     image_id = str(uuid.uuid4())
-    stored = driver.add(image_id, helpers.Unsized(data))
-    assert stored.size == len(data)
+    helpers.add_unsized(driver, image_id, os.urandom(2 * MiB + 1))
     assert client.head_object(container, image_id)[
         'x-static-large-object'] == 'True'
-    assert helpers.read_all(driver, stored.uri) == data
-    small = driver.add(str(uuid.uuid4()), helpers.Unsized(b'tiny'))
-    assert helpers.read_all(driver, small.uri) == b'tiny'
-    empty = driver.add(str(uuid.uuid4()), helpers.Unsized(b''))
-    assert empty.size == 0 and helpers.read_all(driver, empty.uri) == b''
+    for small in (b'tiny', b''):
+        helpers.add_unsized(driver, str(uuid.uuid4()), small)
 
 
 def test_small_image_is_one_object(driver, client, container):
@@ -128,10 +92,7 @@ def test_more_data_than_declared_is_refused(driver, client, container):
 
 
 def test_failed_upload_leaves_nothing(driver, client, container):
-    data = os.urandom(3 * MiB)
-    with pytest.raises(exception.ClientDisconnect):
-        driver.add(str(uuid.uuid4()),
-                   helpers.Unsized(data, fail_after=2 * MiB))
+    helpers.add_cut_short(driver, 3 * MiB, fail_after=2 * MiB)
     assert names_in(client, container) == []
 
 
@@ -156,9 +117,7 @@ def test_an_upload_stands_marked_while_it_writes(driver, client, container):
 def test_failed_upload_of_known_size_leaves_nothing(driver, client,
                                                      container):
     for fail_after in (500, 1000):  # Midway, and on the read past the end.
-        with pytest.raises(exception.ClientDisconnect):
-            driver.add(str(uuid.uuid4()), helpers.Unsized(
-                os.urandom(1000), fail_after=fail_after), 1000)
+        helpers.add_cut_short(driver, 1000, fail_after, declared=1000)
         assert names_in(client, container) == []
 
 
@@ -172,13 +131,45 @@ def test_an_image_is_stored_once(driver):
 
 def test_missing_container_is_created_only_when_asked(make_driver, client,
                                                       container):
+    helpers.assert_created_only_when_asked(
+        make_driver, 'swift_store_create_container_on_put',
+        lambda: client.put_container(container))
+
+
+def test_the_start_up_check_finds_what_an_upload_needs(
+        make_driver, client, container, tmp_path, swift_server):
+    assert make_driver().check_backend() is None  # Created on put.
     driver = make_driver(swift_store_create_container_on_put=False)
-    with pytest.raises(exception.StoreUnavailable,
-                       match='swift_store_create_container_on_put'):
-        driver.add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
+    assert driver.check_backend() == (
+        'Swift (auth %s, user %s, reference ref1) has no container %r, and '
+        'swift_store_create_container_on_put is off'
+        % (swift_server.auth_url, swift_server_mod.USER, container))
     client.put_container(container)
-    stored = driver.add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
-    assert helpers.read_all(driver, stored.uri) == b'data'
+    assert driver.check_backend() is None
+    references = object_stores.write_references(
+        tmp_path / 'wrong.conf', swift_server.auth_url, key='wrong')
+    problem = helpers.swift_driver(references, container).check_backend()
+    assert 'refused to authenticate it' in problem and '401' in problem
+    unreachable = 'http://127.0.0.1:%d/auth/v1.0' % helpers.closed_port()
+    assert make_driver(unreachable).check_backend().endswith(
+        'cannot be reached (Connection refused)')
+
+
+def test_multi_tenant_start_up_check_is_of_the_endpoint_alone(
+        make_driver, swift_server, caplog):
+    with caplog.at_level(logging.DEBUG, logger='glance.store.swift'):
+        driver = make_driver(swift_store_multi_tenant=True)
+        assert driver.check_backend() is None
+    assert 'nothing to check at start' in caplog.text
+    storage_url, _token = swift_server.auth()
+    assert make_driver(swift_store_multi_tenant=True,
+                       swift_store_endpoint=storage_url
+                       ).check_backend() is None
+    closed = 'http://127.0.0.1:%d/v1/AUTH_test' % helpers.closed_port()
+    assert make_driver(swift_store_multi_tenant=True,
+                       swift_store_endpoint=closed).check_backend() == (
+        'The Swift endpoint %s cannot be reached (Connection refused)'
+        % closed)
 
 
 def put_orphan_segments(client, container, image_id, token='deadbeef',
@@ -248,22 +239,10 @@ def test_a_broken_read_resumes(make_driver, swift_server):
 
 def test_backend_down_is_unavailable_and_loses_nothing(make_driver,
                                                        swift_server):
-    data = os.urandom(2 * MiB)
     with TcpRelay(swift_server.ports['proxy']) as relay:
-        driver = make_driver('http://127.0.0.1:%d/auth/v1.0' % relay.port)
-        stored = driver.add(str(uuid.uuid4()), io.BytesIO(data), None)
-        relay.stop()
-        with pytest.raises(exception.StoreUnavailable):
-            driver.get(stored.uri)
-        with pytest.raises(exception.StoreUnavailable):
-            driver.add(str(uuid.uuid4()), io.BytesIO(b'data'), 4)
-        with pytest.raises(exception.StoreDeleteFailed):
-            driver.delete(stored.uri)
-        with pytest.raises(exception.StoreDeleteFailed):
-            driver.purge(str(uuid.uuid4()))
-        assert driver.clean_stale_partials(0) == []
-        relay.start()
-        assert helpers.read_all(driver, stored.uri) == data
+        helpers.assert_outage_loses_nothing(
+            make_driver('http://127.0.0.1:%d/auth/v1.0' % relay.port), relay,
+            os.urandom(2 * MiB))
 
 
 def test_the_endpoint_replaces_the_storage_url_of_auth(make_driver,
@@ -281,21 +260,11 @@ def test_the_endpoint_replaces_the_storage_url_of_auth(make_driver,
 
 
 def test_read_only_without_credentials(tmp_path, caplog):
-    conf = helpers.fresh_conf()
-    driver = swift.SwiftDriver(conf)
-    with caplog.at_level(logging.WARNING):
-        driver.configure()
-    assert base.WRITE not in driver.capabilities
+    driver = helpers.read_only(swift.SwiftDriver, caplog,
+                               'swift store is read-only')
     assert base.READ in driver.capabilities
-    assert 'swift store is read-only' in caplog.text
-    with pytest.raises(exception.Forbidden):
-        driver.add(str(uuid.uuid4()), io.BytesIO(b'x'), 1)
-    conf.register_opts(store.store_opts, group='glance_store')
-    conf.set_override('stores', ['file', 'swift'], group='glance_store')
-    conf.set_override('default_store', 'swift', group='glance_store')
-    helpers.set_datadir(conf, tmp_path / 'images')
     with pytest.raises(exception.ConfigError, match='read-only'):
-        store.StoreRegistry(conf)
+        helpers.swift_by_default(driver.conf, tmp_path / 'images')
 
 
 def test_bad_reference_file(tmp_path):

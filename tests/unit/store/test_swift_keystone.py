@@ -14,8 +14,8 @@ import swiftclient
 
 from glance.common import exception
 from glance import context
-from glance import store
 from tests import keystone_server
+from tests.object_stores import names_in
 from tests.unit.store import helpers
 
 MiB = 1024 * 1024
@@ -27,11 +27,6 @@ def write_v3_reference(path, keystone, password=keystone_server.PASSWORD):
         '\nkey = %s\nuser_domain_id = default\nproject_domain_id = default\n'
         % (keystone.url, password))
     return path
-
-
-@pytest.fixture
-def container():
-    return 'glance-%s' % uuid.uuid4().hex[:12]
 
 
 @pytest.fixture
@@ -62,8 +57,7 @@ def test_keystone_v3_round_trip(make_driver, keystone, keystone_swift,
     service = account_client(keystone, 'glance')
     assert service.get_auth()[0] == '%s/v1/AUTH_%s' % (
         keystone_swift.keystone_proxy_url, keystone.ids['service'])
-    names = [o['name'] for o in service.get_container(container)[1]]
-    assert len(names) == 5  # The manifest and 4 segments.
+    assert len(names_in(service, container)) == 5  # Manifest, 4 segments.
     assert helpers.read_all(driver, stored.uri) == data
     assert helpers.read_all(driver, stored.uri, MiB - 3, 6) == \
         data[MiB - 3:MiB + 3]
@@ -81,12 +75,7 @@ def test_keystone_v3_round_trip(make_driver, keystone, keystone_swift,
 def test_a_wrong_password_fails_uploads_clearly(make_driver, tmp_path):
     driver = make_driver(password='wrong')
     # The service starts: the stores are built without authenticating.
-    conf = driver.conf
-    conf.register_opts(store.store_opts, group='glance_store')
-    conf.set_override('stores', ['file', 'swift'], group='glance_store')
-    conf.set_override('default_store', 'swift', group='glance_store')
-    helpers.set_datadir(conf, tmp_path / 'images')
-    registry = store.StoreRegistry(conf)
+    registry = helpers.swift_by_default(driver.conf, tmp_path / 'images')
     with pytest.raises(exception.StoreUnavailable, match='Unauthorized'):
         registry.default_driver().add(str(uuid.uuid4()),
                                       io.BytesIO(b'data'), 4)

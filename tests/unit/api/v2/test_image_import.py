@@ -6,10 +6,15 @@ import hashlib
 import os
 import shutil
 import subprocess
+import threading
 import time
 
 import pytest
 
+from glance.db import repository
+from glance.domain import data as data_mod
+from tests.file_server import HOST
+from tests.file_server import serving
 from tests.unit.api.helpers import OCTET
 from tests.unit.api.helpers import UNKNOWN_ID
 from tests.unit.api.helpers import as_project
@@ -47,11 +52,12 @@ def image_tasks(api, image_id):
 
 
 def wait_for_task(api, image_id, timeout=30):
-    """The image's only task, once it ended."""
+    """The image's newest task, once all its tasks ended."""
     give_up_at = time.monotonic() + timeout
     while True:
         tasks = image_tasks(api, image_id)
-        if tasks and tasks[0]['status'] in ('success', 'failure'):
+        if tasks and all(task['status'] in ('success', 'failure')
+                         for task in tasks):
             return tasks[0]
         assert time.monotonic() < give_up_at, tasks
         time.sleep(0.05)
@@ -87,7 +93,6 @@ def test_glance_direct_stages_then_imports(api):
     assert active['os_glance_failed_import'] == ''
     assert api.get(image['file']).content == data
     assert task['status'] == 'success', task
-    assert task['id'] == active['os_glance_import_task']
     assert task['type'] == 'api_image_import'
     assert task['image_id'] == image['id']
     assert task['result'] == {'image_id': image['id']}
@@ -299,3 +304,107 @@ def test_conversion_plugin_refuses_a_backing_file(converting_api, tmp_path):
     assert api.stored_files() == []
     assert os.listdir(os.path.join(os.path.dirname(api.datadir),
                                    'staging')) == []
+
+
+# -- the import lock, os_glance_import_task ---------------------------------
+
+WEB_DATA = os.urandom(200 * 1024 + 3)
+METHODS = ('glance-direct', 'web-download')
+
+
+@pytest.fixture(scope='module')
+def web(tmp_path_factory):
+    with serving(tmp_path_factory.mktemp('web'),
+                 **{'disk.img': WEB_DATA}) as server:
+        yield server
+
+
+@pytest.fixture
+def web_api(make_api, web, data_api):
+    """glance-api whose web-download may fetch from ``web``."""
+    return make_api(data_api=data_api, conf={'import_filtering_opts': {
+        'allowed_hosts': [HOST], 'allowed_ports': [web.port]}})
+
+
+def begin(api, web, method, image_id):
+    """Ask for an import of WEB_DATA by ``method``; the response."""
+    if method == 'glance-direct':
+        assert stage(api, image_id, WEB_DATA).status_code == 204
+        return start_import(api, image_id)
+    return start_import(api, image_id, method,
+                        extra={'uri': web.url('disk.img')})
+
+
+@pytest.mark.parametrize('method', METHODS)
+def test_an_import_holds_the_lock_until_it_succeeds(web_api, web, method,
+                                                    monkeypatch):
+    gate = threading.Event()
+    import_staged = data_mod.ImageData.import_staged
+
+    def held(*args, **kwargs):
+        assert gate.wait(30)
+        return import_staged(*args, **kwargs)
+
+    monkeypatch.setattr(data_mod.ImageData, 'import_staged', held)
+    image = create(web_api, **FORMATS)
+    assert begin(web_api, web, method, image['id']).status_code == 202
+    running = show(web_api, image['id']).json()
+    [task] = image_tasks(web_api, image['id'])
+    assert running['os_glance_import_task'] == task['id']
+    again = start_import(web_api, image['id'], method,
+                         extra={'uri': web.url('disk.img')})
+    assert again.status_code == 409, again.text
+    gate.set()
+
+    assert wait_for_task(web_api, image['id'])['status'] == 'success'
+    active = show(web_api, image['id']).json()
+    assert active['status'] == 'active'
+    assert 'os_glance_import_task' not in active
+    assert web_api.get(image['file']).content == WEB_DATA
+
+
+@pytest.mark.parametrize('method', METHODS)
+def test_a_failed_import_drops_the_lock(web_api, web, method):
+    # Not the qcow2 it claims to be: refused while it is stored.
+    image = create(web_api, disk_format='qcow2', container_format='bare')
+    assert begin(web_api, web, method, image['id']).status_code == 202
+    task = wait_for_task(web_api, image['id'])
+    assert task['status'] == 'failure', task
+    queued = wait_for(web_api, image['id'], statuses=('queued',))
+    assert 'os_glance_import_task' not in queued
+    # Nothing holds the image: it may be imported again at once.
+    assert begin(web_api, web, method, image['id']).status_code == 202
+    assert wait_for_task(web_api, image['id'])['status'] == 'failure'
+
+
+@pytest.mark.parametrize('method', METHODS)
+def test_of_two_concurrent_imports_one_takes_the_lock(web_api, web, method,
+                                                      monkeypatch):
+    image = create(web_api, **FORMATS)
+    if method == 'glance-direct':
+        assert stage(web_api, image['id'], WEB_DATA).status_code == 204
+    body = {} if method == 'glance-direct' else {
+        'extra': {'uri': web.url('disk.img')}}
+    second = []
+    add_task = repository.SqlImageRepository.add_task
+
+    def add_task_and_race(repo, task):
+        # The second import runs while the first one, having read the
+        # image unlocked, records its task.
+        if not second:
+            second.append(None)
+            second[0] = start_import(web_api, image['id'], method, **body)
+        return add_task(repo, task)
+
+    monkeypatch.setattr(repository.SqlImageRepository, 'add_task',
+                        add_task_and_race)
+    first = start_import(web_api, image['id'], method, **body)
+    monkeypatch.undo()
+    assert (second[0].status_code, first.status_code) == (202, 409), \
+        second[0].text
+    assert 'prior operation is still in progress' in first.text
+    wait_for_task(web_api, image['id'])
+    assert show(web_api, image['id']).json()['status'] == 'active'
+    tasks = image_tasks(web_api, image['id'])
+    assert sorted(task['status'] for task in tasks) == [
+        'failure', 'success']

@@ -305,6 +305,7 @@ def test_add_location_then_hashes_in_the_background(make_clients, web,
     assert listed.json() == [{'url': web.url('disk.img'), 'metadata': {}}]
     task = wait_for_task(owner, image['id'])
     assert (task['type'], task['status']) == ('location_import', 'success')
+    assert 'os_glance_import_task' not in show(owner, image['id']).json()
     assert post(service, image['id'],
                 web.url('other.img')).status_code == 409
 
@@ -344,6 +345,7 @@ def test_without_do_secure_hash_validation_data_is_taken(make_clients, web):
     shown = show(made['owner'], image['id']).json()
     assert shown['status'] == 'active' and shown['os_hash_value'] == \
         'ab' * 64 and shown['checksum'] is None
+    assert 'os_glance_import_task' not in shown
 
 
 @pytest.mark.parametrize('body, status', [

@@ -4,7 +4,7 @@ connections, requests, responses and errors.
 A client keeps a few idle keep-alive connections and reuses them; one that
 the server closed while idle is noticed before use and replaced, and a
 request that meets a connection closed under it is sent again once when its
-body can be replayed.  Request bodies stream through
+method is idempotent and its body can be replayed.  Request bodies stream through
 glance.client.request_body, response bodies through glance.client.download.
 Sharing a client between threads is safe: each request takes an idle
 connection or opens one.
@@ -30,6 +30,9 @@ MAX_ERROR_BODY = 64 * 1024
 JSON = 'application/json'
 OCTET_STREAM = 'application/octet-stream'
 REQUEST_ID_HEADER = 'x-openstack-request-id'
+# RFC 9110 section 9.2.2: a request lost with its connection is sent again
+# only if repeating it is harmless, the server having maybe acted on it.
+IDEMPOTENT_METHODS = frozenset(('GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'))
 USER_AGENT = 'glance-client/%s' % version.version_string
 
 
@@ -319,6 +322,7 @@ class BaseClient:
                 break
             except _NoResponse as failure:
                 if (attempt == 1 and reused
+                        and method in IDEMPOTENT_METHODS
                         and isinstance(failure.error, ConnectionError)
                         and (upload is None or upload.rewind())):
                     continue

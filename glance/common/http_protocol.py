@@ -26,9 +26,8 @@ import http
 import logging
 import re
 
-import eventlet.wsgi
-
 from glance.common import bounds
+from glance.common.eventlet_wsgi import wsgi as eventlet_wsgi
 from glance.common import file_range
 
 LOG = logging.getLogger(__name__)
@@ -71,7 +70,7 @@ def content_length_problem(values):
     return None
 
 
-class RequestBody(eventlet.wsgi.Input):
+class RequestBody(eventlet_wsgi.Input):
     """eventlet's request body, plus ``readinto``.
 
     eventlet's ``read`` returns a new bytes object per call and, for a
@@ -122,13 +121,13 @@ class RequestBody(eventlet.wsgi.Input):
             self.chunk_length = int(
                 self.rfile.readline().split(b';', 1)[0], 16)
         except ValueError as e:
-            raise eventlet.wsgi.ChunkReadError(e)
+            raise eventlet_wsgi.ChunkReadError(e)
         self.position = 0
         if self.chunk_length == 0:
             self._discard_trailers(self.rfile)
 
 
-class HttpProtocol(eventlet.wsgi.HttpProtocol):
+class HttpProtocol(eventlet_wsgi.HttpProtocol):
     """eventlet's HTTP/1.1 handler: requests checked before the app sees
     them, FileRange bodies sent by sendfile (see the module docstring)."""
 

@@ -58,10 +58,10 @@ import socket
 import eventlet
 import eventlet.hubs
 import eventlet.patcher
-import eventlet.wsgi
 from eventlet.green import select as green_select
 from oslo_config import cfg
 
+from glance.common.eventlet_wsgi import wsgi as eventlet_wsgi
 from glance.common import exception
 from glance.common import http_protocol
 from glance.common import log
@@ -516,10 +516,10 @@ class _Worker:
         self._signals = _SignalQueue(signals, green_select.select)
 
     def run(self):
-        eventlet.wsgi.MAX_HEADER_LINE = CONF.max_header_line
+        eventlet_wsgi.MAX_HEADER_LINE = CONF.max_header_line
         pool = _ConnectionPool(GREEN_POOL_SIZE)
         wsgi = eventlet.spawn(
-            eventlet.wsgi.server, self._server.sock, self._call_app,
+            eventlet_wsgi.server, self._server.sock, self._call_app,
             custom_pool=pool, protocol=http_protocol.HttpProtocol,
             log=_EventletLog(), log_format='', debug=False,
             keepalive=CONF.http_keepalive,
@@ -735,8 +735,8 @@ class _ConnectionPool(eventlet.GreenPool):
     def spawn(self, function, *args, **kwargs):
         connection = args[0] if args else None
         if isinstance(connection, list) and len(connection) == 3 \
-                and connection[2] == eventlet.wsgi.STATE_IDLE:
-            connection[2] = eventlet.wsgi.STATE_REQUEST
+                and connection[2] == eventlet_wsgi.STATE_IDLE:
+            connection[2] = eventlet_wsgi.STATE_REQUEST
         return super().spawn(function, *args, **kwargs)
 
 

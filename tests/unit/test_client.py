@@ -442,6 +442,20 @@ def test_replayable_request_is_sent_again_on_a_lost_connection(fake, v2):
     assert [r.connection for r in fake.requests] == [1, 1, 2]
 
 
+@pytest.mark.parametrize('send', [
+    lambda v2: v2.create_image(name='x'),
+    lambda v2: v2.update_image('abc', name='x')], ids=['POST', 'PATCH'])
+def test_non_idempotent_request_is_not_sent_again(fake, v2, send):
+    # The server may have acted on a request it did not answer: a POST or
+    # PATCH sent again could create a second image or apply a change twice.
+    answers = iter([json_answer('{}'), None, json_answer('{"id": "x"}')])
+    fake.respond = lambda request: next(answers)
+    v2.get_image('abc')
+    with pytest.raises(client.CommunicationError):
+        send(v2)
+    assert len(fake.requests) == 2
+
+
 def test_streamed_request_is_not_sent_again(fake, v2):
     answers = iter([json_answer('{}'), None])
     fake.respond = lambda request: next(answers)

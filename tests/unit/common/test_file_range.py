@@ -14,11 +14,11 @@ import time
 from unittest import mock
 
 import eventlet
-import eventlet.wsgi
 import pytest
 import webob
 
 from glance.api.middleware import access_log
+from glance.common.eventlet_wsgi import wsgi as eventlet_wsgi
 from glance.common import file_range
 from glance.common import http_protocol
 
@@ -94,7 +94,7 @@ def serve():
     def start(app, socket_timeout=10):
         sock = eventlet.listen(('127.0.0.1', 0))
         servers.append(eventlet.spawn(
-            eventlet.wsgi.server, sock, app,
+            eventlet_wsgi.server, sock, app,
             protocol=http_protocol.HttpProtocol, log_output=False,
             socket_timeout=socket_timeout))
         return sock.getsockname()[1]

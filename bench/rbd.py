@@ -1,6 +1,8 @@
 """The rbd store: upload and download MiB/s of glance-api storing images
 in Ceph, against the rbd CLI moving the same bytes in the same run
-(``rbd import`` of the same file, ``rbd export`` of it to /dev/null).
+(``rbd import`` of the same file, ``rbd export`` of it to /dev/null, and
+to a pipe that ``cat`` empties: /dev/null takes the bytes without a copy,
+where glance-api hands them to curl through a socket).
 
     .venv/bin/python bench/rbd.py [--size-mib 1024] [--runs 3]
 
@@ -36,8 +38,8 @@ from tests import ceph_cluster  # noqa: E402
 
 MIB = transfer.MIB
 GIB = transfer.GIB
-KEYS = ('up', 'down', 'up cpu', 'down cpu', 'up machine cpu', 'hashed up',
-        'hashed up cpu')
+KEYS = ('up', 'down', 'up cpu', 'down cpu', 'up machine cpu', 'piped down',
+        'piped down cpu', 'hashed up', 'hashed up cpu')
 
 
 def children_cpu():
@@ -54,7 +56,8 @@ def timed(argv, env, **kwargs):
 
 def native_round(cluster, payload, size, name):
     """(upload MiB/s, download MiB/s, upload CPU s/GiB, download CPU s/GiB,
-    the machine's CPU s/GiB during the upload) of the rbd CLI."""
+    the machine's CPU s/GiB during the upload, MiB/s and CPU s/GiB of the
+    download through a pipe) of the rbd CLI."""
     env = cluster.environ()
     rbd = ['rbd', '--id', cluster.user, '--no-progress']
     with servers.MachineCpu() as machine:
@@ -62,11 +65,16 @@ def native_round(cluster, payload, size, name):
                                   cluster.pool + '/' + name], env)
     down, down_cpu = timed(rbd + ['export', cluster.pool + '/' + name, '-'],
                            env, stdout=subprocess.DEVNULL)
+    # The same export handed to another process, as glance-api hands its
+    # bytes to curl: /dev/null takes them without a copy.
+    piped, piped_cpu = timed(
+        ['sh', '-c', '"$@" | cat >/dev/null', 'sh'] + rbd +
+        ['export', cluster.pool + '/' + name, '-'], env)
     subprocess.run(rbd + ['rm', cluster.pool + '/' + name], env=env,
                    check=True)
     gib = size / GIB
     return (size / MIB / up, size / MIB / down, up_cpu / gib, down_cpu / gib,
-            machine.seconds / gib)
+            machine.seconds / gib, size / MIB / piped, piped_cpu / gib)
 
 
 def own_cpu():
@@ -139,7 +147,8 @@ def main():
             hashing_cpu = transfer.hash_bound(payload)[1]
             figures = {'%s %s' % (who, key): [] for who in ('ours', 'rbd')
                        for key in KEYS}
-            ratios = {'up': [], 'down': [], 'hashed up': []}
+            ratios = {'up': [], 'down': [], 'piped down': [],
+                      'hashed up': []}
             for run in range(args.runs):
                 ours = ours_round(server, payload, size)
                 native = native_round(cluster, payload, size,
@@ -151,11 +160,13 @@ def main():
                         figures['%s %s' % (who, key)].append(value)
                 ratios['up'].append(ours[0] / native[0])
                 ratios['down'].append(ours[1] / native[1])
-                ratios['hashed up'].append(ours[0] / native[5])
+                ratios['piped down'].append(ours[1] / native[5])
+                ratios['hashed up'].append(ours[0] / native[7])
                 print('run %d: glance-api upload %.0f, download %.0f MiB/s '
                       '(%.2f, %.2f CPU s/GiB; machine %.2f); rbd import %.0f, '
                       'export %.0f MiB/s (%.2f, %.2f CPU s/GiB; machine '
-                      '%.2f), import with hashing %.0f MiB/s (%.2f CPU '
+                      '%.2f), export through a pipe %.0f MiB/s (%.2f CPU '
+                      's/GiB), import with hashing %.0f MiB/s (%.2f CPU '
                       's/GiB); load %.1f'
                       % ((run + 1,) + ours + native +
                          (os.getloadavg()[0],)), file=sys.stderr)
@@ -172,17 +183,21 @@ def main():
             ('rbd', 'up', '`rbd import`'),
             ('ours', 'down', 'glance-api download (GET .../file)'),
             ('rbd', 'down', '`rbd export`'),
+            ('rbd', 'piped down', '`rbd export \\| cat`'),
             ('rbd', 'hashed up', '`rbd import` fed through md5 + sha512')):
         print(row(label, figures['%s %s' % (who, key)]) + ' %.2f |' % (
             median['%s %s cpu' % (who, key)]))
-    print('\nratios of the medians: upload %.2fx, download %.2fx, upload vs '
-          'import with hashing %.2fx; medians of the paired ratios: %.2fx, '
-          '%.2fx, %.2fx (target >= 0.8x)'
+    print('\nratios of the medians: upload %.2fx, download %.2fx, download '
+          'vs export through a pipe %.2fx, upload vs import with hashing '
+          '%.2fx; medians of the paired ratios: %.2fx, %.2fx, %.2fx, %.2fx '
+          '(target >= 0.8x)'
           % (median['ours up'] / median['rbd up'],
              median['ours down'] / median['rbd down'],
+             median['ours down'] / median['rbd piped down'],
              median['ours up'] / median['rbd hashed up'],
              statistics.median(ratios['up']),
              statistics.median(ratios['down']),
+             statistics.median(ratios['piped down']),
              statistics.median(ratios['hashed up'])))
     print(transfer.upload_bound(median['rbd up'],
                                 median['rbd up machine cpu'], hashing_cpu,

@@ -55,6 +55,10 @@ SNAPSHOT = 'snap'
 # the others are written.  One write at a time leaves the cluster idle while
 # the next object is received and hashed.
 WRITES_IN_FLIGHT = 4
+# Objects a download reads while it sends the one before: with one read at
+# a time the client waits on every round trip to the OSDs (a 1 GiB
+# download went from about 1 100 to 1 300 MiB/s with 2; 4 added nothing).
+READS_IN_FLIGHT = 2
 # librbd's layering feature, which clones need (rbd.RBD_FEATURE_LAYERING),
 # without importing rbd here.
 FEATURE_LAYERING = 1
@@ -63,7 +67,8 @@ rbd_opts = [
     cfg.IntOpt('rbd_store_chunk_size', default=8, min=1,
                help='Size in MiB of the objects RBD images are split into, '
                     'a power of two; an upload holds four objects in '
-                    'memory (one being read, three being written).'),
+                    'memory (one being read, three being written), a '
+                    'download two (one being sent, one being read).'),
     cfg.StrOpt('rbd_store_pool', default='images',
                help='RADOS pool where new images are stored.'),
     cfg.StrOpt('rbd_store_user',
@@ -377,16 +382,45 @@ class RbdDriver(base.Driver):
                               lambda: _close(image, ioctx, cluster))
 
     def _read(self, image, offset, size):
+        """The bytes from ``offset``, ``size`` of them, an object at a time,
+        with up to READS_IN_FLIGHT reads under way while one is sent: one
+        read at a time would leave the client waiting on every round trip
+        to the OSDs."""
         end = offset + size
-        while offset < end:
-            with self._errors():
-                chunk = offload.call(image.read, offset,
-                                     min(self.chunk_size, end - offset))
-            if not chunk:
-                raise exception.StoreUnavailable(
-                    reason='the RBD image shrank while it was being read')
-            offset += len(chunk)
-            yield chunk
+        pending = collections.deque()
+        try:
+            while offset < end or pending:
+                while offset < end and len(pending) < READS_IN_FLIGHT:
+                    length = min(self.chunk_size, end - offset)
+                    pending.append(self._start_read(image, offset, length))
+                    offset += length
+                yield self._finish_read(*pending.popleft())
+        finally:
+            # librbd calls back into what the image holds: close it only
+            # once nothing is under way (a client that went away early).
+            for completion, _data, _length in pending:
+                offload.call(completion.wait_for_complete_and_cb)
+
+    def _start_read(self, image, offset, length):
+        """An aio_read under way: (completion, where its bytes land, the
+        length asked for)."""
+        data = []
+        with self._errors():
+            completion = offload.call(
+                image.aio_read, offset, length,
+                lambda _completion, read: data.append(read))
+        return completion, data, length
+
+    def _finish_read(self, completion, data, length):
+        """The bytes of a read _start_read began, once it is complete."""
+        offload.call(completion.wait_for_complete_and_cb)
+        result = completion.get_return_value()
+        if result < 0:
+            raise self._unavailable('a read failed', os.strerror(-result))
+        if result < length or not data or len(data[0]) < length:
+            raise exception.StoreUnavailable(
+                reason='the RBD image shrank while it was being read')
+        return data[0]
 
     def get_size(self, uri):
         location = self._location(uri)

@@ -74,6 +74,20 @@ def test_round_trip_of_a_multi_object_image(driver, ceph_cluster):
     driver.delete(stored.uri)
 
 
+def test_download_left_early_waits_for_its_reads_ahead(driver):
+    """A client gone after the first object leaves reads under way; the
+    image closes once they are done, and the data reads whole again."""
+    image_id = str(uuid.uuid4())
+    data = os.urandom(6 * MiB)
+    stored = driver.add(image_id, io.BytesIO(data), len(data))
+    with driver.get(stored.uri) as body:
+        chunks = iter(body)
+        assert next(chunks) == data[:MiB]
+        chunks.close()
+    assert read_all(driver, stored.uri)[0] == data
+    driver.delete(stored.uri)
+
+
 def test_upload_of_unknown_size_in_uneven_pieces(driver):
     image_id = str(uuid.uuid4())
     data = os.urandom(3 * MiB + 1)

@@ -71,7 +71,9 @@ def ceph_cluster(tmp_path_factory):
         if os.environ.get('CI') == 'true':
             pytest.fail('Ceph tests cannot run in CI: ' + missing)
         pytest.skip('no Ceph cluster: ' + missing)
+    # Room in the OSD's memory for the 2 GiB memory test's image beside the
+    # other tests' (memstore takes memory only for what is stored).
     cluster = ceph_cluster_module.CephCluster(
-        tmp_path_factory.mktemp('ceph')).start()
+        tmp_path_factory.mktemp('ceph'), osd_bytes=4 << 30).start()
     yield cluster
     cluster.stop()

@@ -14,6 +14,7 @@ from oslo_config import cfg
 from glance.common import config
 from glance.common import exception
 from glance.common import log
+from glance.common import malloc_arenas
 from glance.common import server
 
 
@@ -23,6 +24,7 @@ def run(program, default_port, argv=None, maintenance=None):
     ``maintenance``: the program's periodic maintenance, a callable without
     arguments (see glance.common.server), or None.
     """
+    malloc_arenas.limit()
     try:
         config.parse_args(argv, prog=program)
         log.setup(program)

@@ -15,6 +15,7 @@ import os
 
 from glance.common import config
 from glance.common import log
+from glance.common import malloc_arenas
 
 CONFIG_DIR_ENV = 'OS_GLANCE_CONFIG_DIR'
 DEFAULT_CONFIG_DIR = '/etc/glance'
@@ -30,6 +31,7 @@ def config_files(environ=os.environ):
 
 
 def init_app():
+    malloc_arenas.limit()
     config.parse_args([], prog=APP_NAME,
                       default_config_files=config_files())
     log.setup(APP_NAME)

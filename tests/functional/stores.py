@@ -6,12 +6,18 @@ deletions every store's tests make, checked the same way."""
 import contextlib
 import hashlib
 import io
+import os
 
 from glanceclient import client
 from glanceclient import exc
 import pytest
+import requests
 
+from tests.functional.server import PeakRss
 from tests import object_stores
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
 
 
 class SwiftBackend:
@@ -147,3 +153,42 @@ def assert_outage_loses_nothing(glance, data, outage, reason):
     glance.images.upload(waiting.id, io.BytesIO(data))
     assert glance.images.get(waiting.id).status == 'active'
     return stored, waiting
+
+
+def assert_memory_stays_flat(server, size=2 * GiB, limit_mib=48):
+    """``size`` bytes of unknown size (chunked) up to ``server``'s default
+    store and back: the data round-trips whole while glance-api (one
+    process) grows by less than ``limit_mib`` MiB; it holds its hashing
+    ring and the driver's buffers, never the image.  The images it made
+    are deleted after; their ids."""
+    glance = glanceclient_of(server, timeout=600)
+    block = os.urandom(MiB)
+    # Warm up: the store's client and connections exist before measuring.
+    warm = create_raw(glance, 'warm')
+    glance.images.upload(warm.id, io.BytesIO(block))
+    image = create_raw(glance, 'big')
+    sent, received = hashlib.md5(), hashlib.md5()
+    url = '%s/v2/images/%s/file' % (server.url, image.id)
+
+    def body():
+        for _ in range(size // MiB):
+            sent.update(block)
+            yield block
+
+    with PeakRss(server.pid) as rss:
+        response = requests.put(url, data=body(), timeout=600, headers={
+            'Content-Type': 'application/octet-stream'})
+        assert response.status_code == 204, response.text
+        count = 0
+        with requests.get(url, stream=True, timeout=600) as response:
+            for chunk in response.iter_content(MiB):
+                received.update(chunk)
+                count += len(chunk)
+    assert count == size
+    assert received.hexdigest() == sent.hexdigest() == \
+        glance.images.get(image.id).checksum
+    assert rss.peak - rss.start < limit_mib, \
+        'glance-api grew from %.0f to %.0f MiB' % (rss.start, rss.peak)
+    delete(glance, warm.id, image.id)
+    return warm.id, image.id
+

@@ -41,6 +41,12 @@ def test_forked_workers_use_the_store(make_api_server, ceph_cluster):
         glance.images.delete(image.id)
 
 
+def test_memory_stays_flat_over_2_gib(make_api_server, ceph_cluster):
+    server = make_api_server(conf=rbd_conf(ceph_cluster))
+    image_ids = stores.assert_memory_stays_flat(server)
+    assert not set(image_ids) & set(ceph_cluster.images())
+
+
 def test_glanceclient_round_trip(rbd_api, ceph_cluster, tmp_path):
     image = stores.upload_from_file(rbd_api, tmp_path,
                                     os.urandom(3 * MiB + 4321), 'on-ceph')

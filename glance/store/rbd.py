@@ -378,8 +378,15 @@ class RbdDriver(base.Driver):
             raise exception.InvalidRange()
         available = image_size - offset
         size = available if length is None else min(length, available)
-        return base.ImageData(self._read(image, offset, size), size,
-                              lambda: _close(image, ioctx, cluster))
+        chunks = self._read(image, offset, size)
+
+        def close():
+            # A WSGI server closes the body, not the generator: end the
+            # reads under way before the image goes.
+            chunks.close()
+            _close(image, ioctx, cluster)
+
+        return base.ImageData(chunks, size, close)
 
     def _read(self, image, offset, size):
         """The bytes from ``offset``, ``size`` of them, an object at a time,

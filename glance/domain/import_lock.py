@@ -83,6 +83,24 @@ class ImportLock:
         self.runner.finish(holder, task_mod.FAILURE, from_status=task.status,
                            message=PREEMPTED)
 
+    def start(self, image, task_id, first_step):
+        """Take the lock for the pending task ``task_id``, then run
+        ``first_step()`` (the image's first move); if either fails, drop
+        the lock taken and fail the task with the error, which is
+        re-raised."""
+        try:
+            self.take(image, task_id)
+            try:
+                first_step()
+            except BaseException:
+                self.drop(image.id, task_id)
+                raise
+        except BaseException as error:
+            self.runner.finish(task_id, task_mod.FAILURE,
+                               from_status=task_mod.PENDING,
+                               message=str(error))
+            raise
+
     def assert_held(self, image_id, task_id):
         """Raise ImportLockLost unless ``task_id`` still holds the lock."""
         holder = self.repo.get(image_id).extra_properties.get(PROPERTY)

@@ -225,20 +225,13 @@ class ImageImport:
             request_id=context.request_id, user_id=context.user_id,
             input=dict(task_input, roles=list(context.roles)))
         self.repo.add_task(task)
-        try:
-            self.lock.take(image, task.id)
-            try:
-                if image.status != lifecycle.ACTIVE:
-                    self.data.transition(image.id, image.status,
-                                         lifecycle.IMPORTING)
-            except BaseException:
-                self.lock.drop(image.id, task.id)
-                raise
-        except BaseException as error:
-            self.runner.finish(task.id, task_mod.FAILURE,
-                               from_status=task_mod.PENDING,
-                               message=str(error))
-            raise
+
+        def to_importing():
+            if image.status != lifecycle.ACTIVE:
+                self.data.transition(image.id, image.status,
+                                     lifecycle.IMPORTING)
+
+        self.lock.start(image, task.id, to_importing)
         self.repo.save(image.id, _props(**{
             IMPORTING_TO: ','.join(task_input['backend']),
             FAILED_IMPORT: ''}))

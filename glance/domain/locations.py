@@ -351,28 +351,21 @@ class ImageLocations:
         self.repo.add_task(task)
         storage_quota = self.quotas.storage(context)
         location = self._location(url)
-        try:
-            # Held until the task ends, as by every import.
-            self.lock.take(image, task.id)
-            try:
-                if validation_data and self.conf.do_secure_hash:
-                    # Checked before it counts: the location is recorded
-                    # once the data read matches.
-                    self.data.transition(image.id, lifecycle.QUEUED,
-                                         lifecycle.IMPORTING, size=size)
-                else:
-                    self.acls.update(self.data.transition(
-                        image.id, lifecycle.QUEUED, lifecycle.ACTIVE,
-                        size=size, locations=[location],
-                        storage_quota=storage_quota, **validation_data))
-            except BaseException:
-                self.lock.drop(image.id, task.id)
-                raise
-        except BaseException as error:
-            self.runner.finish(task.id, task_mod.FAILURE,
-                               from_status=task_mod.PENDING,
-                               message=str(error))
-            raise
+
+        def first_step():
+            if validation_data and self.conf.do_secure_hash:
+                # Checked before it counts: the location is recorded once
+                # the data read matches.
+                self.data.transition(image.id, lifecycle.QUEUED,
+                                     lifecycle.IMPORTING, size=size)
+            else:
+                self.acls.update(self.data.transition(
+                    image.id, lifecycle.QUEUED, lifecycle.ACTIVE,
+                    size=size, locations=[location],
+                    storage_quota=storage_quota, **validation_data))
+
+        # Held until the task ends, as by every import.
+        self.lock.start(image, task.id, first_step)
         if self.conf.do_secure_hash:
             self.runner.submit(context, task.id, self._work)
         else:
